@@ -1,0 +1,146 @@
+package org.mmapmtl.localstack;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.mmapmtl.events.EventTopic;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Real infrastructure for one machine: a Kafka broker (in this JVM, or in a container where Docker answers)
+ * with the pipeline's topics, and a PostgreSQL server from the embedded binaries.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /**
+     * @param kafkaPort    client port of the broker, 0 for a free one
+     * @param postgresPort 0 for a free one
+     * @param dataDir      where Kafka logs and the database live; null for a temporary directory removed on close
+     * @param docker       whether to use a Kafka container if a Docker engine answers
+     */
+    public record Settings(int kafkaPort, int postgresPort, Path dataDir, boolean docker) {
+        public static Settings ephemeral() {
+            return new Settings(0, 0, null, true);
+        }
+    }
+
+    private final KafkaBroker kafka;
+    private final EmbeddedPostgres postgres;
+    private final Path dataDir;
+    private final boolean temporary;
+
+    private LocalStack(KafkaBroker kafka, EmbeddedPostgres postgres, Path dataDir, boolean temporary) {
+        this.kafka = kafka;
+        this.postgres = postgres;
+        this.dataDir = dataDir;
+        this.temporary = temporary;
+    }
+
+    public static LocalStack start(Settings settings) {
+        boolean temporary = settings.dataDir() == null;
+        Path dir;
+        try {
+            dir = temporary ? Files.createTempDirectory("mmap-local-stack-") : Files.createDirectories(settings.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the local stack's data directory " + settings.dataDir(), e);
+        }
+        KafkaBroker kafka = null;
+        EmbeddedPostgres postgres = null;
+        try {
+            boolean useContainer = settings.docker() && settings.kafkaPort() == 0 && temporary
+                    && ContainerKafka.dockerAvailable();
+            kafka = useContainer ? ContainerKafka.start() : InJvmKafka.start(settings.kafkaPort(), dir.resolve("kafka"));
+            TopicProvisioner.ensureTopics(kafka.bootstrapServers());
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setDataDirectory(dir.resolve("postgres"))
+                    .setCleanDataDirectory(temporary);
+            if (settings.postgresPort() != 0) {
+                builder.setPort(settings.postgresPort());
+            }
+            postgres = builder.start();
+            return new LocalStack(kafka, postgres, dir, temporary);
+        } catch (IOException | RuntimeException e) {
+            if (kafka != null) {
+                kafka.close();
+            }
+            closeQuietly(postgres);
+            if (temporary) {
+                deleteRecursively(dir);
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start PostgreSQL in " + dir, e);
+        }
+    }
+
+    /** The largest record any pipeline topic accepts, which the broker must allow too. */
+    static int largestMessageBytes() {
+        return Arrays.stream(EventTopic.values()).mapToInt(EventTopic::maxMessageBytes).max().orElseThrow();
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
+    }
+
+    public String databaseUser() {
+        return "postgres";
+    }
+
+    public String databasePassword() {
+        return "postgres";
+    }
+
+    /** The settings a service needs to use this stack, as Quarkus config keys. */
+    public Map<String, String> serviceConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("kafka.bootstrap.servers", kafkaBootstrapServers());
+        config.put("quarkus.datasource.jdbc.url", jdbcUrl());
+        config.put("quarkus.datasource.username", databaseUser());
+        config.put("quarkus.datasource.password", databasePassword());
+        return config;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            kafka.close();
+        } finally {
+            closeQuietly(postgres);
+            if (temporary) {
+                deleteRecursively(dataDir);
+            }
+        }
+    }
+
+    private static void closeQuietly(EmbeddedPostgres postgres) {
+        if (postgres == null) {
+            return;
+        }
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            System.err.println("PostgreSQL did not stop cleanly: " + e.getMessage());
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory that cannot be removed is left for the OS to clean
+        }
+    }
+}

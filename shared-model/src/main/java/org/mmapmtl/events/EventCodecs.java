@@ -1,0 +1,22 @@
+package org.mmapmtl.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The codec of each event contract (DESIGN §3). */
+public final class EventCodecs {
+    public static final EventCodec<GradientSnapshot> GRADIENT = new GradientSnapshotCodec();
+    public static final EventCodec<TaskPartition> PARTITION =
+            new JsonEventCodec<>(SchemaId.of("mmap.partition", 1), TaskPartition.class);
+    public static final EventCodec<Checkpoint> CHECKPOINT =
+            new JsonEventCodec<>(SchemaId.of("mmap.checkpoint", 1), Checkpoint.class);
+    public static final EventCodec<Evaluation> EVALUATION =
+            new JsonEventCodec<>(SchemaId.of("mmap.evaluation", 1), Evaluation.class);
+
+    private EventCodecs() {
+    }
+
+    /** A copy of the mapper the event codecs use (ISO-8601 instants, unknown fields ignored). */
+    public static ObjectMapper json() {
+        return JsonEventCodec.JSON.copy();
+    }
+}

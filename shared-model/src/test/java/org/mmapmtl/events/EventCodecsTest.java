@@ -1,0 +1,138 @@
+package org.mmapmtl.events;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.mmapmtl.safetensors.Safetensors;
+import org.mmapmtl.safetensors.SafetensorsContent;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventCodecsTest {
+
+    static final List<String> TASKS = List.of("Art", "Clipart", "Product", "Real_World");
+
+    static GradientSnapshot gradient() {
+        return new GradientSnapshot("exp-1", "Clipart", TASKS, 2, 5, 120, new float[] {0.5f, -1.25f, 3e-8f});
+    }
+
+    static TaskPartition partition() {
+        double[][] affinity = {{1, .2, .1, .3}, {.2, 1, .05, .1}, {.1, .05, 1, .4}, {.3, .1, .4, 1}};
+        return new TaskPartition("exp-1", TASKS, affinity, List.of(List.of("Art", "Clipart"), List.of("Product", "Real_World")),
+                "threshold(tau=0.19)", 0.22, "exact", 5, Instant.parse("2026-11-23T10:15:30.123Z"));
+    }
+
+    static Checkpoint checkpoint() {
+        return new Checkpoint("exp-1", "exp-1.mmap.s1", "mmap", 1, TASKS, List.of(TASKS), 4, true,
+                "file:///artifacts/exp-1/mmap-s1-e4.safetensors", "ab".repeat(32), 131_072);
+    }
+
+    static Evaluation evaluation() {
+        return Evaluation.of("exp-1", "exp-1.mmap.s1", "file:///artifacts/exp-1/mmap-s1-e4.safetensors",
+                Map.of("Art", Evaluation.TaskScore.of(80, 100), "Clipart", Evaluation.TaskScore.of(3, 4)));
+    }
+
+    @Test
+    void everyContractRoundTrips() {
+        assertThat(EventCodecs.GRADIENT.decode(EventCodecs.GRADIENT.encode(gradient()))).isEqualTo(gradient());
+        assertThat(EventCodecs.PARTITION.decode(EventCodecs.PARTITION.encode(partition()))).isEqualTo(partition());
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(checkpoint()))).isEqualTo(checkpoint());
+        assertThat(EventCodecs.EVALUATION.decode(EventCodecs.EVALUATION.encode(evaluation()))).isEqualTo(evaluation());
+    }
+
+    @Test
+    void gradientPayloadIsPlainSafetensorsWithTheDocumentedMetadata() {
+        SafetensorsContent content = Safetensors.read(EventCodecs.GRADIENT.encode(gradient()), "record");
+        assertThat(content.metadata()).containsEntry("schema", "mmap.gradient/1").containsEntry("experiment", "exp-1")
+                .containsEntry("task", "Clipart").containsEntry("tasks", "Art,Clipart,Product,Real_World")
+                .containsEntry("snapshot", "2").containsEntry("snapshots", "5").containsEntry("step", "120");
+        assertThat(content.tensor("grad", 3).toFloats()).containsExactly(0.5f, -1.25f, 3e-8f);
+    }
+
+    @Test
+    void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1");
+        assertThat(json.get("final").asBoolean()).isTrue();
+        assertThat(json.has("finalEpoch")).isFalse();
+        ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
+        assertThat(p.get("decidedAt").asText()).isEqualTo("2026-11-23T10:15:30.123Z");
+    }
+
+    @Test
+    void unknownMajorVersionIsRejectedWithAnUpgradeHint() throws Exception {
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
+        json.put("schema", "mmap.partition/2");
+        byte[] bytes = EventCodecs.json().writeValueAsBytes(json);
+        assertThatThrownBy(() -> EventCodecs.PARTITION.decode(bytes))
+                .isInstanceOf(EventFormatException.class)
+                .hasMessageContaining("mmap.partition/2").hasMessageContaining("upgrade the consumer");
+    }
+
+    @Test
+    void newerMinorVersionWithExtraFieldsIsRead() throws Exception {
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.EVALUATION.encode(evaluation()));
+        json.put("schema", "mmap.evaluation/1.3");
+        json.put("calibrationError", 0.04);
+        assertThat(EventCodecs.EVALUATION.decode(EventCodecs.json().writeValueAsBytes(json))).isEqualTo(evaluation());
+    }
+
+    @Test
+    void gradientOfAnotherMajorVersionIsRejected() {
+        GradientSnapshot g = gradient();
+        byte[] bytes = Safetensors.write(Map.of("grad", org.mmapmtl.safetensors.Tensor.vector(g.gradient())),
+                Map.of("schema", "mmap.gradient/7", "experiment", "exp-1", "task", "Art", "tasks", "Art",
+                        "snapshot", "0", "snapshots", "1", "step", "0"));
+        assertThatThrownBy(() -> EventCodecs.GRADIENT.decode(bytes)).isInstanceOf(EventFormatException.class)
+                .hasMessageContaining("mmap.gradient/7");
+    }
+
+    @Test
+    void corruptBytesAreRejectedClearly() {
+        byte[] garbage = "\u0000\u0001garbage that is neither JSON nor safetensors".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> EventCodecs.GRADIENT.decode(garbage)).isInstanceOf(EventFormatException.class)
+                .hasMessageContaining("mmap.gradient/1");
+        assertThatThrownBy(() -> EventCodecs.CHECKPOINT.decode(garbage)).isInstanceOf(EventFormatException.class)
+                .hasMessageContaining("not JSON");
+        byte[] truncated = java.util.Arrays.copyOf(EventCodecs.GRADIENT.encode(gradient()), 40);
+        assertThatThrownBy(() -> EventCodecs.GRADIENT.decode(truncated)).isInstanceOf(EventFormatException.class);
+    }
+
+    @Test
+    void wrongTopicPayloadIsRejected() {
+        byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
+        assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
+                .hasMessageContaining("mmap.checkpoint/1 is not mmap.evaluation/1");
+    }
+
+    @Test
+    void invalidFieldsNameTheField() throws Exception {
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
+        json.put("sha256", "not-a-hash");
+        byte[] badHash = EventCodecs.json().writeValueAsBytes(json);
+        assertThatThrownBy(() -> EventCodecs.CHECKPOINT.decode(badHash)).hasMessageContaining("sha256");
+
+        json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
+        json.remove("runId");
+        byte[] missing = EventCodecs.json().writeValueAsBytes(json);
+        assertThatThrownBy(() -> EventCodecs.CHECKPOINT.decode(missing)).hasMessageContaining("runId");
+
+        assertThatThrownBy(() -> new TaskPartition("exp", TASKS, partition().affinity(), List.of(List.of("Art")),
+                "k=1", 0, "exact", 1, Instant.now())).hasMessageContaining("leave out");
+        assertThatThrownBy(() -> new GradientSnapshot("exp", "Art", TASKS, 0, 1, 0, new float[] {Float.NaN}))
+                .hasMessageContaining("gradient[0]");
+        assertThatThrownBy(() -> new GradientSnapshot("exp", "Sketch", TASKS, 0, 1, 0, new float[] {1}))
+                .hasMessageContaining("Sketch");
+    }
+
+    @Test
+    void schemaIdParsesMajorAndMinor() {
+        assertThat(SchemaId.parse("mmap.partition/1.2")).isEqualTo(new SchemaId("mmap.partition", 1, 2));
+        assertThatThrownBy(() -> SchemaId.parse("partition-v1")).isInstanceOf(EventFormatException.class);
+    }
+}
