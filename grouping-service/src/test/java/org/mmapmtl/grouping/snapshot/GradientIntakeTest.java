@@ -1,0 +1,137 @@
+package org.mmapmtl.grouping.snapshot;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.events.GradientSnapshot;
+import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.safetensors.Safetensors;
+import org.mmapmtl.safetensors.Tensor;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+@QuarkusTest
+@WithTestResource(LocalStackResource.class)
+class GradientIntakeTest {
+    static final List<String> TASKS = List.of("Art", "Clipart");
+    static final String TOPIC = EventTopic.GRADIENTS.topicName();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    TopicProbe kafka;
+
+    @BeforeEach
+    void connect() {
+        kafka = new TopicProbe(bootstrapServers);
+    }
+
+    @AfterEach
+    void disconnect() {
+        kafka.close();
+    }
+
+    static GradientSnapshot snapshot(String experiment, String task, int index) {
+        return new GradientSnapshot(experiment, task, TASKS, index, 3, 10L * index, new float[] {index, -1f, 0.5f, 2f});
+    }
+
+    void send(GradientSnapshot s) {
+        kafka.send(TOPIC, s.experimentId(), EventCodecs.GRADIENT.encode(s));
+    }
+
+    void awaitReceived(String experiment, String task, int snapshot) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/groupings/{id}", experiment).then().statusCode(200)
+                        .body("received." + task, hasItems(snapshot)));
+    }
+
+    static long stored(String experiment) {
+        return QuarkusTransaction.requiringNew().call(() -> ReceivedSnapshot.count("experimentId", experiment));
+    }
+
+    @Test
+    void snapshotRecordIsPersistedAndServed() {
+        send(snapshot("exp-served", "Art", 0));
+        awaitReceived("exp-served", "Art", 0);
+
+        given().get("/groupings/{id}", "exp-served").then().statusCode(200)
+                .body("tasks", equalTo(TASKS)).body("snapshots", equalTo(3)).body("dimension", equalTo(4))
+                .body("complete", equalTo(false));
+        ReceivedSnapshot stored = QuarkusTransaction.requiringNew()
+                .call(() -> ReceivedSnapshot.find("exp-served", "Art", 0).orElseThrow());
+        assertThat(stored.gradientValues()).containsExactly(0f, -1f, 0.5f, 2f);
+    }
+
+    @Test
+    void duplicateSnapshotIsStoredOnce() {
+        send(snapshot("exp-dup", "Art", 1));
+        send(snapshot("exp-dup", "Art", 1));
+        send(snapshot("exp-dup", "Clipart", 1));
+        awaitReceived("exp-dup", "Clipart", 1);
+        assertThat(stored("exp-dup")).isEqualTo(2);
+    }
+
+    @Test
+    void poisonRecordsGoToTheDeadLetterTopicWithAReasonAndTheNextRecordIsProcessed() {
+        kafka.send(TOPIC, "exp-poison", "\u0001 garbage bytes".getBytes(StandardCharsets.UTF_8));
+        kafka.send(TOPIC, "exp-poison", Safetensors.write(Map.of("grad", Tensor.vector(new float[] {1})),
+                Map.of("schema", "mmap.gradient/2", "experiment", "exp-poison")));
+        send(snapshot("exp-poison", "Clipart", 2));
+
+        awaitReceived("exp-poison", "Clipart", 2);
+        List<ConsumerRecord<String, byte[]>> dead = kafka.readUntil(EventTopic.GRADIENTS.deadLetterTopicName(),
+                records -> records.stream().filter(r -> "exp-poison".equals(r.key())).count() >= 2, Duration.ofSeconds(30));
+        List<String> reasons = dead.stream().filter(r -> "exp-poison".equals(r.key()))
+                .map(r -> TopicProbe.header(r, "dead-letter-reason")).toList();
+        assertThat(reasons).hasSize(2);
+        assertThat(reasons.get(0)).contains("mmap.gradient/1");
+        assertThat(reasons.get(1)).contains("mmap.gradient/2").contains("upgrade the consumer");
+        assertThat(stored("exp-poison")).isEqualTo(1);
+    }
+
+    @Test
+    void snapshotContradictingItsExperimentIsDeadLettered() {
+        send(snapshot("exp-conflict", "Art", 0));
+        kafka.send(TOPIC, "exp-conflict", EventCodecs.GRADIENT.encode(
+                new GradientSnapshot("exp-conflict", "Clipart", TASKS, 0, 3, 0, new float[] {1, 2})));
+        send(snapshot("exp-conflict", "Clipart", 1));
+        awaitReceived("exp-conflict", "Clipart", 1);
+
+        var dead = kafka.readUntil(EventTopic.GRADIENTS.deadLetterTopicName(),
+                records -> records.stream().anyMatch(r -> "exp-conflict".equals(r.key())), Duration.ofSeconds(30));
+        assertThat(dead).filteredOn(r -> "exp-conflict".equals(r.key())).singleElement()
+                .extracting(r -> TopicProbe.header(r, "dead-letter-reason")).asString().contains("2 values").contains("4");
+        assertThat(stored("exp-conflict")).isEqualTo(2);
+    }
+
+    @Test
+    void unknownExperimentAnswersProblemJson() {
+        given().get("/groupings/{id}", "never-seen").then().statusCode(404)
+                .contentType("application/problem+json")
+                .body("status", equalTo(404)).body("detail", org.hamcrest.Matchers.containsString("never-seen"));
+    }
+
+    @Test
+    void readinessIsUpAndCoversKafkaAndTheDatabase() {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItems("SmallRye Reactive Messaging - readiness check",
+                        "Database connections health check"));
+    }
+}
