@@ -8,6 +8,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventFormatException;
+import org.mmapmtl.events.RecordKeys;
 import org.mmapmtl.events.GradientSnapshot;
 
 /**
@@ -23,10 +24,7 @@ public class GradientIntake {
     @Transactional
     public void receive(ConsumerRecord<String, byte[]> record) {
         GradientSnapshot s = EventCodecs.GRADIENT.decode(record.value());
-        if (record.key() != null && !record.key().equals(s.experimentId())) {
-            throw new EventFormatException("record key '" + record.key() + "' is not the experiment '" + s.experimentId()
-                    + "' of its payload: the key must be the experiment id");
-        }
+        RecordKeys.requireExperimentKey(record.key(), s.experimentId());
         if (ReceivedSnapshot.find(s.experimentId(), s.task(), s.snapshot()).isPresent()) {
             LOG.debugf("duplicate snapshot %d of task %s in %s ignored", s.snapshot(), s.task(), s.experimentId());
             return;

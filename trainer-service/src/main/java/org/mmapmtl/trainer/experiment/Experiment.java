@@ -1,0 +1,44 @@
+package org.mmapmtl.trainer.experiment;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+
+@Entity
+@Table(name = "experiment")
+public class Experiment extends PanacheEntityBase {
+    @Id
+    @Column(length = 128)
+    public String id;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 32)
+    public Phase phase;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    static Experiment create(String id, Phase phase) {
+        Experiment e = new Experiment();
+        e.id = id;
+        e.phase = phase;
+        e.createdAt = Instant.now();
+        e.updatedAt = e.createdAt;
+        e.persist();
+        return e;
+    }
+
+    void moveTo(Phase next) {
+        phase = next;
+        updatedAt = Instant.now();
+    }
+}

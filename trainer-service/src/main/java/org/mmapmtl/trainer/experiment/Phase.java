@@ -1,0 +1,15 @@
+package org.mmapmtl.trainer.experiment;
+
+/** Where an experiment stands in the pipeline of DESIGN §2. */
+public enum Phase {
+    /** phase 1: a global MmAP on all tasks, streaming gradient snapshots */
+    GLOBAL_TRAINING,
+    /** every snapshot sent; waiting for mmap.partitions */
+    AWAITING_PARTITION,
+    /** the partition has arrived; phase 2 (per-group training) can start */
+    GROUPED,
+    GROUP_TRAINING,
+    DONE,
+    FAILED,
+    CANCELLED
+}

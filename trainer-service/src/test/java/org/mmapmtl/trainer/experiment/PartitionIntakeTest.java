@@ -1,0 +1,119 @@
+package org.mmapmtl.trainer.experiment;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.localstack.TopicProbe;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+@QuarkusTest
+@WithTestResource(LocalStackResource.class)
+class PartitionIntakeTest {
+    static final List<String> TASKS = List.of("clipart", "painting", "real", "sketch");
+    static final String TOPIC = EventTopic.PARTITIONS.topicName();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    TopicProbe kafka;
+
+    @BeforeEach
+    void connect() {
+        kafka = new TopicProbe(bootstrapServers);
+    }
+
+    @AfterEach
+    void disconnect() {
+        kafka.close();
+    }
+
+    static TaskPartition partition(String experiment, double score) {
+        double[][] affinity = {{1, .3, .2, .1}, {.3, 1, .25, .05}, {.2, .25, 1, .02}, {.1, .05, .02, 1}};
+        return new TaskPartition(experiment, TASKS, affinity,
+                List.of(List.of("clipart", "painting", "real"), List.of("sketch")),
+                "threshold(tau=0.153)", score, "exact", 4, Instant.parse("2026-11-23T08:00:00Z"));
+    }
+
+    void send(TaskPartition p) {
+        kafka.send(TOPIC, p.experimentId(), EventCodecs.PARTITION.encode(p));
+    }
+
+    void awaitGrouped(String experiment) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/experiments/{id}", experiment).then().statusCode(200).body("phase", equalTo("GROUPED")));
+    }
+
+    @Test
+    void partitionRecordIsPersistedAndServed() {
+        send(partition("exp-served", 0.27));
+        awaitGrouped("exp-served");
+        given().get("/experiments/{id}", "exp-served").then().statusCode(200)
+                .body("partition.groups[1]", equalTo(List.of("sketch")))
+                .body("partition.solver", equalTo("exact"))
+                .body("partition.decidedAt", equalTo("2026-11-23T08:00:00Z"))
+                .body("partition.affinity[0][1]", equalTo(0.3f));
+    }
+
+    @Test
+    void samePartitionTwiceIsStoredOnceAndTheFirstWins() {
+        send(partition("exp-dup", 0.27));
+        send(partition("exp-dup", 0.99));
+        send(partition("exp-dup-marker", 0.1));
+        awaitGrouped("exp-dup-marker");
+        assertThat(QuarkusTransaction.requiringNew().call(() -> ReceivedPartition.count("experimentId", "exp-dup")))
+                .isEqualTo(1);
+        given().get("/experiments/{id}", "exp-dup").then().body("partition.score", equalTo(0.27f));
+    }
+
+    @Test
+    void poisonRecordsGoToTheDeadLetterTopicWithAReasonAndTheNextRecordIsProcessed() throws Exception {
+        kafka.send(TOPIC, "exp-poison", "{not json".getBytes(StandardCharsets.UTF_8));
+        ObjectNode future = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition("exp-poison", 1)));
+        future.put("schema", "mmap.partition/2");
+        kafka.send(TOPIC, "exp-poison", EventCodecs.json().writeValueAsBytes(future));
+        send(partition("exp-poison", 0.5));
+
+        awaitGrouped("exp-poison");
+        var dead = kafka.readUntil(EventTopic.PARTITIONS.deadLetterTopicName(),
+                records -> records.stream().filter(r -> "exp-poison".equals(r.key())).count() >= 2, Duration.ofSeconds(30));
+        List<String> reasons = dead.stream().filter(r -> "exp-poison".equals(r.key()))
+                .map(r -> TopicProbe.header(r, "dead-letter-reason")).toList();
+        assertThat(reasons).hasSize(2);
+        assertThat(reasons.get(0)).contains("not JSON");
+        assertThat(reasons.get(1)).contains("mmap.partition/2");
+        given().get("/experiments/{id}", "exp-poison").then().body("partition.score", equalTo(0.5f));
+    }
+
+    @Test
+    void unknownExperimentAnswersProblemJson() {
+        given().get("/experiments/{id}", "nope").then().statusCode(404).contentType("application/problem+json")
+                .body("detail", containsString("nope")).body("instance", equalTo("/experiments/nope"));
+    }
+
+    @Test
+    void readinessIsUpAndCoversKafkaAndTheDatabase() {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItems("SmallRye Reactive Messaging - readiness check",
+                        "Database connections health check"));
+    }
+}
