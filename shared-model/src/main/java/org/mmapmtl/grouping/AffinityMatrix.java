@@ -1,0 +1,100 @@
+package org.mmapmtl.grouping;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * Symmetric task-to-task affinity (mean gradient similarity), rows and columns in the order of {@code tasks}.
+ * Construction checks everything a partition search relies on and names each problem it finds.
+ */
+public record AffinityMatrix(List<String> tasks, double[][] values) {
+    /** Absolute tolerance for symmetry: averaged float32 cosines differ in their last bits. */
+    public static final double SYMMETRY_TOLERANCE = 1e-6;
+
+    public AffinityMatrix {
+        List<String> problems = problems(tasks, values);
+        if (!problems.isEmpty()) {
+            throw new InvalidAffinityException(problems);
+        }
+        tasks = List.copyOf(tasks);
+        values = Arrays.stream(values).map(double[]::clone).toArray(double[][]::new);
+    }
+
+    /** Every reason these inputs do not form an affinity matrix; empty when they do. */
+    public static List<String> problems(List<String> tasks, double[][] values) {
+        List<String> problems = new ArrayList<>();
+        if (tasks == null || tasks.isEmpty()) {
+            problems.add("tasks: at least one task is needed");
+            return problems;
+        }
+        if (new HashSet<>(tasks).size() != tasks.size()) {
+            problems.add("tasks: task names must be distinct");
+        }
+        int n = tasks.size();
+        if (values == null || values.length != n) {
+            problems.add("affinity: expected " + n + " rows (one per task), got " + (values == null ? 0 : values.length));
+            return problems;
+        }
+        for (int i = 0; i < n; i++) {
+            if (values[i] == null || values[i].length != n) {
+                problems.add("affinity[" + i + "]: expected " + n + " entries (a square matrix), got "
+                        + (values[i] == null ? 0 : values[i].length));
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (!Double.isFinite(values[i][j])) {
+                    problems.add("affinity[" + i + "][" + j + "]: " + values[i][j] + " is not a finite number");
+                } else if (j > i && Double.isFinite(values[j][i]) && Math.abs(values[i][j] - values[j][i]) > SYMMETRY_TOLERANCE) {
+                    problems.add("affinity[" + i + "][" + j + "] = " + values[i][j] + " but affinity[" + j + "][" + i
+                            + "] = " + values[j][i] + ": the matrix must be symmetric");
+                }
+            }
+        }
+        return problems;
+    }
+
+    public int size() {
+        return tasks.size();
+    }
+
+    /** The symmetric value used by the search: the mean of the two triangles. */
+    public double at(int i, int j) {
+        return (values[i][j] + values[j][i]) / 2;
+    }
+
+    @Override
+    public double[][] values() {
+        return Arrays.stream(values).map(double[]::clone).toArray(double[][]::new);
+    }
+
+    /** The mean of the off-diagonal entries: the default threshold τ. Zero for a single task. */
+    public double meanOffDiagonal() {
+        int n = size();
+        if (n < 2) {
+            return 0;
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                sum += at(i, j);
+            }
+        }
+        return sum / (n * (n - 1) / 2.0);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AffinityMatrix a && a.tasks.equals(tasks) && Arrays.deepEquals(a.values, values);
+    }
+
+    @Override
+    public int hashCode() {
+        return tasks.hashCode() * 31 + Arrays.deepHashCode(values);
+    }
+}
