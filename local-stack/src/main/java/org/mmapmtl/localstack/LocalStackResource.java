@@ -2,26 +2,39 @@ package org.mmapmtl.localstack;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Starts a {@link LocalStack} for a {@code @QuarkusTest} and points the service at it. With
- * {@code -Dmmap.local-stack.docker=false} the in-JVM broker is used even where Docker answers.
+ * Points a {@code @QuarkusTest} at a {@link LocalStack}. One stack serves the whole test JVM and outlives
+ * Quarkus restarts between test profiles, as a real cluster outlives a service restart; it stops when the JVM
+ * exits. With {@code -Dmmap.local-stack.docker=false} the in-JVM broker is used even where Docker answers.
  */
 public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
-    private LocalStack stack;
+    /**
+     * Quarkus loads this class anew for every application it starts, so the running stack is found through
+     * JVM-wide system properties rather than a static field.
+     */
+    private static final String SHARED = "mmap.local-stack.shared.";
 
     @Override
     public Map<String, String> start() {
-        boolean docker = Boolean.parseBoolean(System.getProperty("mmap.local-stack.docker", "true"));
-        stack = LocalStack.start(new LocalStack.Settings(0, 0, null, docker));
-        return stack.serviceConfig();
+        synchronized (System.class) {
+            if (System.getProperty(SHARED + "kafka.bootstrap.servers") == null) {
+                boolean docker = Boolean.parseBoolean(System.getProperty("mmap.local-stack.docker", "true"));
+                LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, null, docker));
+                Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-shutdown"));
+                stack.serviceConfig().forEach((key, value) -> System.setProperty(SHARED + key, value));
+            }
+            Map<String, String> config = new LinkedHashMap<>();
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(SHARED))
+                    .forEach(k -> config.put(k.substring(SHARED.length()), System.getProperty(k)));
+            return config;
+        }
     }
 
     @Override
     public void stop() {
-        if (stack != null) {
-            stack.close();
-        }
+        // the stack outlives this Quarkus application; the shutdown hook stops it with the JVM
     }
 }

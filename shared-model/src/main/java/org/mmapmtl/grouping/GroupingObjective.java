@@ -48,6 +48,27 @@ public sealed interface GroupingObjective {
     record Singletons() implements GroupingObjective {
     }
 
+    /**
+     * The objective of a name as written in configuration, requests and the CLI: {@code threshold} (τ optional),
+     * {@code k} (needs k), {@code all-in-one}, {@code singletons}. Random groups need sizes and are built directly.
+     */
+    static GroupingObjective parse(String name, Integer k, Double tau) {
+        String n = name == null ? "threshold" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (n) {
+            case "threshold" -> new Threshold(tau);
+            case "k" -> {
+                if (k == null) {
+                    throw new IllegalArgumentException("objective 'k' needs the number of groups k");
+                }
+                yield new GroupCount(k, tau);
+            }
+            case "all-in-one" -> new AllInOne();
+            case "singletons" -> new Singletons();
+            default -> throw new IllegalArgumentException("unknown objective '" + name
+                    + "': use threshold, k, all-in-one or singletons");
+        };
+    }
+
     /** The τ this objective subtracts per pair for this matrix. */
     static double tau(GroupingObjective objective, AffinityMatrix affinity) {
         if (objective instanceof Threshold t) {

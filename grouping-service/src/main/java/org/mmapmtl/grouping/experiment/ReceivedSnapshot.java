@@ -1,4 +1,4 @@
-package org.mmapmtl.grouping.snapshot;
+package org.mmapmtl.grouping.experiment;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -15,7 +15,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** A gradient snapshot as stored in the grouping schema; (experimentId, task, snapshot) is its natural key. */
+/**
+ * A gradient snapshot waiting for the other tasks of its snapshot; (experimentId, task, snapshot) is its natural key.
+ * Once its snapshot is complete, the similarity is stored and these rows are dropped.
+ */
 @Entity
 @Table(name = "gradient_snapshot")
 public class ReceivedSnapshot extends PanacheEntityBase {
@@ -81,11 +84,11 @@ public class ReceivedSnapshot extends PanacheEntityBase {
         return find("experimentId = ?1 and task = ?2 and snapshot = ?3", experimentId, task, snapshot).firstResultOptional();
     }
 
-    static Optional<ReceivedSnapshot> anyOf(String experimentId) {
-        return find("experimentId", experimentId).firstResultOptional();
+    static List<ReceivedSnapshot> pending(String experimentId, int snapshot) {
+        return list("experimentId = ?1 and snapshot = ?2", experimentId, snapshot);
     }
 
-    static List<ReceivedSnapshot> allOf(String experimentId) {
+    static List<ReceivedSnapshot> allPending(String experimentId) {
         return list("experimentId = ?1 order by snapshot, task", experimentId);
     }
 }

@@ -1,4 +1,4 @@
-package org.mmapmtl.grouping.snapshot;
+package org.mmapmtl.grouping.experiment;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
@@ -62,8 +62,20 @@ class GradientIntakeTest {
                         .body("received." + task, hasItems(snapshot)));
     }
 
+    /** Snapshots stored and still waiting for the other tasks of their index. */
     static long stored(String experiment) {
         return QuarkusTransaction.requiringNew().call(() -> ReceivedSnapshot.count("experimentId", experiment));
+    }
+
+    @Test
+    void firstHalfOfAStreamThatGroupingRestartTestFinishes() {
+        List<GradientSnapshot> firstHalf = GroupingRestartTest.stream().subList(0, 5);
+        firstHalf.forEach(this::send);
+        send(firstHalf.get(1));
+        GradientSnapshot last = firstHalf.get(firstHalf.size() - 1);
+        awaitReceived(last.experimentId(), last.task(), last.snapshot());
+        given().get("/groupings/{id}", GroupingRestartTest.EXPERIMENT).then()
+                .body("completeSnapshots", equalTo(List.of(0))).body("partition", equalTo(null));
     }
 
     @Test
@@ -73,7 +85,7 @@ class GradientIntakeTest {
 
         given().get("/groupings/{id}", "exp-served").then().statusCode(200)
                 .body("tasks", equalTo(TASKS)).body("snapshots", equalTo(3)).body("dimension", equalTo(4))
-                .body("complete", equalTo(false));
+                .body("completeSnapshots", equalTo(List.of())).body("partition", equalTo(null));
         ReceivedSnapshot stored = QuarkusTransaction.requiringNew()
                 .call(() -> ReceivedSnapshot.find("exp-served", "Art", 0).orElseThrow());
         assertThat(stored.gradientValues()).containsExactly(0f, -1f, 0.5f, 2f);
@@ -83,8 +95,8 @@ class GradientIntakeTest {
     void duplicateSnapshotIsStoredOnce() {
         send(snapshot("exp-dup", "Art", 1));
         send(snapshot("exp-dup", "Art", 1));
-        send(snapshot("exp-dup", "Clipart", 1));
-        awaitReceived("exp-dup", "Clipart", 1);
+        send(snapshot("exp-dup", "Clipart", 2));
+        awaitReceived("exp-dup", "Clipart", 2);
         assertThat(stored("exp-dup")).isEqualTo(2);
     }
 

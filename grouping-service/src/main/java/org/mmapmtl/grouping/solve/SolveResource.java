@@ -1,0 +1,74 @@
+package org.mmapmtl.grouping.solve;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.mmapmtl.grouping.AffinityMatrix;
+import org.mmapmtl.grouping.GroupingObjective;
+import org.mmapmtl.grouping.Partition;
+import org.mmapmtl.grouping.PartitionSearch;
+import org.mmapmtl.service.Problem;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The partition search on a posted matrix: for what-if questions and for clients that compute their own affinity. */
+@Path("/groupings/solve")
+public class SolveResource {
+
+    /**
+     * @param objective      threshold (default), k, all-in-one or singletons
+     * @param exactLimit     largest task count solved exactly (default 18, at most 24)
+     * @param allowHeuristic whether a larger problem may be solved by local search (default true)
+     */
+    public record SolveRequest(List<String> tasks, double[][] affinity, String objective, Integer k, Double tau,
+                               Integer exactLimit, Boolean allowHeuristic, Long seed) {
+    }
+
+    public record SolveResponse(List<List<String>> groups, double score, String solver, String objective, double tau) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public SolveResponse solve(SolveRequest request) {
+        if (request == null) {
+            throw Problem.badRequest("the body must be a JSON object with tasks and affinity", List.of());
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (String p : AffinityMatrix.problems(request.tasks(), request.affinity())) {
+            int colon = p.indexOf(": ");
+            errors.add(new Problem.FieldError(p.substring(0, colon), p.substring(colon + 2)));
+        }
+        GroupingObjective objective = null;
+        try {
+            objective = GroupingObjective.parse(request.objective(), request.k(), request.tau());
+        } catch (IllegalArgumentException e) {
+            errors.add(new Problem.FieldError(request.k() == null && "k".equals(request.objective()) ? "k" : "objective",
+                    e.getMessage()));
+        }
+        PartitionSearch.Options options = null;
+        try {
+            PartitionSearch.Options d = PartitionSearch.Options.defaults();
+            options = new PartitionSearch.Options(request.exactLimit() == null ? d.exactLimit() : request.exactLimit(),
+                    request.allowHeuristic() == null ? d.allowHeuristic() : request.allowHeuristic(),
+                    request.seed() == null ? d.seed() : request.seed(), d.restarts());
+        } catch (IllegalArgumentException e) {
+            errors.add(new Problem.FieldError("exactLimit", e.getMessage()));
+        }
+        if (!errors.isEmpty()) {
+            throw Problem.badRequest("the posted matrix cannot be partitioned: " + errors.size() + " problem(s)", errors);
+        }
+        AffinityMatrix affinity = new AffinityMatrix(request.tasks(), request.affinity());
+        Partition p;
+        try {
+            p = PartitionSearch.solve(affinity, objective, options);
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest(e.getMessage(), List.of(new Problem.FieldError(
+                    e.getMessage().contains("exact search limit") ? "allowHeuristic" : "k", e.getMessage())));
+        }
+        return new SolveResponse(p.named(affinity.tasks()), p.score(), p.solver().label(), p.objective(), p.tau());
+    }
+}
