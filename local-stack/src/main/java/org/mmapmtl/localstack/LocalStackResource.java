@@ -9,6 +9,7 @@ import java.util.Map;
  * Points a {@code @QuarkusTest} at a {@link LocalStack}. One stack serves the whole test JVM and outlives
  * Quarkus restarts between test profiles, as a real cluster outlives a service restart; it stops when the JVM
  * exits. With {@code -Dmmap.local-stack.docker=false} the in-JVM broker is used even where Docker answers.
+ * Test fields of type {@link TopicProbe} annotated {@link InjectTopicProbe} get a probe of the stack's broker.
  */
 public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
     /**
@@ -16,6 +17,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
      * JVM-wide system properties rather than a static field.
      */
     private static final String SHARED = "mmap.local-stack.shared.";
+    private TopicProbe probe;
 
     @Override
     public Map<String, String> start() {
@@ -34,7 +36,21 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
     }
 
     @Override
+    public void inject(TestInjector testInjector) {
+        String bootstrap = System.getProperty(SHARED + "kafka.bootstrap.servers");
+        if (probe == null && bootstrap != null) {
+            probe = new TopicProbe(bootstrap);
+        }
+        testInjector.injectIntoFields(probe,
+                new TestInjector.AnnotatedAndMatchesType(InjectTopicProbe.class, TopicProbe.class));
+    }
+
+    @Override
     public void stop() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
         // the stack outlives this Quarkus application; the shutdown hook stops it with the JVM
     }
 }

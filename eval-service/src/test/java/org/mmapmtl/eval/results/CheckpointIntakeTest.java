@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
 import org.mmapmtl.localstack.TopicProbe;
 
@@ -31,20 +29,8 @@ class CheckpointIntakeTest {
     static final List<String> TASKS = List.of("Art", "Clipart", "Product", "Real_World");
     static final String TOPIC = EventTopic.CHECKPOINTS.topicName();
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
+    @InjectTopicProbe
     TopicProbe kafka;
-
-    @BeforeEach
-    void connect() {
-        kafka = new TopicProbe(bootstrapServers);
-    }
-
-    @AfterEach
-    void disconnect() {
-        kafka.close();
-    }
 
     static Checkpoint checkpoint(String experiment, String run, int epoch) {
         return new Checkpoint(experiment, run, "mmap", 1, TASKS, List.of(List.of("Art", "Product"), List.of("Clipart", "Real_World")),

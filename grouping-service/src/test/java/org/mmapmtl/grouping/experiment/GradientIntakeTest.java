@@ -4,13 +4,11 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.GradientSnapshot;
+import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
 import org.mmapmtl.localstack.TopicProbe;
 import org.mmapmtl.safetensors.Safetensors;
@@ -33,20 +31,8 @@ class GradientIntakeTest {
     static final List<String> TASKS = List.of("Art", "Clipart");
     static final String TOPIC = EventTopic.GRADIENTS.topicName();
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
+    @InjectTopicProbe
     TopicProbe kafka;
-
-    @BeforeEach
-    void connect() {
-        kafka = new TopicProbe(bootstrapServers);
-    }
-
-    @AfterEach
-    void disconnect() {
-        kafka.close();
-    }
 
     static GradientSnapshot snapshot(String experiment, String task, int index) {
         return new GradientSnapshot(experiment, task, TASKS, index, 3, 10L * index, new float[] {index, -1f, 0.5f, 2f});

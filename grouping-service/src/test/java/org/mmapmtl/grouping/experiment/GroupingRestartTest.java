@@ -5,12 +5,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.GradientSnapshot;
 import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
 import org.mmapmtl.localstack.TopicProbe;
 
@@ -45,8 +45,8 @@ class GroupingRestartTest {
         }
     }
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @InjectTopicProbe
+    TopicProbe kafka;
 
     /** clipart and painting pull the same way, sketch the other: the threshold objective must split them so. */
     static List<GradientSnapshot> stream() {
@@ -65,31 +65,29 @@ class GroupingRestartTest {
         given().get("/groupings/{id}", EXPERIMENT).then().statusCode(200)
                 .body("completeSnapshots", equalTo(List.of(0)));
         List<GradientSnapshot> all = stream();
-        try (TopicProbe kafka = new TopicProbe(bootstrapServers)) {
-            for (GradientSnapshot s : all.subList(3, all.size())) {
-                kafka.send(EventTopic.GRADIENTS.topicName(), EXPERIMENT, EventCodecs.GRADIENT.encode(s));
-            }
-            // redelivered after the decision: must change nothing
-            kafka.send(EventTopic.GRADIENTS.topicName(), EXPERIMENT, EventCodecs.GRADIENT.encode(all.get(8)));
-            kafka.send(EventTopic.GRADIENTS.topicName(), EXPERIMENT, EventCodecs.GRADIENT.encode(all.get(0)));
-
-            List<ConsumerRecord<String, byte[]>> first = kafka.readUntil(EventTopic.PARTITIONS.topicName(),
-                    records -> records.stream().anyMatch(r -> EXPERIMENT.equals(r.key())), Duration.ofSeconds(60));
-            assertThat(first).filteredOn(r -> EXPERIMENT.equals(r.key())).hasSize(1);
-            // give a wrongly repeated publication time to show up before counting
-            List<ConsumerRecord<String, byte[]>> later = kafka.readUntil(EventTopic.PARTITIONS.topicName(),
-                    records -> false, Duration.ofSeconds(8));
-            List<TaskPartition> partitions = later.stream().filter(r -> EXPERIMENT.equals(r.key()))
-                    .map(r -> EventCodecs.PARTITION.decode(r.value())).toList();
-            assertThat(partitions).hasSize(1);
-            TaskPartition p = partitions.get(0);
-            assertThat(p.groups()).containsExactly(List.of("clipart", "painting"), List.of("sketch"));
-            assertThat(p.tasks()).isEqualTo(TASKS);
-            assertThat(p.snapshotsUsed()).isEqualTo(3);
-            assertThat(p.solver()).isEqualTo("exact");
-            assertThat(p.affinity()[0][1]).isGreaterThan(0.9);
-            assertThat(p.affinity()[0][2]).isLessThan(-0.5);
+        for (GradientSnapshot s : all.subList(3, all.size())) {
+            kafka.send(EventTopic.GRADIENTS.topicName(), EXPERIMENT, EventCodecs.GRADIENT.encode(s));
         }
+        // redelivered after the decision: must change nothing
+        kafka.send(EventTopic.GRADIENTS.topicName(), EXPERIMENT, EventCodecs.GRADIENT.encode(all.get(8)));
+        kafka.send(EventTopic.GRADIENTS.topicName(), EXPERIMENT, EventCodecs.GRADIENT.encode(all.get(0)));
+
+        List<ConsumerRecord<String, byte[]>> first = kafka.readUntil(EventTopic.PARTITIONS.topicName(),
+                records -> records.stream().anyMatch(r -> EXPERIMENT.equals(r.key())), Duration.ofSeconds(60));
+        assertThat(first).filteredOn(r -> EXPERIMENT.equals(r.key())).hasSize(1);
+        // give a wrongly repeated publication time to show up before counting
+        List<ConsumerRecord<String, byte[]>> later = kafka.readUntil(EventTopic.PARTITIONS.topicName(),
+                records -> false, Duration.ofSeconds(8));
+        List<TaskPartition> partitions = later.stream().filter(r -> EXPERIMENT.equals(r.key()))
+                .map(r -> EventCodecs.PARTITION.decode(r.value())).toList();
+        assertThat(partitions).hasSize(1);
+        TaskPartition p = partitions.get(0);
+        assertThat(p.groups()).containsExactly(List.of("clipart", "painting"), List.of("sketch"));
+        assertThat(p.tasks()).isEqualTo(TASKS);
+        assertThat(p.snapshotsUsed()).isEqualTo(3);
+        assertThat(p.solver()).isEqualTo("exact");
+        assertThat(p.affinity()[0][1]).isGreaterThan(0.9);
+        assertThat(p.affinity()[0][2]).isLessThan(-0.5);
         given().get("/groupings/{id}", EXPERIMENT).then().statusCode(200)
                 .body("completeSnapshots", equalTo(List.of(0, 1, 2)))
                 .body("partition.groups[1]", equalTo(List.of("sketch")))

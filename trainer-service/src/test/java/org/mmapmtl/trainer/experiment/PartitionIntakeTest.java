@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
 import org.mmapmtl.localstack.TopicProbe;
 
@@ -32,20 +30,8 @@ class PartitionIntakeTest {
     static final List<String> TASKS = List.of("clipart", "painting", "real", "sketch");
     static final String TOPIC = EventTopic.PARTITIONS.topicName();
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
+    @InjectTopicProbe
     TopicProbe kafka;
-
-    @BeforeEach
-    void connect() {
-        kafka = new TopicProbe(bootstrapServers);
-    }
-
-    @AfterEach
-    void disconnect() {
-        kafka.close();
-    }
 
     static TaskPartition partition(String experiment, double score) {
         double[][] affinity = {{1, .3, .2, .1}, {.3, 1, .25, .05}, {.2, .25, 1, .02}, {.1, .05, .02, 1}};
