@@ -1,5 +1,6 @@
 package org.mmapmtl.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
@@ -45,6 +46,12 @@ public final class ProblemMappers {
             Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());
             Response.StatusType type = status != null ? status : e.getResponse().getStatusInfo();
             String detail = e.getMessage() == null ? type.getReasonPhrase() : e.getMessage();
+            if (e.getCause() instanceof JsonProcessingException json) {
+                // a body the JSON reader rejected: say where, not just "400"
+                detail = "the request body is not the expected JSON: " + json.getOriginalMessage()
+                        + (json.getLocation() == null ? "" : " (line " + json.getLocation().getLineNr()
+                        + ", column " + json.getLocation().getColumnNr() + ")");
+            }
             Problem p = new Problem("about:blank", type.getReasonPhrase(), type.getStatusCode(), detail, null, List.of());
             return respond(p, uri);
         }

@@ -69,7 +69,8 @@ class SolveResourceTest {
 
     @Test
     void malformedJsonIsProblemJson() {
-        given().contentType("application/json").body("{not json").post("/groupings/solve").then().statusCode(400)
-                .contentType("application/problem+json");
+        given().contentType("application/json").body("{\"tasks\": [\"a\"], \"affinity\": [[.8]]}")
+                .post("/groupings/solve").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("not the expected JSON")).body("detail", containsString("column"));
     }
 }
