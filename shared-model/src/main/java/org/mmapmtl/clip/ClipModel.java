@@ -1,0 +1,228 @@
+package org.mmapmtl.clip;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.LayerNorm;
+import org.mmapmtl.safetensors.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The OpenAI CLIP architecture (ViT image encoder and causal text transformer) on DJL NDArrays, frozen weights.
+ * Activations are batch-first, [batch, tokens, width]; the reference's [tokens, batch, width] is the same math.
+ * Every activation is created on the manager of the input it derives from, so a caller that opens a manager per
+ * batch and closes it keeps native memory flat; the model's own manager holds only the weights.
+ */
+public final class ClipModel implements AutoCloseable {
+    private static final float LAYER_NORM_EPS = 1e-5f;
+
+    /** One residual attention block; linear weights are stored transposed once, for x · Wᵀ without per-call copies. */
+    private record Block(NDArray ln1Weight, NDArray ln1Bias, NDArray inProjT, NDArray inProjBias, NDArray outProjT,
+                         NDArray outProjBias, NDArray ln2Weight, NDArray ln2Bias, NDArray fcT, NDArray fcBias,
+                         NDArray projT, NDArray projBias) {
+    }
+
+    private final ClipConfig config;
+    private final NDManager weights;
+    private final NDArray conv1;
+    private final NDArray classEmbedding;
+    private final NDArray visionPositions;
+    private final NDArray lnPreWeight;
+    private final NDArray lnPreBias;
+    private final List<Block> visionBlocks;
+    private final NDArray lnPostWeight;
+    private final NDArray lnPostBias;
+    private final NDArray visualProjection;
+    private final NDArray tokenEmbedding;
+    private final NDArray textPositions;
+    private final List<Block> textBlocks;
+    private final NDArray lnFinalWeight;
+    private final NDArray lnFinalBias;
+    private final NDArray textProjection;
+    private final NDArray causalMask;
+    private final float logitScale;
+
+    private ClipModel(ClipWeights w, Device device) {
+        this.config = w.config();
+        this.weights = NDManager.newBaseManager(device);
+        conv1 = load(w, "visual.conv1.weight");
+        classEmbedding = load(w, "visual.class_embedding");
+        visionPositions = load(w, "visual.positional_embedding");
+        lnPreWeight = load(w, "visual.ln_pre.weight");
+        lnPreBias = load(w, "visual.ln_pre.bias");
+        visionBlocks = blocks(w, "visual.transformer.resblocks.", config.vision().layers());
+        lnPostWeight = load(w, "visual.ln_post.weight");
+        lnPostBias = load(w, "visual.ln_post.bias");
+        visualProjection = load(w, "visual.proj");
+        tokenEmbedding = load(w, "token_embedding.weight");
+        textPositions = load(w, "positional_embedding");
+        textBlocks = blocks(w, "transformer.resblocks.", config.text().layers());
+        lnFinalWeight = load(w, "ln_final.weight");
+        lnFinalBias = load(w, "ln_final.bias");
+        textProjection = load(w, "text_projection");
+        int context = config.text().contextLength();
+        // -inf above the diagonal: token i attends to tokens 0..i, as the reference's build_attention_mask
+        float[] mask = new float[context * context];
+        for (int i = 0; i < context; i++) {
+            for (int j = i + 1; j < context; j++) {
+                mask[i * context + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        causalMask = weights.create(mask, new Shape(context, context));
+        logitScale = (float) Math.exp(w.tensor("logit_scale").toFloats()[0]);
+    }
+
+    public static ClipModel load(ClipWeights weights, Device device) {
+        return new ClipModel(weights, device);
+    }
+
+    public ClipConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return weights.getDevice();
+    }
+
+    /** exp(logit_scale), the temperature of {@link #logits}. */
+    public float logitScale() {
+        return logitScale;
+    }
+
+    private NDArray load(ClipWeights w, String name) {
+        Tensor t = w.tensor(name);
+        NDArray array = weights.create(t.toFloats(), new Shape(t.shape()));
+        array.setName(name);
+        return array;
+    }
+
+    private NDArray loadTransposed(ClipWeights w, String name) {
+        NDArray original = load(w, name);
+        NDArray transposed = original.transpose().duplicate();
+        original.close();
+        return transposed;
+    }
+
+    private List<Block> blocks(ClipWeights w, String prefix, int layers) {
+        List<Block> blocks = new ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            String p = prefix + i + ".";
+            blocks.add(new Block(load(w, p + "ln_1.weight"), load(w, p + "ln_1.bias"),
+                    loadTransposed(w, p + "attn.in_proj_weight"), load(w, p + "attn.in_proj_bias"),
+                    loadTransposed(w, p + "attn.out_proj.weight"), load(w, p + "attn.out_proj.bias"),
+                    load(w, p + "ln_2.weight"), load(w, p + "ln_2.bias"),
+                    loadTransposed(w, p + "mlp.c_fc.weight"), load(w, p + "mlp.c_fc.bias"),
+                    loadTransposed(w, p + "mlp.c_proj.weight"), load(w, p + "mlp.c_proj.bias")));
+        }
+        return blocks;
+    }
+
+    /** Image features, [batch, embedDim], unnormalized as the reference's encode_image. */
+    public NDArray encodeImage(NDArray images) {
+        return encodeImage(images, LayerHook.NONE);
+    }
+
+    /** @param images [batch, 3, resolution, resolution], preprocessed */
+    public NDArray encodeImage(NDArray images, LayerHook hook) {
+        var v = config.vision();
+        long batch = images.getShape().get(0);
+        NDArray x = Conv2d.conv2d(images, conv1, null, new Shape(v.patchSize(), v.patchSize())).singletonOrThrow();
+        // [B, width, grid, grid] -> [B, grid², width]
+        x = x.reshape(batch, v.width(), (long) v.grid() * v.grid()).transpose(0, 2, 1);
+        NDArray cls = images.getManager().zeros(new Shape(batch, 1, v.width())).add(classEmbedding);
+        x = cls.concat(x, 1).add(visionPositions);
+        x = layerNorm(x, lnPreWeight, lnPreBias);
+        x = transformer(x, visionBlocks, v.heads(), null, hook);
+        NDArray pooled = layerNorm(x.get(":, 0, :"), lnPostWeight, lnPostBias);
+        return pooled.matMul(visualProjection);
+    }
+
+    /** Text features, [batch, embedDim], unnormalized as the reference's encode_text. */
+    public NDArray encodeText(NDArray tokens) {
+        return encodeText(tokens, LayerHook.NONE, 0);
+    }
+
+    /**
+     * @param tokens   [batch, contextLength] int64 ids; pooling takes the end-of-text token (the largest id)
+     * @param eotShift how far a hook's inserted tokens moved end-of-text to the right
+     */
+    public NDArray encodeText(NDArray tokens, LayerHook hook, int eotShift) {
+        NDManager scope = tokens.getManager();
+        long batch = tokens.getShape().get(0);
+        long length = tokens.getShape().get(1);
+        if (length != config.text().contextLength()) {
+            throw new IllegalArgumentException("tokens have length " + length + ", the model's context is "
+                    + config.text().contextLength());
+        }
+        NDArray x = tokenEmbedding.get(tokens);
+        x.attach(scope);
+        x = x.add(textPositions);
+        x = transformer(x, textBlocks, config.text().heads(), causalMask, hook);
+        x = layerNorm(x, lnFinalWeight, lnFinalBias);
+        long width = x.getShape().get(2);
+        long tokensNow = x.getShape().get(1);
+        NDArray eot = tokens.argMax(1).add(eotShift);
+        NDArray rowStart = scope.arange(0L, batch * tokensNow, tokensNow);
+        NDArray pooled = x.reshape(batch * tokensNow, width).get(new NDIndex("{}", rowStart.add(eot)));
+        return pooled.matMul(textProjection);
+    }
+
+    /** logits_per_image [images, texts]: the scaled cosine similarity of the features. */
+    public NDArray logits(NDArray imageFeatures, NDArray textFeatures) {
+        NDArray image = imageFeatures.div(imageFeatures.norm(new int[] {1}, true));
+        NDArray text = textFeatures.div(textFeatures.norm(new int[] {1}, true));
+        return image.matMul(text.transpose()).mul(logitScale);
+    }
+
+    private NDArray transformer(NDArray x, List<Block> blocks, int heads, NDArray mask, LayerHook hook) {
+        for (int i = 0; i < blocks.size(); i++) {
+            x = hook.beforeBlock(i, x);
+            Block b = blocks.get(i);
+            x = x.add(attention(layerNorm(x, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
+            NDArray hidden = layerNorm(x, b.ln2Weight(), b.ln2Bias()).matMul(b.fcT()).add(b.fcBias());
+            hidden = hidden.mul(Activation.sigmoid(hidden.mul(1.702f))); // QuickGELU
+            x = x.add(hidden.matMul(b.projT()).add(b.projBias()));
+        }
+        return x;
+    }
+
+    private static NDArray attention(NDArray x, Block b, int heads, NDArray mask) {
+        Shape s = x.getShape();
+        long batch = s.get(0);
+        long tokens = s.get(1);
+        long width = s.get(2);
+        long headWidth = width / heads;
+        // [B, L, 3W] -> [3, B, heads, L, headWidth]
+        NDArray qkv = x.matMul(b.inProjT()).add(b.inProjBias())
+                .reshape(batch, tokens, 3, heads, headWidth).transpose(2, 0, 3, 1, 4);
+        NDArray q = qkv.get(0).mul((float) (1 / Math.sqrt(headWidth)));
+        NDArray k = qkv.get(1);
+        NDArray v = qkv.get(2);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        if (mask != null) {
+            NDArray m = mask;
+            if (tokens != mask.getShape().get(0)) {
+                m = mask.get(new NDIndex(":{}, :{}", tokens, tokens));
+                m.attach(x.getManager());
+            }
+            scores = scores.add(m);
+        }
+        NDArray mixed = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, width);
+        return mixed.matMul(b.outProjT()).add(b.outProjBias());
+    }
+
+    private static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        return LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, LAYER_NORM_EPS).singletonOrThrow();
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}
