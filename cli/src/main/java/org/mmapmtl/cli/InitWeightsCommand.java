@@ -1,0 +1,41 @@
+package org.mmapmtl.cli;
+
+import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.ClipInitializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "init-weights", mixinStandardHelpOptions = true,
+        description = "Writes randomly initialized CLIP weights (the reference's init scheme, OpenAI key names) as safetensors.")
+final class InitWeightsCommand implements Callable<Integer> {
+    @Option(names = "--arch", defaultValue = "tiny", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
+    String architecture;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--out", required = true, paramLabel = "W.safetensors")
+    Path out;
+
+    @Override
+    public Integer call() {
+        ClipArchitecture arch;
+        try {
+            arch = ClipArchitecture.of(architecture);
+        } catch (IllegalArgumentException e) {
+            System.err.println("mmap init-weights: " + e.getMessage());
+            return 2;
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null && !parent.toFile().isDirectory()) {
+            System.err.println("mmap init-weights: folder " + parent + " does not exist");
+            return 2;
+        }
+        ClipInitializer.write(out, arch, seed);
+        System.out.println("wrote " + arch.label() + " (seed " + seed + ") to " + out);
+        return 0;
+    }
+}
