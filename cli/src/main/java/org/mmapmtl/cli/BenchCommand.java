@@ -1,6 +1,9 @@
 package org.mmapmtl.cli;
 
+import ai.djl.Device;
+import org.mmapmtl.bench.EncoderBench;
 import org.mmapmtl.bench.PartitionSearchBench;
+import org.mmapmtl.clip.ClipArchitecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -8,8 +11,34 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
-        subcommands = {BenchCommand.PartitionSearchCommand.class})
+        subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class})
 final class BenchCommand {
+
+    @Command(name = "encoders", mixinStandardHelpOptions = true,
+            description = "CLIP image and text encoder throughput (random weights of --arch); compare with bench/pytorch_encoders.py.")
+    static final class EncodersCommand implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        String arch;
+
+        @Option(names = "--batch", defaultValue = "32")
+        int batch;
+
+        @Option(names = "--iterations", defaultValue = "3")
+        int iterations;
+
+        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}")
+        String device;
+
+        @Option(names = "--out", defaultValue = "bench/results/encoders.json")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            EncoderBench.run(ClipArchitecture.of(arch), batch, iterations,
+                    "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
+            return 0;
+        }
+    }
 
     @Command(name = "partition-search", mixinStandardHelpOptions = true,
             description = "Exact search time for n = 8, 12, 16, 18; heuristic score ratio vs exact for n <= 18 and time for n = 32, 64.")

@@ -1,0 +1,102 @@
+package org.mmapmtl.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.ClipInitializer;
+import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.ClipWeights;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+
+/**
+ * Images/s and texts/s of the CLIP encoders (random weights of the named architecture, float32), one manager per
+ * batch as training uses them. bench/pytorch_encoders.py measures PyTorch eager the same way.
+ */
+public final class EncoderBench {
+    private EncoderBench() {
+    }
+
+    public static ObjectNode run(ClipArchitecture arch, int batch, int iterations, Device device, Path out, PrintStream log)
+            throws IOException {
+        Path weights = Files.createTempFile("bench-" + arch.label(), ".safetensors");
+        ObjectNode result = new ObjectMapper().createObjectNode();
+        try {
+            ClipInitializer.write(weights, arch, 0);
+            try (ClipModel model = ClipModel.load(ClipWeights.read(weights), device)) {
+                int r = arch.config().vision().resolution();
+                int context = arch.config().text().contextLength();
+                double[] imageMs = time(iterations, () -> {
+                    try (NDManager scope = NDManager.newBaseManager(device)) {
+                        NDArray images = scope.randomNormal(new Shape(batch, 3, r, r));
+                        model.encodeImage(images).toFloatArray();
+                    }
+                });
+                double[] textMs = time(iterations, () -> {
+                    try (NDManager scope = NDManager.newBaseManager(device)) {
+                        NDArray tokens = scope.randomInteger(1, 49000, new Shape(batch, context), DataType.INT64);
+                        // end-of-text in the middle, as real captions have
+                        tokens.set(new ai.djl.ndarray.index.NDIndex(":, 20"), 49407L);
+                        model.encodeText(tokens).toFloatArray();
+                    }
+                });
+                double imageMedian = median(imageMs);
+                double textMedian = median(textMs);
+                result.put("benchmark", "clip-encoders");
+                result.put("implementation", "djl " + Engine.getInstance().getEngineName() + " "
+                        + Engine.getInstance().getVersion());
+                result.put("when", Instant.now().toString());
+                result.put("arch", arch.label());
+                result.put("device", device.toString());
+                result.put("threads", Runtime.getRuntime().availableProcessors());
+                result.put("batch", batch);
+                result.put("iterations", iterations);
+                result.put("imageBatchMs", imageMedian);
+                result.put("imagesPerSecond", batch * 1000.0 / imageMedian);
+                result.put("textBatchMs", textMedian);
+                result.put("textsPerSecond", batch * 1000.0 / textMedian);
+                log.printf("%s %s batch %d: images %.1f/s (%.0f ms/batch), texts %.1f/s (%.0f ms/batch)%n",
+                        arch.label(), device, batch, batch * 1000.0 / imageMedian, imageMedian,
+                        batch * 1000.0 / textMedian, textMedian);
+            }
+        } finally {
+            Files.deleteIfExists(weights);
+        }
+        if (out.getParent() != null) {
+            Files.createDirectories(out.getParent());
+        }
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), result);
+        log.println("written to " + out);
+        return result;
+    }
+
+    /** One warm-up run, then {@code iterations} timed ones. */
+    private static double[] time(int iterations, Runnable work) {
+        work.run();
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            work.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}
