@@ -90,6 +90,11 @@ public final class ClipModel implements AutoCloseable {
         return weights.getDevice();
     }
 
+    /** How many arrays the model's own manager holds: the weights, and nothing a forward pass left behind. */
+    int heldArrays() {
+        return weights.getManagedArrays().size();
+    }
+
     /** exp(logit_scale), the temperature of {@link #logits}. */
     public float logitScale() {
         return logitScale;

@@ -63,6 +63,19 @@ class ClipModelGoldenTest {
     }
 
     @Test
+    void forwardPassesLeaveNothingOnTheModelsManager() {
+        int before = model.heldArrays();
+        for (int step = 0; step < 5; step++) {
+            try (NDManager batch = NDManager.newBaseManager(Device.cpu())) {
+                NDArray image = model.encodeImage(floats(batch, goldens.tensor("images")));
+                NDArray text = model.encodeText(longs(batch, goldens.tensor("tokens")));
+                model.logits(image, text);
+            }
+        }
+        assertThat(model.heldArrays()).isEqualTo(before);
+    }
+
+    @Test
     void configIsInferredFromTheWeights() {
         ClipConfig c = model.config();
         assertThat(c.embedDim()).isEqualTo(24);
