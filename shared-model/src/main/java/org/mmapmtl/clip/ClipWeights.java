@@ -13,13 +13,16 @@ import java.util.Map;
 
 /**
  * CLIP weights by OpenAI/open_clip key name, checked against the architecture they imply. Reads safetensors with
- * OpenAI names or with Hugging Face {@code CLIPModel} names (separate q/k/v projections are stacked into
+ * OpenAI names or with Hugging Face {@code CLIPModel} names, and OpenAI's TorchScript archives (separate q/k/v projections are stacked into
  * {@code in_proj}, projection matrices transposed).
  */
 public record ClipWeights(String source, ClipConfig config, Map<String, Tensor> tensors, Map<String, String> metadata) {
 
+    /** Reads safetensors, or a TorchScript archive ({@code .pt}, {@code .pth}) such as OpenAI's released models. */
     public static ClipWeights read(Path file) {
-        SafetensorsContent content = Safetensors.read(file);
+        SafetensorsContent content = TorchScriptArchive.isTorchScript(file)
+                ? new SafetensorsContent(file.toString(), Map.of(), TorchScriptArchive.parameters(file))
+                : Safetensors.read(file);
         Map<String, Tensor> tensors = content.tensors().containsKey(HuggingFaceNames.MARKER)
                 ? HuggingFaceNames.toOpenAi(content) : content.tensors();
         Map<String, long[]> shapes = new LinkedHashMap<>();

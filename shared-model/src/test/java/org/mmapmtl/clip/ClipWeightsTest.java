@@ -57,10 +57,44 @@ class ClipWeightsTest {
         Path cut = dir.resolve("cut.safetensors");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
         assertThatThrownBy(() -> ClipWeights.read(cut)).hasMessageContaining("cut.safetensors").hasMessageContaining("truncated");
-        Path pt = dir.resolve("ViT-B-16.pt");
-        Files.write(pt, new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
-        assertThatThrownBy(() -> ClipWeights.read(pt)).hasMessageContaining("ViT-B-16.pt")
+        Path npz = dir.resolve("ViT-B-16.bin");
+        Files.write(npz, new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        assertThatThrownBy(() -> ClipWeights.read(npz)).hasMessageContaining("ViT-B-16.bin")
                 .hasMessageContaining("not a safetensors file");
+    }
+
+    @Test
+    void torchScriptArchiveParametersAreReadAndWidened() throws Exception {
+        ClipWeights weights = ClipWeights.read(ClipModelGoldenTest.resource("tiny-jit.pt"));
+        assertThat(weights.config().vision()).isEqualTo(new ClipConfig.Vision(64, 1, 1, 16, 32));
+        assertThat(weights.config().text().vocabSize()).isEqualTo(100);
+        var expected = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(ClipModelGoldenTest.resource("tiny-jit.json").toFile());
+        assertThat(weights.tensors().keySet()).containsAll(() -> expected.fieldNames());
+        expected.fields().forEachRemaining(e -> {
+            Tensor t = weights.tensor(e.getKey());
+            float[] values = t.toFloats();
+            double sum = 0;
+            for (float v : values) {
+                sum += v;
+            }
+            assertThat(sum).as(e.getKey()).isCloseTo(e.getValue().get("sum").asDouble(),
+                    org.assertj.core.api.Assertions.within(1e-6 * Math.max(1, values.length)));
+            for (int i = 0; i < e.getValue().get("first").size(); i++) {
+                assertThat(values[i]).isEqualTo((float) e.getValue().get("first").get(i).asDouble());
+            }
+        });
+        try (ClipModel model = ClipModel.load(weights, Device.cpu())) {
+            assertThat(model.config().embedDim()).isEqualTo(16);
+        }
+    }
+
+    @Test
+    void aFileThatIsNoTorchScriptIsNamed() throws Exception {
+        Path fake = dir.resolve("ViT-B-32.pt");
+        Files.writeString(fake, "definitely not a zip archive");
+        assertThatThrownBy(() -> ClipWeights.read(fake)).hasMessageContaining("ViT-B-32.pt")
+                .hasMessageContaining("convert it to safetensors");
     }
 
     @Test
