@@ -1,6 +1,7 @@
 package org.mmapmtl.cli;
 
 import ai.djl.Device;
+import org.mmapmtl.bench.DataPipelineBench;
 import org.mmapmtl.bench.EncoderBench;
 import org.mmapmtl.bench.PartitionSearchBench;
 import org.mmapmtl.clip.ClipArchitecture;
@@ -11,8 +12,37 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
-        subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class})
+        subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class,
+                BenchCommand.DataCommand.class})
 final class BenchCommand {
+
+    @Command(name = "data", mixinStandardHelpOptions = true,
+            description = "Decode + preprocess throughput of the image pipeline on photo-sized JPEGs.")
+    static final class DataCommand implements Callable<Integer> {
+        @Option(names = "--images", defaultValue = "200")
+        int images;
+
+        @Option(names = "--width", defaultValue = "512")
+        int width;
+
+        @Option(names = "--height", defaultValue = "384")
+        int height;
+
+        @Option(names = "--resolution", defaultValue = "224")
+        int resolution;
+
+        @Option(names = "--threads", defaultValue = "2")
+        int threads;
+
+        @Option(names = "--out", defaultValue = "bench/results/data-pipeline.json")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            DataPipelineBench.run(images, width, height, resolution, threads, out, System.out);
+            return 0;
+        }
+    }
 
     @Command(name = "encoders", mixinStandardHelpOptions = true,
             description = "CLIP image and text encoder throughput (random weights of --arch); compare with bench/pytorch_encoders.py.")

@@ -80,6 +80,30 @@ public final class ClipPreprocessor {
         return out;
     }
 
+    /** Resizes the whole image to resolution × resolution (no crop), optionally mirrored: the augmentation's last step. */
+    public float[] applyExact(BufferedImage image, boolean mirror) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+        int r = resolution;
+        float[] out = new float[3 * r * r];
+        for (int c = 0; c < 3; c++) {
+            int[] channel = new int[w * h];
+            int shift = 16 - 8 * c;
+            for (int i = 0; i < rgb.length; i++) {
+                channel[i] = (rgb[i] >> shift) & 0xff;
+            }
+            int[] resized = w == r && h == r ? channel : resizeBicubic(channel, w, h, r, r);
+            for (int y = 0; y < r; y++) {
+                for (int x = 0; x < r; x++) {
+                    float value = resized[y * r + (mirror ? r - 1 - x : x)] / 255.0f;
+                    out[(c * r + y) * r + x] = (value - MEAN[c]) / STD[c];
+                }
+            }
+        }
+        return out;
+    }
+
     /** Pillow's ImagingResample for one 8-bit channel: horizontal pass, then vertical, each clipped to 0..255. */
     static int[] resizeBicubic(int[] in, int w, int h, int newW, int newH) {
         int[] horizontal = in;
