@@ -67,11 +67,7 @@ public final class DataPipelineBench {
                         samples.size(), width, height, resolution, threads, samples.size() / evalSeconds,
                         samples.size() / trainSeconds);
             }
-            if (out.getParent() != null) {
-                Files.createDirectories(out.getParent());
-            }
-            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), result);
-            log.println("written to " + out);
+            BenchResults.write(result, out, log);
             return result;
         } finally {
             try (Stream<Path> paths = Files.walk(dir)) {

@@ -51,8 +51,8 @@ public final class EncoderBench {
                         model.encodeText(tokens).toFloatArray();
                     }
                 });
-                double imageMedian = median(imageMs);
-                double textMedian = median(textMs);
+                double imageMedian = BenchResults.median(imageMs);
+                double textMedian = BenchResults.median(textMs);
                 result.put("benchmark", "clip-encoders");
                 result.put("implementation", "djl " + Engine.getInstance().getEngineName() + " "
                         + Engine.getInstance().getVersion());
@@ -73,11 +73,7 @@ public final class EncoderBench {
         } finally {
             Files.deleteIfExists(weights);
         }
-        if (out.getParent() != null) {
-            Files.createDirectories(out.getParent());
-        }
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), result);
-        log.println("written to " + out);
+        BenchResults.write(result, out, log);
         return result;
     }
 
@@ -93,10 +89,4 @@ public final class EncoderBench {
         return ms;
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    }
 }

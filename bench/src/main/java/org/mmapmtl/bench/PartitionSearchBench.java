@@ -95,14 +95,14 @@ public final class PartitionSearchBench {
             }
             ObjectNode row = exact.addObject();
             row.put("n", n);
-            row.put("exactMedianMs", median(ms));
+            row.put("exactMedianMs", BenchResults.median(ms));
             row.put("exactMaxMs", Arrays.stream(ms).max().orElse(0));
-            row.put("heuristicMedianMs", median(heuristicMs));
+            row.put("heuristicMedianMs", BenchResults.median(heuristicMs));
             row.put("heuristicScoreRatioMin", worstRatio);
             row.put("heuristicScoreRatioMean", ratioSum / matricesPerSize);
             row.put("heuristicOptimalCount", optimalHits);
             log.printf("n=%2d  exact median %9.1f ms (max %9.1f)  heuristic %7.1f ms, score ratio min %.4f mean %.4f, optimal %d/%d%n",
-                    n, median(ms), Arrays.stream(ms).max().orElse(0), median(heuristicMs), worstRatio,
+                    n, BenchResults.median(ms), Arrays.stream(ms).max().orElse(0), BenchResults.median(heuristicMs), worstRatio,
                     ratioSum / matricesPerSize, optimalHits, matricesPerSize);
         }
         ArrayNode large = result.putArray("heuristicLarge");
@@ -114,22 +114,12 @@ public final class PartitionSearchBench {
                 PartitionSearch.solve(a, objective, heuristicOnly);
                 ms[m] = (System.nanoTime() - t0) / 1e6;
             }
-            large.addObject().put("n", n).put("heuristicMedianMs", median(ms))
+            large.addObject().put("n", n).put("heuristicMedianMs", BenchResults.median(ms))
                     .put("heuristicMaxMs", Arrays.stream(ms).max().orElse(0));
-            log.printf("n=%2d  heuristic median %9.1f ms (max %9.1f)%n", n, median(ms), Arrays.stream(ms).max().orElse(0));
+            log.printf("n=%2d  heuristic median %9.1f ms (max %9.1f)%n", n, BenchResults.median(ms), Arrays.stream(ms).max().orElse(0));
         }
-        if (out.getParent() != null) {
-            Files.createDirectories(out.getParent());
-        }
-        json.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), result);
-        log.println("written to " + out);
+        BenchResults.write(result, out, log);
         return result;
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 }
