@@ -18,7 +18,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 
 /**
  * Images/s and texts/s of the CLIP encoders (random weights of the named architecture, float32), one manager per

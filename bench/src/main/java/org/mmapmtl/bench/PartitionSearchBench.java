@@ -11,7 +11,6 @@ import org.mmapmtl.grouping.PartitionSearch;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

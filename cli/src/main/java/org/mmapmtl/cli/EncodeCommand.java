@@ -53,20 +53,18 @@ final class EncodeCommand implements Callable<Integer> {
         }
         ClipWeights clipWeights;
         ClipTokenizer tokenizer;
-        int[][] tokenIds;
+        long[] tokenIds;
+        int context;
         try {
             clipWeights = ClipWeights.read(weights);
             tokenizer = TokenizeCommand.load(vocab);
-            int context = clipWeights.config().text().contextLength();
+            context = clipWeights.config().text().contextLength();
             if (!texts.isEmpty() && clipWeights.config().text().vocabSize() < tokenizer.vocabularySize()) {
                 System.err.println("mmap encode: " + weights + " has a vocabulary of " + clipWeights.config().text().vocabSize()
                         + " tokens, the tokenizer needs " + tokenizer.vocabularySize());
                 return 2;
             }
-            tokenIds = new int[texts.size()][];
-            for (int i = 0; i < texts.size(); i++) {
-                tokenIds[i] = tokenizer.tokenize(texts.get(i), context, truncate);
-            }
+            tokenIds = tokenizer.tokenizeAll(texts, context, truncate);
         } catch (SafetensorsFormatException | IllegalArgumentException e) {
             System.err.println("mmap encode: " + e.getMessage());
             return 2;
@@ -96,14 +94,8 @@ final class EncodeCommand implements Callable<Integer> {
                 imageFeatures = model.encodeImage(batch.create(all, new Shape(pixels.size(), 3, r, r)));
                 result.set("image_embeddings", matrix(json, imageFeatures));
             }
-            if (tokenIds.length > 0) {
-                long[] flat = new long[tokenIds.length * tokenIds[0].length];
-                for (int i = 0; i < tokenIds.length; i++) {
-                    for (int j = 0; j < tokenIds[i].length; j++) {
-                        flat[i * tokenIds[0].length + j] = tokenIds[i][j];
-                    }
-                }
-                textFeatures = model.encodeText(batch.create(flat, new Shape(tokenIds.length, tokenIds[0].length)));
+            if (!texts.isEmpty()) {
+                textFeatures = model.encodeText(batch.create(tokenIds, new Shape(texts.size(), context)));
                 result.set("text_embeddings", matrix(json, textFeatures));
             }
             if (imageFeatures != null && textFeatures != null) {

@@ -4,18 +4,14 @@ import org.mmapmtl.localstack.LocalStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Starts Kafka and PostgreSQL in this JVM and the three services as child processes,",
@@ -54,7 +50,7 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path stackDir = stateDir.resolve("stack");
         if (fresh) {
-            deleteRecursively(stackDir);
+            LocalStack.wipe(stackDir);
         }
         System.out.println("Starting Kafka (KRaft, in this JVM) and PostgreSQL ...");
         LocalStack stack = LocalStack.start(new LocalStack.Settings(kafkaPort, postgresPort, stackDir, false));
@@ -118,16 +114,5 @@ final class UpCommand implements Callable<Integer> {
         System.out.println("Stopping Kafka and PostgreSQL ...");
         stack.close();
         System.out.println("Stopped.");
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

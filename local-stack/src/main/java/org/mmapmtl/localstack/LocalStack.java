@@ -78,6 +78,13 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** Deletes a persistent stack's topics and database; the stack must not be running. */
+    public static void wipe(Path dataDir) {
+        if (Files.exists(dataDir)) {
+            deleteRecursively(dataDir);
+        }
+    }
+
     /** The largest record any pipeline topic accepts, which the broker must allow too. */
     static int largestMessageBytes() {
         return Arrays.stream(EventTopic.values()).mapToInt(EventTopic::maxMessageBytes).max().orElseThrow();

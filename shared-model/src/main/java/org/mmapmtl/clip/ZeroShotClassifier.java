@@ -30,13 +30,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
         this.classNames = List.copyOf(classNames);
         this.classScope = NDManager.newBaseManager(model.device());
         int context = model.config().text().contextLength();
-        long[] ids = new long[classNames.size() * context];
-        for (int c = 0; c < classNames.size(); c++) {
-            int[] tokens = tokenizer.tokenize(template.replace("{}", classNames.get(c)), context, true);
-            for (int i = 0; i < context; i++) {
-                ids[c * context + i] = tokens[i];
-            }
-        }
+        long[] ids = tokenizer.tokenizeAll(classNames.stream().map(c -> template.replace("{}", c)).toList(), context, true);
         NDArray features = model.encodeText(classScope.create(ids, new Shape(classNames.size(), context)));
         this.classFeatures = features.div(features.norm(new int[] {1}, true));
     }

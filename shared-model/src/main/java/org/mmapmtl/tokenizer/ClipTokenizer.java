@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -237,6 +236,18 @@ public final class ClipTokenizer {
 
     public int[] tokenize(String text) {
         return tokenize(text, CONTEXT_LENGTH, true);
+    }
+
+    /** Several texts as one row-major [texts, contextLength] array of int64 ids, ready to become a token tensor. */
+    public long[] tokenizeAll(List<String> texts, int contextLength, boolean truncate) {
+        long[] ids = new long[texts.size() * contextLength];
+        for (int t = 0; t < texts.size(); t++) {
+            int[] row = tokenize(texts.get(t), contextLength, truncate);
+            for (int i = 0; i < contextLength; i++) {
+                ids[t * contextLength + i] = row[i];
+            }
+        }
+        return ids;
     }
 
     /** The text of these ids, word ends as spaces (start/end-of-text and padding excluded). */

@@ -30,13 +30,7 @@ class ZeroShotClassifierTest {
             NDArray images = batch.randomNormal(new Shape(5, 3, 64, 64));
             long[] predicted = classifier.classify(images);
 
-            long[] ids = new long[classes.size() * 77];
-            for (int c = 0; c < classes.size(); c++) {
-                int[] t = tokenizer.tokenize("a photo of a " + classes.get(c) + ".");
-                for (int i = 0; i < 77; i++) {
-                    ids[c * 77 + i] = t[i];
-                }
-            }
+            long[] ids = tokenizer.tokenizeAll(classes.stream().map(c -> "a photo of a " + c + ".").toList(), 77, true);
             NDArray direct = model.logits(model.encodeImage(images), model.encodeText(batch.create(ids, new Shape(classes.size(), 77))));
             assertThat(predicted).containsExactly(direct.argMax(1).toLongArray());
             assertThat(classifier.logits(images).toFloatArray()).containsExactly(direct.toFloatArray(),
