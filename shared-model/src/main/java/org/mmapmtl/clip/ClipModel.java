@@ -11,7 +11,9 @@ import ai.djl.nn.norm.LayerNorm;
 import org.mmapmtl.safetensors.Tensor;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The OpenAI CLIP architecture (ViT image encoder and causal text transformer) on DJL NDArrays, frozen weights.
@@ -47,6 +49,15 @@ public final class ClipModel implements AutoCloseable {
     private final NDArray textProjection;
     private final NDArray causalMask;
     private final float logitScale;
+    private final Map<String, Weight> named = new LinkedHashMap<>();
+
+    /**
+     * One weight of the model under its reference name.
+     *
+     * @param transposed the array holds the transpose of the reference tensor (linear weights, for x · Wᵀ)
+     */
+    public record Weight(String name, NDArray array, boolean transposed) {
+    }
 
     private ClipModel(ClipWeights w, Device device) {
         this.config = w.config();
@@ -95,6 +106,24 @@ public final class ClipModel implements AutoCloseable {
         return weights.getManagedArrays().size();
     }
 
+    /**
+     * Every weight array the forward reads, by reference name (logit_scale excepted: it is a fixed temperature here).
+     * BitFit and full fine-tuning train these in place; prompt methods leave them alone.
+     */
+    public List<Weight> weights() {
+        return List.copyOf(named.values());
+    }
+
+    /** The reference tensor of a weight: transposed back where the model keeps the transpose. */
+    public static Tensor referenceTensor(Weight w) {
+        NDArray a = w.transposed() ? w.array().transpose() : w.array();
+        Tensor t = Tensor.ofFloats(a.getShape().getShape(), a.toFloatArray());
+        if (a != w.array()) {
+            a.close();
+        }
+        return t;
+    }
+
     /** exp(logit_scale), the temperature of {@link #logits}. */
     public float logitScale() {
         return logitScale;
@@ -104,6 +133,7 @@ public final class ClipModel implements AutoCloseable {
         Tensor t = w.tensor(name);
         NDArray array = weights.create(t.toFloats(), new Shape(t.shape()));
         array.setName(name);
+        named.put(name, new Weight(name, array, false));
         return array;
     }
 
@@ -111,6 +141,8 @@ public final class ClipModel implements AutoCloseable {
         NDArray original = load(w, name);
         NDArray transposed = original.transpose().duplicate();
         original.close();
+        transposed.setName(name);
+        named.put(name, new Weight(name, transposed, true));
         return transposed;
     }
 
@@ -142,6 +174,7 @@ public final class ClipModel implements AutoCloseable {
         x = x.reshape(batch, v.width(), (long) v.grid() * v.grid()).transpose(0, 2, 1);
         NDArray cls = images.getManager().zeros(new Shape(batch, 1, v.width())).add(classEmbedding);
         x = cls.concat(x, 1).add(visionPositions);
+        x = hook.embedded(x);
         x = layerNorm(x, lnPreWeight, lnPreBias);
         x = transformer(x, visionBlocks, v.heads(), null, hook);
         NDArray pooled = layerNorm(x.get(":, 0, :"), lnPostWeight, lnPostBias);
@@ -167,6 +200,11 @@ public final class ClipModel implements AutoCloseable {
         }
         NDArray x = tokenEmbedding.get(tokens);
         x.attach(scope);
+        x = hook.embedded(x);
+        if (x.getShape().get(1) != length) {
+            throw new IllegalStateException("a text hook changed the embedded length to " + x.getShape().get(1)
+                    + "; prompts must overwrite placeholder tokens so the length stays " + length);
+        }
         x = x.add(textPositions);
         x = transformer(x, textBlocks, config.text().heads(), causalMask, hook);
         x = layerNorm(x, lnFinalWeight, lnFinalBias);

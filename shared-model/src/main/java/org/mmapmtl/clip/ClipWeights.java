@@ -33,7 +33,7 @@ public record ClipWeights(String source, ClipConfig config, Map<String, Tensor> 
     }
 
     /** Every tensor the model reads, with the shape the configuration requires. */
-    static Map<String, long[]> expectedShapes(ClipConfig c) {
+    public static Map<String, long[]> expectedShapes(ClipConfig c) {
         Map<String, long[]> e = new LinkedHashMap<>();
         var v = c.vision();
         e.put("visual.conv1.weight", new long[] {v.width(), 3, v.patchSize(), v.patchSize()});

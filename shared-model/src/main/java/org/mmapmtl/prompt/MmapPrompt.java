@@ -1,0 +1,62 @@
+package org.mmapmtl.prompt;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * MmAP (paper §MmAP): at each of the first {@code depth} layers of both encoders a source prompt Ps (m×n,
+ * N(0, 0.02)) and two modality factors Ml ((b/m)×(dl/n)) and Mv ((b/m)×(dv/n)); the text prompt is Ml ⊗ Ps and the
+ * visual prompt Mv ⊗ Ps, so both modalities' prompts are generated from, and aligned through, the same source.
+ * The factors start N(0, 1) so that the generated prompts start at the same scale (std 0.02) as CoOp's and MaPLe's.
+ */
+public record MmapPrompt(KroneckerPrompt kronecker, int depth) implements PromptModule {
+    public static final int DEFAULT_TOKENS = 8;
+    public static final int DEFAULT_M = 8;
+    public static final int DEFAULT_N = 256;
+    public static final int DEFAULT_DEPTH = 9;
+
+    @Override
+    public List<ParameterSpec> layout() {
+        List<ParameterSpec> specs = new ArrayList<>();
+        for (int i = 0; i < depth; i++) {
+            specs.add(new ParameterSpec("layer" + i + ".source", kronecker.sourceShape().getShape(),
+                    new ParameterSpec.Normal(0.02)));
+            specs.add(new ParameterSpec("layer" + i + ".text", kronecker.textFactorShape().getShape(),
+                    new ParameterSpec.Normal(1)));
+            specs.add(new ParameterSpec("layer" + i + ".vision", kronecker.visionFactorShape().getShape(),
+                    new ParameterSpec.Normal(1)));
+        }
+        return specs;
+    }
+
+    @Override
+    public int textTokens() {
+        return kronecker.promptLength();
+    }
+
+    @Override
+    public int visionTokens() {
+        return kronecker.promptLength();
+    }
+
+    @Override
+    public List<NDArray> text(Function<String, NDArray> parameter) {
+        List<NDArray> layers = new ArrayList<>();
+        for (int i = 0; i < depth; i++) {
+            layers.add(kronecker.textPrompt(parameter.apply("layer" + i + ".text"), parameter.apply("layer" + i + ".source")));
+        }
+        return layers;
+    }
+
+    @Override
+    public List<NDArray> vision(Function<String, NDArray> parameter) {
+        List<NDArray> layers = new ArrayList<>();
+        for (int i = 0; i < depth; i++) {
+            layers.add(kronecker.visualPrompt(parameter.apply("layer" + i + ".vision"), parameter.apply("layer" + i + ".source")));
+        }
+        return layers;
+    }
+}

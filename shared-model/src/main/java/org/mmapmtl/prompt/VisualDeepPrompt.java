@@ -1,0 +1,35 @@
+package org.mmapmtl.prompt;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** VPT-deep: new visual prompt tokens (N(0, 0.02)) at each of the first {@code depth} image layers; text untouched. */
+public record VisualDeepPrompt(int tokens, int depth, int visionWidth) implements PromptModule {
+    public static final int DEFAULT_TOKENS = 8;
+
+    @Override
+    public List<ParameterSpec> layout() {
+        List<ParameterSpec> specs = new ArrayList<>();
+        for (int i = 0; i < depth; i++) {
+            specs.add(ParameterSpec.prompt("vision." + i, tokens, visionWidth));
+        }
+        return specs;
+    }
+
+    @Override
+    public int visionTokens() {
+        return tokens;
+    }
+
+    @Override
+    public List<NDArray> vision(Function<String, NDArray> parameter) {
+        List<NDArray> layers = new ArrayList<>();
+        for (int i = 0; i < depth; i++) {
+            layers.add(parameter.apply("vision." + i));
+        }
+        return layers;
+    }
+}

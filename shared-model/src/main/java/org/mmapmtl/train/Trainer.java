@@ -1,0 +1,288 @@
+package org.mmapmtl.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.mmapmtl.data.ImagePipeline;
+import org.mmapmtl.data.Sample;
+import org.mmapmtl.prompt.PromptMethod;
+import org.mmapmtl.prompt.PromptedClip;
+import org.mmapmtl.prompt.TrainableParameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Trains a method on several tasks at once: at every step each task contributes one batch of its own images, the
+ * loss is the sum of the tasks' cross-entropies (a method's task-specific parameters only see their own task's loss,
+ * so single-task methods train independently side by side). One backward pass per task keeps one task's graph in
+ * memory at a time and gives the per-task gradients that grouping compares. Everything a step creates lives on one
+ * manager that closes with the step.
+ */
+public final class Trainer implements AutoCloseable {
+
+    public record TaskData(String name, List<Sample> train) {
+        public TaskData {
+            train = List.copyOf(train);
+        }
+    }
+
+    /**
+     * @param loss       the summed loss of all tasks at this step
+     * @param taskLosses each task's loss, in task order
+     */
+    public record StepReport(long step, long totalSteps, int epoch, int epochs, double loss, Map<String, Double> taskLosses,
+                             double learningRate, double imagesPerSecond, long etaMillis) {
+    }
+
+    /** The per-task gradients of the shared parameters at one snapshot, flattened in parameter order. */
+    public record GradientSnapshot(int index, int total, long step, Map<String, float[]> gradients) {
+    }
+
+    public interface Listener {
+        default void onStep(StepReport report) {
+        }
+
+        default void onSnapshot(GradientSnapshot snapshot) {
+        }
+
+        default void onCheckpoint(CheckpointFile.Saved saved) {
+        }
+
+        /** Polled once per step; true stops the run after the current step. */
+        default boolean cancelled() {
+            return false;
+        }
+    }
+
+    public record Result(long stepsDone, long totalSteps, List<Double> losses, CheckpointFile.Saved lastCheckpoint,
+                         boolean cancelled) {
+    }
+
+    private final PromptedClip model;
+    private final PromptMethod method;
+    private final List<TaskData> tasks;
+    private final ImagePipeline pipeline;
+    private final TrainingConfig config;
+    private final String baseWeightsSha256;
+    private final NDManager root;
+    private final Sgd sgd;
+    private final Map<Integer, float[][]> decoded = new LinkedHashMap<>();
+
+    /**
+     * @param tasks              in the method's task order, each with its training images
+     * @param baseWeightsSha256  recorded in checkpoints so that evaluation can refuse other base weights
+     */
+    public Trainer(PromptedClip model, List<TaskData> tasks, ImagePipeline pipeline, TrainingConfig config,
+                   String baseWeightsSha256) {
+        this.model = model;
+        this.method = model.method();
+        List<String> names = tasks.stream().map(TaskData::name).toList();
+        if (!names.equals(method.tasks())) {
+            throw new IllegalArgumentException("tasks " + names + " must be the method's tasks in its order " + method.tasks());
+        }
+        if (method.parameters().isEmpty()) {
+            throw new IllegalArgumentException(method.spec().name() + " has nothing to train; evaluate it directly");
+        }
+        this.tasks = List.copyOf(tasks);
+        this.pipeline = pipeline;
+        this.config = config;
+        this.baseWeightsSha256 = baseWeightsSha256;
+        this.root = NDManager.newBaseManager(model.clip().device());
+        this.sgd = new Sgd(config.momentum(), config.weightDecay(), model.clip().device());
+    }
+
+    public BatchPlan plan() {
+        int[] sizes = tasks.stream().mapToInt(t -> t.train().size()).toArray();
+        return new BatchPlan(config.seed(), method.tasks(), sizes, config.batchSize());
+    }
+
+    /**
+     * @param checkpointDir where a checkpoint is written after every epoch (null: none)
+     * @param resumeFrom    a checkpoint of this same run to continue from (null: start afresh)
+     */
+    public Result run(Path checkpointDir, Path resumeFrom, Listener listener) {
+        BatchPlan plan = plan();
+        long stepsPerEpoch = plan.stepsPerEpoch();
+        long total = stepsPerEpoch * config.epochs();
+        LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupLearningRate(),
+                stepsPerEpoch * config.warmupEpochs(), total);
+        TrainableParameters parameters = method.parameters();
+        long start = 0;
+        if (resumeFrom != null) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(resumeFrom);
+            loaded.requireSameRun(method, config, baseWeightsSha256);
+            parameters.load(loaded.parameters(), resumeFrom.toString());
+            sgd.restore(loaded.momentum());
+            start = loaded.step();
+        }
+        Set<String> shared = new HashSet<>(method.sharedParameterNames());
+        List<Double> losses = new ArrayList<>();
+        CheckpointFile.Saved last = null;
+        double meanStepNanos = 0;
+        long step = start;
+        boolean cancelled = false;
+        for (; step < total; step++) {
+            if (listener.cancelled()) {
+                cancelled = true;
+                break;
+            }
+            long began = System.nanoTime();
+            int snapshot = snapshotIndex(step);
+            Map<String, Double> taskLosses = new LinkedHashMap<>();
+            Map<String, float[]> snapshotGradients = new LinkedHashMap<>();
+            int images = 0;
+            double rate = schedule.at(step);
+            try (NDManager scope = root.newSubManager()) {
+                parameters.bind(scope);
+                Map<String, NDArray> summed = new LinkedHashMap<>();
+                for (int t = 0; t < tasks.size(); t++) {
+                    ImagePipeline.Batch batch = batch(t, plan.batch(t, step), plan.augmentSeed(t, step));
+                    if (batch.count() == 0) {
+                        continue; // every image of this batch was unreadable (each was logged and counted)
+                    }
+                    images += batch.count();
+                    int r = pipeline.resolution();
+                    NDArray pixels = scope.create(batch.pixels(), new Shape(batch.count(), 3, r, r));
+                    NDArray labels = scope.create(java.util.Arrays.copyOf(batch.labels(), batch.count()));
+                    float loss;
+                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                        NDArray l = crossEntropy(model.logits(t, pixels), labels);
+                        collector.backward(l);
+                        loss = l.getFloat();
+                    }
+                    if (!Float.isFinite(loss)) {
+                        throw new TrainingDivergedException("the loss of task " + tasks.get(t).name() + " is " + loss
+                                + " at step " + step + " (learning rate " + rate + "); lower the learning rate");
+                    }
+                    taskLosses.put(tasks.get(t).name(), (double) loss);
+                    List<float[]> flat = new ArrayList<>();
+                    for (String name : parameters.names()) {
+                        NDArray gradient = parameters.get(name).getGradient();
+                        if (snapshot >= 0 && shared.contains(name)) {
+                            flat.add(gradient.toFloatArray());
+                        }
+                        NDArray sum = summed.get(name);
+                        if (sum == null) {
+                            summed.put(name, gradient.duplicate());
+                        } else {
+                            sum.addi(gradient);
+                        }
+                        gradient.subi(gradient); // the next task's backward accumulates into a clean buffer
+                    }
+                    if (snapshot >= 0) {
+                        snapshotGradients.put(tasks.get(t).name(), concat(flat));
+                    }
+                }
+                for (String name : parameters.names()) {
+                    if (summed.containsKey(name)) {
+                        sgd.update(name, parameters.get(name), summed.get(name), rate);
+                    }
+                }
+            }
+            double loss = taskLosses.values().stream().mapToDouble(Double::doubleValue).sum();
+            losses.add(loss);
+            long took = System.nanoTime() - began;
+            meanStepNanos = step == start ? took : 0.9 * meanStepNanos + 0.1 * took;
+            if (snapshot >= 0) {
+                listener.onSnapshot(new GradientSnapshot(snapshot, config.snapshots(), step, snapshotGradients));
+            }
+            int epoch = (int) (step / stepsPerEpoch);
+            listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, taskLosses, rate,
+                    images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
+            if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
+                int done = epoch + 1;
+                last = CheckpointFile.write(checkpointDir.resolve("epoch-" + done + ".safetensors"), method, sgd,
+                        step + 1, done, step + 1 == total, config, baseWeightsSha256);
+                listener.onCheckpoint(last);
+            }
+        }
+        return new Result(step, total, losses, last, cancelled);
+    }
+
+    /** The snapshot taken at this step, or -1. */
+    private int snapshotIndex(long step) {
+        if (config.snapshotEvery() == 0 || (step + 1) % config.snapshotEvery() != 0) {
+            return -1;
+        }
+        long index = (step + 1) / config.snapshotEvery() - 1;
+        return index < config.snapshots() ? (int) index : -1;
+    }
+
+    /** Mean cross-entropy of logits [batch, classes] against class indices. */
+    public static NDArray crossEntropy(NDArray logits, NDArray labels) {
+        long classes = logits.getShape().get(1);
+        return logits.logSoftmax(1).mul(labels.oneHot((int) classes)).sum(new int[] {1}).neg().mean();
+    }
+
+    private ImagePipeline.Batch batch(int task, int[] indices, long augmentSeed) {
+        List<Sample> all = tasks.get(task).train();
+        if (config.augment()) {
+            List<Sample> picked = new ArrayList<>();
+            for (int i : indices) {
+                picked.add(all.get(i));
+            }
+            return pipeline.load(picked, augmentSeed);
+        }
+        // without augmentation every epoch sees the same pixels: decode each training image once
+        int plane = 3 * pipeline.resolution() * pipeline.resolution();
+        float[][] cache = decoded.computeIfAbsent(task, t -> new float[all.size()][]);
+        List<Integer> missing = new ArrayList<>();
+        for (int i : indices) {
+            if (cache[i] == null && !missing.contains(i)) {
+                missing.add(i);
+            }
+        }
+        if (!missing.isEmpty()) {
+            ImagePipeline.Batch fresh = pipeline.load(missing.stream().map(all::get).toList(), null);
+            int read = 0;
+            for (int i : missing) {
+                String path = all.get(i).path();
+                boolean unreadable = fresh.skipped().stream().anyMatch(s -> s.startsWith(path + ": "));
+                if (unreadable) {
+                    cache[i] = new float[0]; // skipped, with the pipeline's warning, and not retried
+                } else {
+                    cache[i] = java.util.Arrays.copyOfRange(fresh.pixels(), read * plane, (read + 1) * plane);
+                    read++;
+                }
+            }
+        }
+        List<Integer> usable = new ArrayList<>();
+        for (int i : indices) {
+            if (cache[i].length > 0) {
+                usable.add(i);
+            }
+        }
+        float[] pixels = new float[usable.size() * plane];
+        long[] labels = new long[usable.size()];
+        for (int k = 0; k < usable.size(); k++) {
+            System.arraycopy(cache[usable.get(k)], 0, pixels, k * plane, plane);
+            labels[k] = all.get(usable.get(k)).label();
+        }
+        return new ImagePipeline.Batch(pixels, labels, usable.size(), List.of());
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        int n = parts.stream().mapToInt(p -> p.length).sum();
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        sgd.close();
+        root.close();
+    }
+}
