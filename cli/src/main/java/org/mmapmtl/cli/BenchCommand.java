@@ -3,6 +3,7 @@ package org.mmapmtl.cli;
 import ai.djl.Device;
 import org.mmapmtl.bench.DataPipelineBench;
 import org.mmapmtl.bench.EncoderBench;
+import org.mmapmtl.bench.ParameterTable;
 import org.mmapmtl.bench.PartitionSearchBench;
 import org.mmapmtl.clip.ClipArchitecture;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class,
-                BenchCommand.DataCommand.class})
+                BenchCommand.DataCommand.class, BenchCommand.ParamsCommand.class})
 final class BenchCommand {
 
     @Command(name = "data", mixinStandardHelpOptions = true,
@@ -66,6 +67,22 @@ final class BenchCommand {
         public Integer call() throws Exception {
             EncoderBench.run(ClipArchitecture.of(arch), batch, iterations,
                     "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "params", mixinStandardHelpOptions = true,
+            description = "Trainable parameters of every method for the four Office-Home tasks, next to the paper's Table 1.")
+    static final class ParamsCommand implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        String arch;
+
+        @Option(names = "--out", defaultValue = "bench/results/params.json")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            ParameterTable.run(ClipArchitecture.of(arch), out, System.out);
             return 0;
         }
     }

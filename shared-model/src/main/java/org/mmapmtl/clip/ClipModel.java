@@ -124,6 +124,20 @@ public final class ClipModel implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Writes the model's current weights as a CLIP safetensors file with OpenAI names (what full fine-tuning of the
+     * whole model produces, e.g. a tiny CLIP pretrained on generated data), heads in the metadata.
+     */
+    public void save(java.nio.file.Path file, Map<String, String> metadata) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        named.values().forEach(w -> tensors.put(w.name(), referenceTensor(w)));
+        tensors.put("logit_scale", Tensor.ofFloats(new long[] {}, new float[] {(float) Math.log(logitScale)}));
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put("clip.vision_heads", Integer.toString(config.vision().heads()));
+        meta.put("clip.text_heads", Integer.toString(config.text().heads()));
+        org.mmapmtl.safetensors.Safetensors.write(file, tensors, meta);
+    }
+
     /** exp(logit_scale), the temperature of {@link #logits}. */
     public float logitScale() {
         return logitScale;

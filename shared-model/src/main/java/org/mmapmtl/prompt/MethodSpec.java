@@ -77,10 +77,11 @@ public record MethodSpec(Family family, Sharing sharing, int promptLength, int d
                 if (sharing == null) {
                     sharing = f.groupable() ? Sharing.GROUPED : f.changesClip() || f == Family.ZERO_SHOT ? Sharing.SHARED : Sharing.PER_TASK;
                 }
+                MethodSpec spec = new MethodSpec(f, sharing, 0, 0, 0, 0);
                 if (!names().contains(name.trim().toLowerCase(Locale.ROOT))) {
                     throw new IllegalArgumentException("unknown method '" + name + "': use one of " + names());
                 }
-                return new MethodSpec(f, sharing, 0, 0, 0, 0);
+                return spec;
             }
         }
         throw new IllegalArgumentException("unknown method '" + name + "': use one of " + names());

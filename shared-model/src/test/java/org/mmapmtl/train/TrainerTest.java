@@ -1,0 +1,115 @@
+package org.mmapmtl.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.prompt.PromptedClip;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TrainerTest {
+    private static final TrainingConfig CONFIG = TrainingConfig.paper(4).withEpochs(2).withBatchSize(8)
+            .withLearningRate(0.0035, 0).withAugment(false);
+
+    @Test
+    void promptTrainingLeavesEveryClipWeightAsItWas() {
+        TinyWorld world = TinyWorld.shared();
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "mmap-mt", null, 1);
+             Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, CONFIG, world.baseSha)) {
+            List<float[]> before = clip.weights().stream().map(w -> w.array().toFloatArray()).toList();
+            float[] promptBefore = model.method().parameters().get("shared/layer0.source").toFloatArray();
+            trainer.run(null, null, new Trainer.Listener() { });
+            List<float[]> after = clip.weights().stream().map(w -> w.array().toFloatArray()).toList();
+            List<String> changed = new ArrayList<>();
+            for (int i = 0; i < before.size(); i++) {
+                if (!java.util.Arrays.equals(before.get(i), after.get(i))) {
+                    changed.add(clip.weights().get(i).name());
+                }
+            }
+            assertThat(changed).as("CLIP weights that changed").isEmpty();
+            assertThat(model.method().parameters().get("shared/layer0.source").toFloatArray()).isNotEqualTo(promptBefore);
+        }
+    }
+
+    @Test
+    void aCheckpointRestoresIdenticalLogitsAndResumingContinuesTheSameLossCurve(@TempDir Path dir) {
+        TinyWorld world = TinyWorld.shared();
+        List<Double> straight;
+        List<CheckpointFile.Saved> saved = new ArrayList<>();
+        float[] trainedLogits;
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "maple-mt", null, 1);
+             Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, CONFIG, world.baseSha)) {
+            straight = trainer.run(dir.resolve("a"), null, new Trainer.Listener() {
+                @Override
+                public void onCheckpoint(CheckpointFile.Saved s) {
+                    saved.add(s);
+                }
+            }).losses();
+            trainedLogits = logits(world, model);
+        }
+        assertThat(saved).hasSize(2);
+        assertThat(saved.get(1).last()).isTrue();
+        assertThat(saved.get(1).sha256()).isEqualTo(CheckpointFile.sha256(saved.get(1).path()));
+        CheckpointFile.Loaded loaded = CheckpointFile.read(saved.get(1).path());
+        assertThat(loaded.spec().name()).isEqualTo("maple-mt");
+        assertThat(loaded.tasks()).isEqualTo(TinyWorld.TASKS);
+        assertThat(loaded.baseWeightsSha256()).isEqualTo(world.baseSha);
+        assertThat(loaded.parameters().keySet()).allMatch(n -> n.startsWith("shared/"));
+
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "maple-mt", null, 99)) {
+            CheckpointFile.restore(saved.get(1).path(), model.method());
+            assertThat(logits(world, model)).containsExactly(trainedLogits);
+        }
+
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "maple-mt", null, 1);
+             Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, CONFIG, world.baseSha)) {
+            List<Double> resumed = trainer.run(dir.resolve("b"), saved.get(0).path(), new Trainer.Listener() { }).losses();
+            assertThat(resumed).containsExactlyElementsOf(straight.subList(straight.size() - resumed.size(), straight.size()));
+            assertThat(resumed).hasSize(straight.size() / 2);
+        }
+
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "coop-mt", null, 1);
+             Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, CONFIG, world.baseSha)) {
+            assertThatThrownBy(() -> trainer.run(null, saved.get(0).path(), new Trainer.Listener() { }))
+                    .hasMessageContaining("resume only the run that wrote it");
+        }
+    }
+
+    @Test
+    void snapshotsCarryEachTasksGradientOfTheSharedParameters() {
+        TinyWorld world = TinyWorld.shared();
+        List<Trainer.GradientSnapshot> snapshots = new ArrayList<>();
+        TrainingConfig config = CONFIG.withEpochs(1).withSnapshots(1, 2);
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "mmap-mt", null, 1);
+             Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, config, world.baseSha)) {
+            trainer.run(null, null, new Trainer.Listener() {
+                @Override
+                public void onSnapshot(Trainer.GradientSnapshot s) {
+                    snapshots.add(s);
+                }
+            });
+            assertThat(snapshots).extracting(Trainer.GradientSnapshot::index).containsExactly(0, 1);
+            for (Trainer.GradientSnapshot s : snapshots) {
+                assertThat(s.gradients().keySet()).containsExactlyElementsOf(TinyWorld.TASKS);
+                for (Map.Entry<String, float[]> e : s.gradients().entrySet()) {
+                    assertThat((long) e.getValue().length).isEqualTo(model.method().parameters().count());
+                }
+                assertThat(s.gradients().get("sketch")).isNotEqualTo(s.gradients().get("painting"));
+            }
+        }
+    }
+
+    private static float[] logits(TinyWorld world, PromptedClip model) {
+        var batch = world.pipeline.load(world.split.task("painting").test().subList(0, 4), null);
+        try (ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
+            model.method().parameters().bind(scope);
+            return model.logits(1, scope.create(batch.pixels(), new ai.djl.ndarray.types.Shape(4, 3, 64, 64))).toFloatArray();
+        }
+    }
+}
