@@ -34,19 +34,11 @@ public record JointPrompt(int tokens, int depth, int textWidth, int visionWidth)
 
     @Override
     public List<NDArray> text(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(parameter.apply("layer" + i + ".text"));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> parameter.apply("layer" + i + ".text"));
     }
 
     @Override
     public List<NDArray> vision(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(parameter.apply("layer" + i + ".vision"));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> parameter.apply("layer" + i + ".vision"));
     }
 }

@@ -41,20 +41,12 @@ public record MaplePrompt(int tokens, int depth, int textWidth, int visionWidth)
 
     @Override
     public List<NDArray> text(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(parameter.apply("text." + i));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> parameter.apply("text." + i));
     }
 
     @Override
     public List<NDArray> vision(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(parameter.apply("text." + i).matMul(parameter.apply("proj." + i + ".weight"))
-                    .add(parameter.apply("proj." + i + ".bias")));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> parameter.apply("text." + i).matMul(parameter.apply("proj." + i + ".weight"))
+                .add(parameter.apply("proj." + i + ".bias")));
     }
 }

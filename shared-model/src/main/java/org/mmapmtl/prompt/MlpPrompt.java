@@ -48,11 +48,7 @@ public record MlpPrompt(int tokens, int depth, int sourceWidth, int textWidth, i
     }
 
     private List<NDArray> generate(Function<String, NDArray> parameter, String mlp) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(parameter.apply("layer" + i + ".source").matMul(parameter.apply(mlp + "weight"))
-                    .add(parameter.apply(mlp + "bias")));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> parameter.apply("layer" + i + ".source").matMul(parameter.apply(mlp + "weight"))
+                .add(parameter.apply(mlp + "bias")));
     }
 }

@@ -44,19 +44,13 @@ public record MmapPrompt(KroneckerPrompt kronecker, int depth) implements Prompt
 
     @Override
     public List<NDArray> text(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(kronecker.textPrompt(parameter.apply("layer" + i + ".text"), parameter.apply("layer" + i + ".source")));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> kronecker.textPrompt(parameter.apply("layer" + i + ".text"),
+                parameter.apply("layer" + i + ".source")));
     }
 
     @Override
     public List<NDArray> vision(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(kronecker.visualPrompt(parameter.apply("layer" + i + ".vision"), parameter.apply("layer" + i + ".source")));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> kronecker.visualPrompt(parameter.apply("layer" + i + ".vision"),
+                parameter.apply("layer" + i + ".source")));
     }
 }

@@ -2,8 +2,10 @@ package org.mmapmtl.prompt;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * One set of a method's trainable parameters and how they enter CLIP. A method holds one module per parameter set:
@@ -35,6 +37,15 @@ public interface PromptModule {
     /** [visionTokens, visionWidth] per prompted image layer. */
     default List<NDArray> vision(Function<String, NDArray> parameter) {
         return List.of();
+    }
+
+    /** The tokens of layers 0 .. depth−1, as one module computes each layer's. */
+    static List<NDArray> layers(int depth, IntFunction<NDArray> layer) {
+        List<NDArray> out = new ArrayList<>(depth);
+        for (int i = 0; i < depth; i++) {
+            out.add(layer.apply(i));
+        }
+        return out;
     }
 
     /** Changes the image features (CLIP-Adapter); identity for prompt methods. */

@@ -26,10 +26,6 @@ public record VisualDeepPrompt(int tokens, int depth, int visionWidth) implement
 
     @Override
     public List<NDArray> vision(Function<String, NDArray> parameter) {
-        List<NDArray> layers = new ArrayList<>();
-        for (int i = 0; i < depth; i++) {
-            layers.add(parameter.apply("vision." + i));
-        }
-        return layers;
+        return PromptModule.layers(depth, i -> parameter.apply("vision." + i));
     }
 }
