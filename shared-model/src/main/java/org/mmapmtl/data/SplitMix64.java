@@ -1,8 +1,5 @@
 package org.mmapmtl.data;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
@@ -17,17 +14,7 @@ final class SplitMix64 {
     }
 
     static SplitMix64 forClass(long seed, String domain, String classFolder) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256")
-                    .digest((seed + "/" + domain + "/" + classFolder).getBytes(StandardCharsets.UTF_8));
-            long s = 0;
-            for (int i = 0; i < 8; i++) {
-                s = (s << 8) | (h[i] & 0xff);
-            }
-            return new SplitMix64(s);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new SplitMix64(Seeds.derive(seed, domain + "/" + classFolder));
     }
 
     long next() {

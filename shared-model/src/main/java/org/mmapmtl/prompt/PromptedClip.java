@@ -8,9 +8,7 @@ import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.LayerHook;
 import org.mmapmtl.tokenizer.ClipTokenizer;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * CLIP with a method's prompts: image-by-class logits for a task's images. Text prompts overwrite the tokens right
@@ -25,7 +23,8 @@ public final class PromptedClip implements AutoCloseable {
     private final List<String> classNames;
     private final long[] classTokens;
     private final NDManager cacheScope;
-    private final Map<Integer, NDArray> cachedText = new HashMap<>();
+    /** The class text features when no trainable parameter reaches the text tower: the same for every task. */
+    private NDArray frozenText;
 
     public PromptedClip(ClipModel clip, PromptMethod method, ClipTokenizer tokenizer, List<String> classNames) {
         if (classNames.isEmpty()) {
@@ -61,15 +60,18 @@ public final class PromptedClip implements AutoCloseable {
     public NDArray logits(int task, NDArray images) {
         NDManager scope = images.getManager();
         PromptMethod.TaskPrompts prompts = method.prompts(task);
-        NDArray text = textFeatures(task, prompts, scope);
+        NDArray text = textFeatures(prompts, scope);
         NDArray image = method.adaptImage(task, clip.encodeImage(images, visionHook(prompts.vision())));
         return clip.logits(image, text);
     }
 
     /** Normalization happens in {@link ClipModel#logits}; these are unnormalized as encode_text returns them. */
-    private NDArray textFeatures(int task, PromptMethod.TaskPrompts prompts, NDManager scope) {
+    private NDArray textFeatures(PromptMethod.TaskPrompts prompts, NDManager scope) {
         if (!method.textTrainable()) {
-            return cachedText.computeIfAbsent(task, t -> encodeText(prompts.text(), cacheScope));
+            if (frozenText == null) {
+                frozenText = encodeText(prompts.text(), cacheScope);
+            }
+            return frozenText;
         }
         return encodeText(prompts.text(), scope);
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.data.Seeds;
 import org.mmapmtl.safetensors.Tensor;
 
 import java.util.Arrays;
@@ -22,6 +23,7 @@ import java.util.SplittableRandom;
 public final class TrainableParameters implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    /** Whether an adopted model weight is held transposed (then checkpoints store the reference layout). */
     private final Map<String, Boolean> transposed = new LinkedHashMap<>();
 
     public TrainableParameters(Device device) {
@@ -98,13 +100,7 @@ public final class TrainableParameters implements AutoCloseable {
     /** The values in the layout a checkpoint keeps (model weights as the reference stores them). */
     public Map<String, Tensor> toTensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        arrays.forEach((name, a) -> {
-            NDArray view = transposed.get(name) ? a.transpose() : a;
-            out.put(name, Tensor.ofFloats(view.getShape().getShape(), view.toFloatArray()));
-            if (view != a) {
-                view.close();
-            }
-        });
+        arrays.forEach((name, a) -> out.put(name, ClipModel.referenceTensor(new ClipModel.Weight(name, a, transposed.get(name)))));
         return out;
     }
 

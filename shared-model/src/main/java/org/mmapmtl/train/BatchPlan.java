@@ -1,6 +1,6 @@
 package org.mmapmtl.train;
 
-import org.mmapmtl.prompt.Seeds;
+import org.mmapmtl.data.Seeds;
 
 import java.util.HashMap;
 import java.util.List;

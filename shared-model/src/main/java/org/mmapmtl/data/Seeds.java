@@ -1,11 +1,12 @@
-package org.mmapmtl.prompt;
+package org.mmapmtl.data;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Derives independent seeds from a run's seed and a name (a parameter, a task's batch order at some pass), so that
+ * Derives independent seeds from a run's seed and a name (a split's domain/class, a parameter, a task's batch order
+ * at some pass), so that
  * every random draw depends only on what it is for, never on how many draws came before it.
  */
 public final class Seeds {
