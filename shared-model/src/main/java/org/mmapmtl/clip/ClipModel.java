@@ -234,7 +234,7 @@ public final class ClipModel implements AutoCloseable {
     public NDArray logits(NDArray imageFeatures, NDArray textFeatures) {
         NDArray image = imageFeatures.div(imageFeatures.norm(new int[] {1}, true));
         NDArray text = textFeatures.div(textFeatures.norm(new int[] {1}, true));
-        return image.matMul(text.transpose()).mul(logitScale);
+        return Scalars.times(image.matMul(text.transpose()), logitScale);
     }
 
     private NDArray transformer(NDArray x, List<Block> blocks, int heads, NDArray mask, LayerHook hook) {
@@ -243,7 +243,7 @@ public final class ClipModel implements AutoCloseable {
             Block b = blocks.get(i);
             x = x.add(attention(layerNorm(x, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
             NDArray hidden = layerNorm(x, b.ln2Weight(), b.ln2Bias()).matMul(b.fcT()).add(b.fcBias());
-            hidden = hidden.mul(Activation.sigmoid(hidden.mul(1.702f))); // QuickGELU
+            hidden = hidden.mul(Activation.sigmoid(Scalars.times(hidden, 1.702f))); // QuickGELU
             x = x.add(hidden.matMul(b.projT()).add(b.projBias()));
         }
         return x;
@@ -258,7 +258,7 @@ public final class ClipModel implements AutoCloseable {
         // [B, L, 3W] -> [3, B, heads, L, headWidth]
         NDArray qkv = x.matMul(b.inProjT()).add(b.inProjBias())
                 .reshape(batch, tokens, 3, heads, headWidth).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul((float) (1 / Math.sqrt(headWidth)));
+        NDArray q = Scalars.times(qkv.get(0), (float) (1 / Math.sqrt(headWidth)));
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));

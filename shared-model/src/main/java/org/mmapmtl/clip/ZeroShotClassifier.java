@@ -47,7 +47,7 @@ public final class ZeroShotClassifier implements AutoCloseable {
     public NDArray logits(NDArray images) {
         NDArray features = model.encodeImage(images);
         features = features.div(features.norm(new int[] {1}, true));
-        return features.matMul(classFeatures.transpose()).mul(model.logitScale());
+        return Scalars.times(features.matMul(classFeatures.transpose()), model.logitScale());
     }
 
     /** The index of the predicted class of each image. */

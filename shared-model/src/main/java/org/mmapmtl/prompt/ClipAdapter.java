@@ -2,6 +2,7 @@ package org.mmapmtl.prompt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import org.mmapmtl.clip.Scalars;
 
 import java.util.List;
 import java.util.function.Function;
@@ -24,6 +25,6 @@ public record ClipAdapter(int embedDim, int reduction, double ratio) implements 
     @Override
     public NDArray adaptImage(NDArray features, Function<String, NDArray> parameter) {
         NDArray adapted = Activation.relu(Activation.relu(features.matMul(parameter.apply("fc1"))).matMul(parameter.apply("fc2")));
-        return adapted.mul((float) ratio).add(features.mul((float) (1 - ratio)));
+        return Scalars.times(adapted, (float) ratio).add(Scalars.times(features, (float) (1 - ratio)));
     }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Tagged {@code training} with {@link MethodsLearnTest}: the intermittent NaN loss seen there also hit this test once. */
+/** Tagged {@code training} (run alone with {@code -Dgroups=training}); part of the default build. */
 @org.junit.jupiter.api.Tag("training")
 class DeterminismTest {
 

@@ -26,14 +26,15 @@ import java.util.Map;
 
 /**
  * What the training tests share, made once per test JVM: a generated four-domain dataset (4 classes, 16 images per
- * class and domain, 64 px), a tiny CLIP pretrained by full fine-tuning on two of its domains (photo, clipart), and
- * the tasks the methods are tested on: the two other domains (sketch, painting), split half/half. The pretrained
- * model classifies its own domains well and painting poorly; sketch stays at chance for every method here, since the
- * generated classes share their colour across the coloured domains and the pretraining learns that shortcut.
+ * class and domain, 64 px), a tiny CLIP pretrained by full fine-tuning on its photo domain, and the tasks the methods
+ * are tested on: clipart and painting, split half/half. The pretrained model starts between chance and perfect on
+ * both (clipart keeps photo's colours in other shapes and backgrounds, painting shifts the hues), so there is room to
+ * learn. Sketch is left out: line drawings carry none of the colour the pretraining learns from, their features
+ * say nothing about the class, and a prompt shared with sketch collapses every class to the same text feature.
  */
 final class TinyWorld {
-    static final List<String> PRETRAIN_DOMAINS = List.of("photo", "clipart");
-    static final List<String> TASKS = List.of("sketch", "painting");
+    static final List<String> PRETRAIN_DOMAINS = List.of("photo");
+    static final List<String> TASKS = List.of("clipart", "painting");
     private static TinyWorld shared;
 
     final Path dir;
