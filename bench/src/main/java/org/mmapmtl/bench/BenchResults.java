@@ -21,6 +21,32 @@ final class BenchResults {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /** One warm-up run, then {@code iterations} timed ones, in milliseconds. */
+    static double[] time(int iterations, Runnable work) {
+        work.run();
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            work.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    /** Resident memory of this process in MiB (Linux), or -1 where /proc is not there. */
+    static long residentMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     static void write(ObjectNode result, Path out, PrintStream log) throws IOException {
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());

@@ -36,13 +36,13 @@ public final class EncoderBench {
             try (ClipModel model = ClipModel.load(ClipWeights.read(weights), device)) {
                 int r = arch.config().vision().resolution();
                 int context = arch.config().text().contextLength();
-                double[] imageMs = time(iterations, () -> {
+                double[] imageMs = BenchResults.time(iterations, () -> {
                     try (NDManager scope = NDManager.newBaseManager(device)) {
                         NDArray images = scope.randomNormal(new Shape(batch, 3, r, r));
                         model.encodeImage(images).toFloatArray();
                     }
                 });
-                double[] textMs = time(iterations, () -> {
+                double[] textMs = BenchResults.time(iterations, () -> {
                     try (NDManager scope = NDManager.newBaseManager(device)) {
                         NDArray tokens = scope.randomInteger(1, 49000, new Shape(batch, context), DataType.INT64);
                         // end-of-text in the middle, as real captions have
@@ -75,17 +75,4 @@ public final class EncoderBench {
         BenchResults.write(result, out, log);
         return result;
     }
-
-    /** One warm-up run, then {@code iterations} timed ones. */
-    private static double[] time(int iterations, Runnable work) {
-        work.run();
-        double[] ms = new double[iterations];
-        for (int i = 0; i < iterations; i++) {
-            long t0 = System.nanoTime();
-            work.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        return ms;
-    }
-
 }

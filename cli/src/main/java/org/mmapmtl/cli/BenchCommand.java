@@ -5,6 +5,7 @@ import org.mmapmtl.bench.DataPipelineBench;
 import org.mmapmtl.bench.EncoderBench;
 import org.mmapmtl.bench.ParameterTable;
 import org.mmapmtl.bench.PartitionSearchBench;
+import org.mmapmtl.bench.TrainStepBench;
 import org.mmapmtl.clip.ClipArchitecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,7 +15,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class,
-                BenchCommand.DataCommand.class, BenchCommand.ParamsCommand.class})
+                BenchCommand.DataCommand.class, BenchCommand.ParamsCommand.class,
+                BenchCommand.TrainStepCommand.class})
 final class BenchCommand {
 
     @Command(name = "data", mixinStandardHelpOptions = true,
@@ -66,6 +68,39 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             EncoderBench.run(ClipArchitecture.of(arch), batch, iterations,
+                    "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "train-step", mixinStandardHelpOptions = true,
+            description = "Milliseconds per training step of --method on one task (random weights of --arch, random pixels); "
+                    + "compare with bench/pytorch_train_step.py.")
+    static final class TrainStepCommand implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        String arch;
+
+        @Option(names = "--method", defaultValue = "mmap-mt")
+        String method;
+
+        @Option(names = "--batch", defaultValue = "16", description = "images per step (default: ${DEFAULT-VALUE}, the paper's)")
+        int batch;
+
+        @Option(names = "--classes", defaultValue = "65", description = "class names whose text goes through the text encoder every step (default: ${DEFAULT-VALUE}, Office-Home)")
+        int classes;
+
+        @Option(names = "--iterations", defaultValue = "3")
+        int iterations;
+
+        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}")
+        String device;
+
+        @Option(names = "--out", defaultValue = "bench/results/train-step.json")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, iterations,
                     "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
             return 0;
         }

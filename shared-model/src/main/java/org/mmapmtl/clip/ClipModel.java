@@ -3,6 +3,7 @@ package org.mmapmtl.clip;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -239,12 +240,18 @@ public final class ClipModel implements AutoCloseable {
 
     private NDArray transformer(NDArray x, List<Block> blocks, int heads, NDArray mask, LayerHook hook) {
         for (int i = 0; i < blocks.size(); i++) {
-            x = hook.beforeBlock(i, x);
-            Block b = blocks.get(i);
-            x = x.add(attention(layerNorm(x, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
-            NDArray hidden = layerNorm(x, b.ln2Weight(), b.ln2Bias()).matMul(b.fcT()).add(b.fcBias());
-            hidden = hidden.mul(Activation.sigmoid(Scalars.times(hidden, 1.702f))); // QuickGELU
-            x = x.add(hidden.matMul(b.projT()).add(b.projBias()));
+            // A block's temporaries are freed as soon as it ends rather than with the caller's manager: what the
+            // backward needs stays alive through the autograd graph's own references and is released as the
+            // backward passes, as in PyTorch, so a training step's peak memory is not every intermediate at once.
+            try (NDScope blockScope = new NDScope()) {
+                NDArray in = hook.beforeBlock(i, x);
+                Block b = blocks.get(i);
+                NDArray mid = in.add(attention(layerNorm(in, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
+                NDArray hidden = layerNorm(mid, b.ln2Weight(), b.ln2Bias()).matMul(b.fcT()).add(b.fcBias());
+                hidden = hidden.mul(Activation.sigmoid(Scalars.times(hidden, 1.702f))); // QuickGELU
+                x = mid.add(hidden.matMul(b.projT()).add(b.projBias()));
+                NDScope.unregister(x);
+            }
         }
         return x;
     }

@@ -1,10 +1,7 @@
 package org.mmapmtl.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import org.mmapmtl.data.ImagePipeline;
 import org.mmapmtl.data.Sample;
 import org.mmapmtl.prompt.PromptMethod;
@@ -13,11 +10,9 @@ import org.mmapmtl.prompt.TrainableParameters;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Trains a method on several tasks at once: at every step each task contributes one batch of its own images, the
@@ -74,6 +69,7 @@ public final class Trainer implements AutoCloseable {
     private final String baseWeightsSha256;
     private final NDManager root;
     private final Sgd sgd;
+    private final TrainStep trainStep;
     private final Map<Integer, float[][]> decoded = new LinkedHashMap<>();
 
     /**
@@ -97,6 +93,7 @@ public final class Trainer implements AutoCloseable {
         this.baseWeightsSha256 = baseWeightsSha256;
         this.root = NDManager.newBaseManager(model.clip().device());
         this.sgd = new Sgd(config.momentum(), config.weightDecay(), model.clip().device());
+        this.trainStep = new TrainStep(model, sgd);
     }
 
     public BatchPlan plan() {
@@ -123,7 +120,6 @@ public final class Trainer implements AutoCloseable {
             sgd.restore(loaded.momentum());
             start = loaded.step();
         }
-        Set<String> shared = new HashSet<>(method.sharedParameterNames());
         List<Double> losses = new ArrayList<>();
         CheckpointFile.Saved last = null;
         double meanStepNanos = 0;
@@ -136,13 +132,11 @@ public final class Trainer implements AutoCloseable {
             }
             long began = System.nanoTime();
             int snapshot = snapshotIndex(step);
-            Map<String, Double> taskLosses = new LinkedHashMap<>();
-            Map<String, float[]> snapshotGradients = new LinkedHashMap<>();
             int images = 0;
             double rate = schedule.at(step);
+            TrainStep.Outcome outcome;
             try (NDManager scope = root.newSubManager()) {
-                parameters.bind(scope);
-                Map<String, NDArray> summed = new LinkedHashMap<>();
+                List<TrainStep.TaskBatch> batches = new ArrayList<>();
                 for (int t = 0; t < tasks.size(); t++) {
                     ImagePipeline.Batch batch = batch(t, plan.batch(t, step), plan.augmentSeed(t, step));
                     if (batch.count() == 0) {
@@ -150,52 +144,20 @@ public final class Trainer implements AutoCloseable {
                     }
                     images += batch.count();
                     int r = pipeline.resolution();
-                    NDArray pixels = scope.create(batch.pixels(), new Shape(batch.count(), 3, r, r));
-                    NDArray labels = scope.create(java.util.Arrays.copyOf(batch.labels(), batch.count()));
-                    float loss;
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                        NDArray l = crossEntropy(model.logits(t, pixels), labels);
-                        collector.backward(l);
-                        loss = l.getFloat();
-                    }
-                    if (!Float.isFinite(loss)) {
-                        throw new TrainingDivergedException("the loss of task " + tasks.get(t).name() + " is " + loss
-                                + " at step " + step + " (learning rate " + rate + "); lower the learning rate");
-                    }
-                    taskLosses.put(tasks.get(t).name(), (double) loss);
-                    List<float[]> flat = new ArrayList<>();
-                    for (String name : parameters.names()) {
-                        NDArray gradient = parameters.get(name).getGradient();
-                        if (snapshot >= 0 && shared.contains(name)) {
-                            flat.add(gradient.toFloatArray());
-                        }
-                        NDArray sum = summed.get(name);
-                        if (sum == null) {
-                            summed.put(name, gradient.duplicate());
-                        } else {
-                            sum.addi(gradient);
-                        }
-                        gradient.subi(gradient); // the next task's backward accumulates into a clean buffer
-                    }
-                    if (snapshot >= 0) {
-                        snapshotGradients.put(tasks.get(t).name(), concat(flat));
-                    }
+                    batches.add(new TrainStep.TaskBatch(t, scope.create(batch.pixels(), new Shape(batch.count(), 3, r, r)),
+                            scope.create(java.util.Arrays.copyOf(batch.labels(), batch.count()))));
                 }
-                for (String name : parameters.names()) {
-                    if (summed.containsKey(name)) {
-                        sgd.update(name, parameters.get(name), summed.get(name), rate);
-                    }
-                }
+                outcome = trainStep.run(scope, batches, rate, snapshot >= 0, step);
             }
-            double loss = taskLosses.values().stream().mapToDouble(Double::doubleValue).sum();
+            double loss = outcome.loss();
             losses.add(loss);
             long took = System.nanoTime() - began;
             meanStepNanos = step == start ? took : 0.9 * meanStepNanos + 0.1 * took;
             if (snapshot >= 0) {
-                listener.onSnapshot(new GradientSnapshot(snapshot, config.snapshots(), step, snapshotGradients));
+                listener.onSnapshot(new GradientSnapshot(snapshot, config.snapshots(), step, outcome.snapshotGradients()));
             }
             int epoch = (int) (step / stepsPerEpoch);
-            listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, taskLosses, rate,
+            listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, outcome.taskLosses(), rate,
                     images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
             if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
                 int done = epoch + 1;
@@ -214,12 +176,6 @@ public final class Trainer implements AutoCloseable {
         }
         long index = (step + 1) / config.snapshotEvery() - 1;
         return index < config.snapshots() ? (int) index : -1;
-    }
-
-    /** Mean cross-entropy of logits [batch, classes] against class indices. */
-    public static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        long classes = logits.getShape().get(1);
-        return logits.logSoftmax(1).mul(labels.oneHot((int) classes)).sum(new int[] {1}).neg().mean();
     }
 
     private ImagePipeline.Batch batch(int task, int[] indices, long augmentSeed) {
@@ -267,17 +223,6 @@ public final class Trainer implements AutoCloseable {
             labels[k] = all.get(usable.get(k)).label();
         }
         return new ImagePipeline.Batch(pixels, labels, usable.size(), List.of());
-    }
-
-    private static float[] concat(List<float[]> parts) {
-        int n = parts.stream().mapToInt(p -> p.length).sum();
-        float[] out = new float[n];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 
     @Override

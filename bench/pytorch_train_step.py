@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""PyTorch eager counterpart of `./mmap bench train-step`: the same training step, written here in plain PyTorch.
+
+CLIP's forward as the reference defines it (same layer order, QuickGELU, causal text mask, pooling at end-of-text),
+with the method's prompts placed as mmap-mtl places them (text prompts overwrite the tokens after start-of-text,
+visual prompts go after the class token and are replaced before each deeper prompted block), random weights,
+random pixels and labels; then cross-entropy over `--classes` class texts, backward, and torch.optim.SGD
+(lr 0.0035, momentum 0.9, weight decay 5e-4). Frozen text features are computed once when no parameter reaches them.
+
+Usage: python3 bench/pytorch_train_step.py --arch ViT-B-16 --method mmap-mt --batch 16 --classes 65 --threads 2 \
+           --iterations 3 --out bench/results/train-step-pytorch.json
+"""
+import argparse
+import json
+import math
+import resource
+import statistics
+import time
+from datetime import datetime, timezone
+
+import torch
+import torch.nn.functional as F
+
+# embed_dim, resolution, vision layers, vision width, patch, context, vocab, text width, text heads, text layers
+ARCHS = {
+    "tiny": (64, 64, 2, 128, 16, 77, 49408, 128, 2, 2),
+    "ViT-B-32": (512, 224, 12, 768, 32, 77, 49408, 512, 8, 12),
+    "ViT-B-16": (512, 224, 12, 768, 16, 77, 49408, 512, 8, 12),
+}
+EOT = 49407
+
+
+def block_weights(width, layers):
+    def w(*shape):
+        return torch.randn(*shape) * 0.02
+    return [dict(ln1_w=torch.ones(width), ln1_b=torch.zeros(width),
+                 in_w=w(3 * width, width), in_b=torch.zeros(3 * width),
+                 out_w=w(width, width), out_b=torch.zeros(width),
+                 ln2_w=torch.ones(width), ln2_b=torch.zeros(width),
+                 fc_w=w(4 * width, width), fc_b=torch.zeros(4 * width),
+                 proj_w=w(width, 4 * width), proj_b=torch.zeros(width)) for _ in range(layers)]
+
+
+def clip_weights(arch):
+    embed, res, v_layers, v_width, patch, context, vocab, t_width, t_heads, t_layers = ARCHS[arch]
+    grid = res // patch
+    return dict(
+        conv1=torch.randn(v_width, 3, patch, patch) * 0.02, cls=torch.randn(v_width) * 0.02,
+        v_pos=torch.randn(grid * grid + 1, v_width) * 0.01, ln_pre_w=torch.ones(v_width), ln_pre_b=torch.zeros(v_width),
+        v_blocks=block_weights(v_width, v_layers), ln_post_w=torch.ones(v_width), ln_post_b=torch.zeros(v_width),
+        v_proj=torch.randn(v_width, embed) * v_width ** -0.5,
+        tok=torch.randn(vocab, t_width) * 0.02, t_pos=torch.randn(context, t_width) * 0.01,
+        t_blocks=block_weights(t_width, t_layers), ln_final_w=torch.ones(t_width), ln_final_b=torch.zeros(t_width),
+        t_proj=torch.randn(t_width, embed) * t_width ** -0.5,
+        mask=torch.full((context, context), float("-inf")).triu_(1))
+
+
+def tensors(weights):
+    for v in weights.values():
+        if isinstance(v, torch.Tensor):
+            yield v
+        elif isinstance(v, list):
+            for b in v:
+                yield from b.values()
+
+
+def attention(x, b, heads, mask):
+    batch, tokens, width = x.shape
+    qkv = F.linear(x, b["in_w"], b["in_b"]).reshape(batch, tokens, 3, heads, width // heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0] * (1 / math.sqrt(width // heads)), qkv[1], qkv[2]
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores + mask
+    mixed = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, tokens, width)
+    return F.linear(mixed, b["out_w"], b["out_b"])
+
+
+def transformer(x, blocks, heads, mask, prompts):
+    for i, b in enumerate(blocks):
+        if 0 < i < len(prompts):
+            x = overwrite_after_first(x, prompts[i])
+        x = x + attention(F.layer_norm(x, x.shape[-1:], b["ln1_w"], b["ln1_b"]), b, heads, mask)
+        h = F.linear(F.layer_norm(x, x.shape[-1:], b["ln2_w"], b["ln2_b"]), b["fc_w"], b["fc_b"])
+        h = h * torch.sigmoid(1.702 * h)
+        x = x + F.linear(h, b["proj_w"], b["proj_b"])
+    return x
+
+
+def overwrite_after_first(x, p):
+    p = p.unsqueeze(0).expand(x.shape[0], -1, -1)
+    return torch.cat([x[:, :1], p, x[:, 1 + p.shape[1]:]], 1)
+
+
+def encode_image(w, images, arch, prompts):
+    embed, res, v_layers, v_width, patch, *_ = ARCHS[arch]
+    x = F.conv2d(images, w["conv1"], stride=patch)
+    x = x.reshape(x.shape[0], v_width, -1).permute(0, 2, 1)
+    x = torch.cat([w["cls"].expand(x.shape[0], 1, -1), x], 1) + w["v_pos"]
+    if prompts:
+        p = prompts[0].unsqueeze(0).expand(x.shape[0], -1, -1)
+        x = torch.cat([x[:, :1], p, x[:, 1:]], 1)
+    x = F.layer_norm(x, x.shape[-1:], w["ln_pre_w"], w["ln_pre_b"])
+    x = transformer(x, w["v_blocks"], v_width // 64, None, prompts)
+    return F.layer_norm(x[:, 0], x.shape[-1:], w["ln_post_w"], w["ln_post_b"]) @ w["v_proj"]
+
+
+def encode_text(w, tokens, arch, prompts):
+    t_heads = ARCHS[arch][8]
+    x = w["tok"][tokens]
+    if prompts:
+        x = overwrite_after_first(x, prompts[0])
+    x = x + w["t_pos"]
+    x = transformer(x, w["t_blocks"], t_heads, w["mask"], prompts)
+    x = F.layer_norm(x, x.shape[-1:], w["ln_final_w"], w["ln_final_b"])
+    return x[torch.arange(x.shape[0]), tokens.argmax(-1)] @ w["t_proj"]
+
+
+def method_parameters(method, arch, weights):
+    """(trainable tensors, text prompts per layer fn, visual prompts per layer fn) as mmap-mtl's defaults."""
+    embed, res, v_layers, v_width, patch, context, vocab, t_width, t_heads, t_layers = ARCHS[arch]
+    if method == "full-ft":
+        params = [t for t in tensors(weights) if t is not weights["mask"]]
+        return params, lambda: [], lambda: []
+    if method == "coop":
+        ctx = torch.randn(16, t_width) * 0.02
+        return [ctx], lambda: [ctx], lambda: []
+    if method == "vpt":
+        vis = [torch.randn(8, v_width) * 0.02 for _ in range(v_layers)]
+        return vis, lambda: [], lambda: vis
+    if method in ("mmap-mt", "mmap-st", "mmap"):
+        b, m = 8, 8
+        n = min(256, math.gcd(t_width, v_width))
+        depth = min(9, v_layers, t_layers)
+        sets = 2 if method == "mmap" else 1  # grouped: a group-shared MmAP, then the task-specific one
+        layers = [[(torch.randn(m, n) * 0.02, torch.randn(b // m, t_width // n), torch.randn(b // m, v_width // n))
+                   for _ in range(depth)] for _ in range(sets)]
+        params = [t for s in layers for layer in s for t in layer]
+        text = lambda: [torch.cat([torch.kron(s[i][1], s[i][0]) for s in layers]) for i in range(depth)]
+        vision = lambda: [torch.cat([torch.kron(s[i][2], s[i][0]) for s in layers]) for i in range(depth)]
+        return params, text, vision
+    raise SystemExit(f"unknown method {method}: coop, vpt, mmap, mmap-mt, mmap-st, full-ft")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--arch", default="ViT-B-16", choices=sorted(ARCHS))
+    p.add_argument("--method", default="mmap-mt")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--classes", type=int, default=65)
+    p.add_argument("--iterations", type=int, default=3)
+    p.add_argument("--threads", type=int, default=torch.get_num_threads())
+    p.add_argument("--out", default="bench/results/train-step-pytorch.json")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    weights = clip_weights(a.arch)
+    params, text_prompts, vision_prompts = method_parameters(a.method, a.arch, weights)
+    for t in params:
+        t.requires_grad_(True)
+    optimizer = torch.optim.SGD(params, lr=0.0035, momentum=0.9, weight_decay=5e-4)
+    res = ARCHS[a.arch][1]
+    tokens = torch.randint(1, 49000, (a.classes, 77))
+    tokens[:, 20] = EOT
+    text_trainable = a.method != "vpt"
+    frozen_text = None
+    if not text_trainable:
+        with torch.no_grad():
+            frozen_text = encode_text(weights, tokens, a.arch, [])
+
+    def step():
+        images = torch.randn(a.batch, 3, res, res)
+        labels = torch.randint(0, a.classes, (a.batch,))
+        optimizer.zero_grad()
+        image = encode_image(weights, images, a.arch, vision_prompts())
+        text = encode_text(weights, tokens, a.arch, text_prompts()) if text_trainable else frozen_text
+        image = image / image.norm(dim=1, keepdim=True)
+        text = text / text.norm(dim=1, keepdim=True)
+        loss = F.cross_entropy(100 * image @ text.t(), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    step()
+    runs = []
+    for _ in range(a.iterations):
+        t0 = time.perf_counter()
+        step()
+        runs.append((time.perf_counter() - t0) * 1000)
+    ms = statistics.median(runs)
+    result = {"benchmark": "train-step", "implementation": f"pytorch eager {torch.__version__}",
+              "when": datetime.now(timezone.utc).isoformat(), "arch": a.arch, "method": a.method,
+              "trainableParameters": sum(t.numel() for t in params), "device": "cpu", "threads": a.threads,
+              "batch": a.batch, "classes": a.classes, "iterations": a.iterations, "stepMs": ms,
+              "imagesPerSecond": a.batch * 1000 / ms,
+              "maxResidentMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+    print(json.dumps(result, indent=2))
+    with open(a.out, "w") as f:
+        json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
