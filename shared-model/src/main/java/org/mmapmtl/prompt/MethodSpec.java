@@ -8,8 +8,8 @@ import java.util.Locale;
  * A method by name, as experiments and the CLI spell it: a family and how its parameters are shared among tasks.
  * {@code -mt} shares one set across all tasks, {@code -st} trains one per task, and the MmAP family without suffix is
  * the paper's framework (a group-shared set per group of a partition plus a task-specific set per task). Baselines
- * without suffix are single-task, as the paper's tables name them; BitFit and full fine-tuning change CLIP itself
- * and are multi-task only.
+ * without suffix are single-task, as the paper's tables name them; BitFit and full fine-tuning change CLIP itself,
+ * so one model holds one set: their single-task results come from one run per task (a run with a single task).
  *
  * @param promptLength tokens per layer (b for the MmAP family, context length for CoOp, n_ctx for MaPLe); 0 = default
  * @param depth        prompted layers (K); 0 = the family's default
@@ -58,7 +58,8 @@ public record MethodSpec(Family family, Sharing sharing, int promptLength, int d
             throw new IllegalArgumentException(family.label + " has no group-shared variant; grouping is for the MmAP family");
         }
         if (family.changesClip() && sharing != Sharing.SHARED) {
-            throw new IllegalArgumentException(family.label + " changes CLIP's own weights and is trained multi-task only");
+            throw new IllegalArgumentException(family.label + " changes CLIP's own weights, so one run trains one set: "
+                    + "name it without a suffix and run it once per task for single-task results");
         }
     }
 

@@ -48,7 +48,7 @@ class PromptMethodTest {
         for (String name : MethodSpec.names()) {
             assertThat(MethodSpec.parse(name).name()).isEqualTo(name);
         }
-        assertThatThrownBy(() -> MethodSpec.parse("bitfit-st")).hasMessageContaining("multi-task only");
+        assertThatThrownBy(() -> MethodSpec.parse("bitfit-st")).hasMessageContaining("run it once per task");
         assertThatThrownBy(() -> MethodSpec.parse("prompt-magic")).hasMessageContaining("unknown method").hasMessageContaining("mmap-mt");
         assertThatThrownBy(() -> PromptMethod.layout(MethodSpec.parse("mmap"), B16, TASKS, null))
                 .hasMessageContaining("needs a partition");
