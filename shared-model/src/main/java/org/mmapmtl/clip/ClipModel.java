@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.mmapmtl.safetensors.Tensor;
 
@@ -247,9 +248,9 @@ public final class ClipModel implements AutoCloseable {
                 NDArray in = hook.beforeBlock(i, x);
                 Block b = blocks.get(i);
                 NDArray mid = in.add(attention(layerNorm(in, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
-                NDArray hidden = layerNorm(mid, b.ln2Weight(), b.ln2Bias()).matMul(b.fcT()).add(b.fcBias());
+                NDArray hidden = linear(layerNorm(mid, b.ln2Weight(), b.ln2Bias()), b.fcT(), b.fcBias());
                 hidden = hidden.mul(Activation.sigmoid(Scalars.times(hidden, 1.702f))); // QuickGELU
-                x = mid.add(hidden.matMul(b.projT()).add(b.projBias()));
+                x = mid.add(linear(hidden, b.projT(), b.projBias()));
                 NDScope.unregister(x);
             }
         }
@@ -263,7 +264,7 @@ public final class ClipModel implements AutoCloseable {
         long width = s.get(2);
         long headWidth = width / heads;
         // [B, L, 3W] -> [3, B, heads, L, headWidth]
-        NDArray qkv = x.matMul(b.inProjT()).add(b.inProjBias())
+        NDArray qkv = linear(x, b.inProjT(), b.inProjBias())
                 .reshape(batch, tokens, 3, heads, headWidth).transpose(2, 0, 3, 1, 4);
         NDArray q = Scalars.times(qkv.get(0), (float) (1 / Math.sqrt(headWidth)));
         NDArray k = qkv.get(1);
@@ -278,7 +279,12 @@ public final class ClipModel implements AutoCloseable {
             scores = scores.add(m);
         }
         NDArray mixed = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, width);
-        return mixed.matMul(b.outProjT()).add(b.outProjBias());
+        return linear(mixed, b.outProjT(), b.outProjBias());
+    }
+
+    /** x·Wᵀ + bias in one GEMM (libtorch's addmm), for a weight kept transposed as [in, out]. */
+    private static NDArray linear(NDArray x, NDArray transposedWeight, NDArray bias) {
+        return Linear.linear(x, transposedWeight.transpose(), bias).singletonOrThrow();
     }
 
     private static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
