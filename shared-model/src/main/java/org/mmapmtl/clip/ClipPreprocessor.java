@@ -41,9 +41,17 @@ public final class ClipPreprocessor {
 
     /** [3, resolution, resolution], channel-first, normalized. */
     public float[] apply(BufferedImage image) {
+        return normalize(crop(image));
+    }
+
+    /**
+     * The reference transform up to its 8-bit result: the resized, center-cropped image as channel-first bytes
+     * [3, resolution, resolution]. Exact (Pillow resamples to 8 bits), so this is what a cache of preprocessed
+     * images can keep without losing anything.
+     */
+    public byte[] crop(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
-        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
         // torchvision Resize(int): the shorter side becomes `resolution`, the longer is scaled and truncated
         int newW;
         int newH;
@@ -54,12 +62,7 @@ public final class ClipPreprocessor {
             newH = resolution;
             newW = (int) ((long) resolution * w / h);
         }
-        int[][] channels = new int[3][w * h];
-        for (int i = 0; i < rgb.length; i++) {
-            channels[0][i] = (rgb[i] >> 16) & 0xff;
-            channels[1][i] = (rgb[i] >> 8) & 0xff;
-            channels[2][i] = rgb[i] & 0xff;
-        }
+        int[][] channels = channels(image);
         if (newW != w || newH != h) {
             for (int c = 0; c < 3; c++) {
                 channels[c] = resizeBicubic(channels[c], w, h, newW, newH);
@@ -68,12 +71,11 @@ public final class ClipPreprocessor {
         // torchvision CenterCrop: offsets rounded half to even, as Python's round
         int top = (int) Math.rint((newH - resolution) / 2.0);
         int left = (int) Math.rint((newW - resolution) / 2.0);
-        float[] out = new float[3 * resolution * resolution];
+        byte[] out = new byte[3 * resolution * resolution];
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < resolution; y++) {
                 for (int x = 0; x < resolution; x++) {
-                    float value = channels[c][(y + top) * newW + (x + left)] / 255.0f;
-                    out[(c * resolution + y) * resolution + x] = (value - MEAN[c]) / STD[c];
+                    out[(c * resolution + y) * resolution + x] = (byte) channels[c][(y + top) * newW + (x + left)];
                 }
             }
         }
@@ -84,24 +86,45 @@ public final class ClipPreprocessor {
     public float[] applyExact(BufferedImage image, boolean mirror) {
         int w = image.getWidth();
         int h = image.getHeight();
-        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
         int r = resolution;
-        float[] out = new float[3 * r * r];
+        int[][] channels = channels(image);
+        byte[] out = new byte[3 * r * r];
         for (int c = 0; c < 3; c++) {
-            int[] channel = new int[w * h];
-            int shift = 16 - 8 * c;
-            for (int i = 0; i < rgb.length; i++) {
-                channel[i] = (rgb[i] >> shift) & 0xff;
-            }
-            int[] resized = w == r && h == r ? channel : resizeBicubic(channel, w, h, r, r);
+            int[] resized = w == r && h == r ? channels[c] : resizeBicubic(channels[c], w, h, r, r);
             for (int y = 0; y < r; y++) {
                 for (int x = 0; x < r; x++) {
-                    float value = resized[y * r + (mirror ? r - 1 - x : x)] / 255.0f;
-                    out[(c * r + y) * r + x] = (value - MEAN[c]) / STD[c];
+                    out[(c * r + y) * r + x] = (byte) resized[y * r + (mirror ? r - 1 - x : x)];
                 }
             }
         }
+        return normalize(out);
+    }
+
+    /** Channel-first 8-bit pixels to [0, 1], then CLIP's mean and std. */
+    public static float[] normalize(byte[] pixels) {
+        int plane = pixels.length / 3;
+        float[] out = new float[pixels.length];
+        for (int c = 0; c < 3; c++) {
+            float mean = MEAN[c];
+            float std = STD[c];
+            for (int i = c * plane, end = i + plane; i < end; i++) {
+                out[i] = ((pixels[i] & 0xff) / 255.0f - mean) / std;
+            }
+        }
         return out;
+    }
+
+    private static int[][] channels(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+        int[][] channels = new int[3][w * h];
+        for (int i = 0; i < rgb.length; i++) {
+            channels[0][i] = (rgb[i] >> 16) & 0xff;
+            channels[1][i] = (rgb[i] >> 8) & 0xff;
+            channels[2][i] = rgb[i] & 0xff;
+        }
+        return channels;
     }
 
     /** Pillow's ImagingResample for one 8-bit channel: horizontal pass, then vertical, each clipped to 0..255. */

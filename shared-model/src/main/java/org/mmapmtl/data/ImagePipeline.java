@@ -29,11 +29,21 @@ public final class ImagePipeline implements AutoCloseable {
     private final Path root;
     private final ClipPreprocessor preprocessor;
     private final ExecutorService pool;
+    private final PreprocessedCache cache;
     private final AtomicLong skippedTotal = new AtomicLong();
 
     public ImagePipeline(Path root, int resolution, int threads) {
+        this(root, resolution, threads, null);
+    }
+
+    /**
+     * @param cache where evaluation-transform results are kept between runs (null: decode every time); augmented
+     *              training images are random per step and are never cached
+     */
+    public ImagePipeline(Path root, int resolution, int threads, PreprocessedCache cache) {
         this.root = root;
         this.preprocessor = new ClipPreprocessor(resolution);
+        this.cache = cache;
         this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "image-decode");
             t.setDaemon(true);
@@ -60,10 +70,8 @@ public final class ImagePipeline implements AutoCloseable {
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             long seed = augmentSeed == null ? 0 : augmentSeed * 1_000_003L + i;
-            futures.add(pool.submit(() -> {
-                BufferedImage image = ClipPreprocessor.read(root.resolve(s.path()));
-                return augmentSeed == null ? preprocessor.apply(image) : augmented(image, seed);
-            }));
+            futures.add(pool.submit(() -> augmentSeed == null ? evaluationPixels(root.resolve(s.path()))
+                    : augmented(ClipPreprocessor.read(root.resolve(s.path())), seed)));
         }
         float[] pixels = new float[samples.size() * plane];
         long[] labels = new long[samples.size()];
@@ -89,6 +97,18 @@ public final class ImagePipeline implements AutoCloseable {
             labels = java.util.Arrays.copyOf(labels, count);
         }
         return new Batch(pixels, labels, count, Collections.unmodifiableList(skipped));
+    }
+
+    private float[] evaluationPixels(Path file) {
+        int r = preprocessor.resolution();
+        byte[] crop = cache == null ? null : cache.get(file, r);
+        if (crop == null) {
+            crop = preprocessor.crop(ClipPreprocessor.read(file));
+            if (cache != null) {
+                cache.put(file, r, crop);
+            }
+        }
+        return ClipPreprocessor.normalize(crop);
     }
 
     /** torchvision's RandomResizedCrop (scale 0.08–1, ratio 3/4–4/3) resized bicubically, then a coin-flip mirror. */
