@@ -98,7 +98,7 @@ public final class Trainer implements AutoCloseable {
 
     public BatchPlan plan() {
         int[] sizes = tasks.stream().mapToInt(t -> t.train().size()).toArray();
-        return new BatchPlan(config.seed(), method.tasks(), sizes, config.batchSize());
+        return new BatchPlan(config.seed(), method.tasks(), sizes, config.batchSize(), config.sampling());
     }
 
     /**
@@ -138,7 +138,11 @@ public final class Trainer implements AutoCloseable {
             try (NDManager scope = root.newSubManager()) {
                 List<TrainStep.TaskBatch> batches = new ArrayList<>();
                 for (int t = 0; t < tasks.size(); t++) {
-                    ImagePipeline.Batch batch = batch(t, plan.batch(t, step), plan.augmentSeed(t, step));
+                    int[] indices = plan.batch(t, step);
+                    if (indices.length == 0) {
+                        continue; // mixed sampling drew none of this task's images this step
+                    }
+                    ImagePipeline.Batch batch = batch(t, indices, plan.augmentSeed(t, step));
                     if (batch.count() == 0) {
                         continue; // every image of this batch was unreadable (each was logged and counted)
                     }

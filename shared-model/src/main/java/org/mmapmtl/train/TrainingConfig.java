@@ -9,10 +9,11 @@ package org.mmapmtl.train;
  * @param warmupEpochs   epochs at {@code warmupLearningRate} before the cosine schedule starts
  * @param snapshotEvery  every how many steps to take a per-task gradient snapshot (0 = never)
  * @param snapshots      how many snapshots at most (the grouping service waits for exactly this many)
+ * @param sampling       how steps draw images from the tasks (see {@link BatchPlan.Sampling})
  */
 public record TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
                              int warmupEpochs, double warmupLearningRate, boolean augment, long seed,
-                             int snapshotEvery, int snapshots) {
+                             int snapshotEvery, int snapshots, BatchPlan.Sampling sampling) {
 
     public TrainingConfig {
         if (epochs < 1) {
@@ -31,39 +32,51 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         if (snapshotEvery < 0 || snapshots < 0 || (snapshotEvery > 0) != (snapshots > 0)) {
             throw new IllegalArgumentException("gradient snapshots need both snapshotEvery and snapshots > 0 (or both 0)");
         }
+        if (sampling == null) {
+            throw new IllegalArgumentException("sampling must be per-task or mixed");
+        }
+        if (sampling == BatchPlan.Sampling.MIXED && snapshots > 0) {
+            throw new IllegalArgumentException("gradient snapshots compare every task's gradient at the same step, "
+                    + "but mixed sampling can leave a task out of a step; use per-task sampling for a grouping run");
+        }
     }
 
     public static TrainingConfig paper(long seed) {
-        return new TrainingConfig(5, 16, 0.0035, 0.9, 5e-4, 1, 1e-5, true, seed, 0, 0);
+        return new TrainingConfig(5, 16, 0.0035, 0.9, 5e-4, 1, 1e-5, true, seed, 0, 0, BatchPlan.Sampling.PER_TASK);
     }
 
     public TrainingConfig withEpochs(int e) {
         return new TrainingConfig(e, batchSize, learningRate, momentum, weightDecay, Math.min(warmupEpochs, e - 1),
-                warmupLearningRate, augment, seed, snapshotEvery, snapshots);
+                warmupLearningRate, augment, seed, snapshotEvery, snapshots, sampling);
     }
 
     public TrainingConfig withBatchSize(int b) {
         return new TrainingConfig(epochs, b, learningRate, momentum, weightDecay, warmupEpochs, warmupLearningRate,
-                augment, seed, snapshotEvery, snapshots);
+                augment, seed, snapshotEvery, snapshots, sampling);
     }
 
     public TrainingConfig withLearningRate(double lr, int warmup) {
         return new TrainingConfig(epochs, batchSize, lr, momentum, weightDecay, warmup, warmupLearningRate, augment,
-                seed, snapshotEvery, snapshots);
+                seed, snapshotEvery, snapshots, sampling);
     }
 
     public TrainingConfig withAugment(boolean a) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs,
-                warmupLearningRate, a, seed, snapshotEvery, snapshots);
+                warmupLearningRate, a, seed, snapshotEvery, snapshots, sampling);
     }
 
     public TrainingConfig withSeed(long s) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs,
-                warmupLearningRate, augment, s, snapshotEvery, snapshots);
+                warmupLearningRate, augment, s, snapshotEvery, snapshots, sampling);
     }
 
     public TrainingConfig withSnapshots(int every, int count) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs,
-                warmupLearningRate, augment, seed, every, count);
+                warmupLearningRate, augment, seed, every, count, sampling);
+    }
+
+    public TrainingConfig withSampling(BatchPlan.Sampling s) {
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs,
+                warmupLearningRate, augment, seed, snapshotEvery, snapshots, s);
     }
 }

@@ -107,6 +107,39 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void mixedSamplingStepsOnlyTheTasksAStepDrew() {
+        TinyWorld world = TinyWorld.shared();
+        List<Trainer.TaskData> data = world.trainData();
+        Trainer.TaskData clipart = data.get(0);
+        Trainer.TaskData fewPainting = new Trainer.TaskData("painting", data.get(1).train().subList(0, 2));
+        TrainingConfig config = CONFIG.withEpochs(1).withBatchSize(2).withSampling(BatchPlan.Sampling.MIXED);
+        List<Trainer.StepReport> reports = new ArrayList<>();
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "coop-mt", null, 1);
+             Trainer trainer = new Trainer(model, List.of(clipart, fewPainting), world.pipeline, config, world.baseSha)) {
+            Trainer.Result result = trainer.run(null, null, new Trainer.Listener() {
+                @Override
+                public void onStep(Trainer.StepReport report) {
+                    reports.add(report);
+                }
+            });
+            int images = clipart.train().size() + 2;
+            assertThat(result.stepsDone()).isEqualTo((images + 3) / 4);
+            BatchPlan plan = trainer.plan();
+            List<Long> drewPainting = new ArrayList<>();
+            for (long step = 0; step < result.stepsDone(); step++) {
+                if (plan.batch(1, step).length > 0) {
+                    drewPainting.add(step);
+                }
+            }
+            assertThat(drewPainting).isNotEmpty().hasSizeLessThan((int) result.stepsDone());
+            assertThat(reports.stream().filter(r -> r.taskLosses().containsKey("painting")).map(Trainer.StepReport::step))
+                    .containsExactlyElementsOf(drewPainting);
+            assertThat(reports).allSatisfy(r -> assertThat(r.taskLosses()).containsKey("clipart"));
+            assertThat(result.losses()).allMatch(l -> Double.isFinite(l) && l > 0);
+        }
+    }
+
     private static float[] logits(TinyWorld world, PromptedClip model) {
         var batch = world.pipeline.load(world.split.task("painting").test().subList(0, 4), null);
         try (ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
