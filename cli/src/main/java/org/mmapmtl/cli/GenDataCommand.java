@@ -30,11 +30,24 @@ final class GenDataCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "64", description = "image side in pixels (default: ${DEFAULT-VALUE})")
     int size;
 
+    @Option(names = "--palette", defaultValue = "class",
+            description = {"class: a shape has one hue in every coloured domain (colour is a shortcut to the class);",
+                    "domain: each domain its own seeded shape-to-hue permutation (colour is a domain-specific cue);",
+                    "random: a random hue per image (only shape and texture tell the class). Default: ${DEFAULT-VALUE}"})
+    String palette;
+
     @Override
     public Integer call() {
         try {
+            SyntheticDomains.Palette chosen;
+            try {
+                chosen = SyntheticDomains.Palette.valueOf(palette.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                System.err.println("mmap gen-data: unknown --palette '" + palette + "'; use class, domain or random");
+                return 2;
+            }
             long t0 = System.nanoTime();
-            var summary = SyntheticDomains.generate(out, domains, classes, perClass, seed, size);
+            var summary = SyntheticDomains.generate(out, domains, classes, perClass, seed, size, chosen);
             System.out.printf("wrote %d images (%d domains %s × %d classes) to %s in %.1f s%n", summary.images(),
                     summary.domains().size(), summary.domains(), summary.classes().size(), out,
                     (System.nanoTime() - t0) / 1e9);

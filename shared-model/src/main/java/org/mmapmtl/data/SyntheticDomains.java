@@ -33,10 +33,28 @@ public final class SyntheticDomains {
     private SyntheticDomains() {
     }
 
+    /** Which hue an object gets: the one thing that decides how much colour tells about the class. */
+    public enum Palette {
+        /** Each shape has one hue in every coloured domain: colour alone names the class there (a shortcut). */
+        CLASS,
+        /**
+         * Each domain assigns the shapes' hues by its own seeded permutation: colour names the class only within a
+         * domain, so what a model learns of colour on one domain misleads it on another, and it must learn each
+         * domain's cue (or rely on shape and texture).
+         */
+        DOMAIN,
+        /** A random hue per image: only shape and texture name the class. */
+        RANDOM
+    }
+
     public record Summary(List<String> domains, List<String> classes, int images) {
     }
 
     public static Summary generate(Path out, int domains, int classes, int perClass, long seed, int size) {
+        return generate(out, domains, classes, perClass, seed, size, Palette.CLASS);
+    }
+
+    public static Summary generate(Path out, int domains, int classes, int perClass, long seed, int size, Palette palette) {
         if (domains < 1 || classes < 1 || perClass < 1 || size < 16) {
             throw new DatasetException("need at least 1 domain, 1 class, 1 image per class and 16 px images");
         }
@@ -54,13 +72,16 @@ public final class SyntheticDomains {
         }
         int written = 0;
         for (int d = 0; d < domains; d++) {
+            int[] hues = hues(palette, seed, domainNames.get(d));
             for (int c = 0; c < classes; c++) {
                 Path dir = out.resolve(domainNames.get(d)).resolve(classNames.get(c));
                 try {
                     Files.createDirectories(dir);
                     for (int i = 0; i < perClass; i++) {
                         SplitMix64 random = SplitMix64.forClass(seed, domainNames.get(d), classNames.get(c) + "#" + i);
-                        BufferedImage image = render(d, c, size, random);
+                        float hue = palette == Palette.RANDOM ? (float) unit(random)
+                                : hues[c % SHAPES.length] / (float) SHAPES.length;
+                        BufferedImage image = render(d, c, hue, size, random);
                         ImageIO.write(image, "png", dir.resolve(String.format("%s_%s_%03d.png", domainNames.get(d),
                                 classNames.get(c), i)).toFile());
                         written++;
@@ -73,11 +94,29 @@ public final class SyntheticDomains {
         return new Summary(domainNames, classNames, written);
     }
 
-    static BufferedImage render(int domain, int cls, int size, SplitMix64 random) {
+    /** Per shape, its hue's index among {@code SHAPES.length} evenly spaced hues, in one domain. */
+    static int[] hues(Palette palette, long seed, String domain) {
+        int[] hues = new int[SHAPES.length];
+        for (int i = 0; i < hues.length; i++) {
+            hues[i] = i;
+        }
+        if (palette == Palette.DOMAIN) {
+            SplitMix64 random = SplitMix64.forClass(seed, domain, "*palette*");
+            for (int i = hues.length - 1; i > 0; i--) {
+                int j = random.below(i + 1);
+                int t = hues[i];
+                hues[i] = hues[j];
+                hues[j] = t;
+            }
+        }
+        return hues;
+    }
+
+    static BufferedImage render(int domain, int cls, float baseHue, int size, SplitMix64 random) {
         int style = domain % STYLES.length;
         // domains beyond the four styles shift the palette, so they look alike but not the same
         float hueShift = (domain / STYLES.length) * 0.13f;
-        float hue = (cls % SHAPES.length) / (float) SHAPES.length + hueShift;
+        float hue = baseHue + hueShift;
         BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

@@ -206,4 +206,26 @@ class DatasetsTest {
         assertThat(Files.mismatch(a.resolve("photo/circle/photo_circle_000.png"), c.resolve("photo/circle/photo_circle_000.png")))
                 .isNotEqualTo(-1);
     }
+
+    @Test
+    void palettesDecideWhatColourSaysAboutTheClass() throws Exception {
+        assertThat(SyntheticDomains.hues(SyntheticDomains.Palette.CLASS, 5, "photo"))
+                .containsExactly(SyntheticDomains.hues(SyntheticDomains.Palette.CLASS, 5, "clipart"))
+                .containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        int[] photo = SyntheticDomains.hues(SyntheticDomains.Palette.DOMAIN, 5, "photo");
+        int[] clipart = SyntheticDomains.hues(SyntheticDomains.Palette.DOMAIN, 5, "clipart");
+        assertThat(photo).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7).isNotEqualTo(clipart);
+        assertThat(clipart).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(SyntheticDomains.hues(SyntheticDomains.Palette.DOMAIN, 5, "photo")).containsExactly(photo);
+
+        Path a = root.resolve("a");
+        Path b = root.resolve("b");
+        Path c = root.resolve("c");
+        SyntheticDomains.generate(a, 2, 2, 2, 5, 32, SyntheticDomains.Palette.RANDOM);
+        SyntheticDomains.generate(b, 2, 2, 2, 5, 32, SyntheticDomains.Palette.RANDOM);
+        SyntheticDomains.generate(c, 2, 2, 2, 5, 32, SyntheticDomains.Palette.CLASS);
+        String one = "clipart/circle/clipart_circle_001.png";
+        assertThat(Files.mismatch(a.resolve(one), b.resolve(one))).isEqualTo(-1);
+        assertThat(Files.mismatch(a.resolve(one), c.resolve(one))).isNotEqualTo(-1);
+    }
 }
