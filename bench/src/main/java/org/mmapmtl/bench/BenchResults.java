@@ -1,5 +1,6 @@
 package org.mmapmtl.bench;
 
+import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -7,11 +8,25 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 
 /** What every benchmark does with its numbers: medians, and a pretty JSON file. */
 final class BenchResults {
     private BenchResults() {
+    }
+
+    /** The fields every DJL model benchmark starts its result with: what ran, where, when, on how much. */
+    static void djlHeader(ObjectNode result, String benchmark, String arch, Object device, int batch, int iterations) {
+        result.put("benchmark", benchmark);
+        result.put("implementation", "djl " + Engine.getInstance().getEngineName() + " "
+                + Engine.getInstance().getVersion());
+        result.put("when", Instant.now().toString());
+        result.put("arch", arch);
+        result.put("device", device.toString());
+        result.put("threads", Runtime.getRuntime().availableProcessors());
+        result.put("batch", batch);
+        result.put("iterations", iterations);
     }
 
     static double median(double[] values) {

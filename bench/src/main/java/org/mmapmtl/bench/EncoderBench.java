@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipArchitecture;
@@ -17,7 +16,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 
 /**
  * Images/s and texts/s of the CLIP encoders (random weights of the named architecture, float32), one manager per
@@ -52,15 +50,7 @@ public final class EncoderBench {
                 });
                 double imageMedian = BenchResults.median(imageMs);
                 double textMedian = BenchResults.median(textMs);
-                result.put("benchmark", "clip-encoders");
-                result.put("implementation", "djl " + Engine.getInstance().getEngineName() + " "
-                        + Engine.getInstance().getVersion());
-                result.put("when", Instant.now().toString());
-                result.put("arch", arch.label());
-                result.put("device", device.toString());
-                result.put("threads", Runtime.getRuntime().availableProcessors());
-                result.put("batch", batch);
-                result.put("iterations", iterations);
+                BenchResults.djlHeader(result, "clip-encoders", arch.label(), device, batch, iterations);
                 result.put("imageBatchMs", imageMedian);
                 result.put("imagesPerSecond", batch * 1000.0 / imageMedian);
                 result.put("textBatchMs", textMedian);

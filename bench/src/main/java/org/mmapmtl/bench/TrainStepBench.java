@@ -1,7 +1,6 @@
 package org.mmapmtl.bench;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -23,7 +22,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -70,18 +68,10 @@ public final class TrainStepBench {
                     resident.add(BenchResults.residentMiB());
                 });
                 double median = BenchResults.median(ms);
-                result.put("benchmark", "train-step");
-                result.put("implementation", "djl " + Engine.getInstance().getEngineName() + " "
-                        + Engine.getInstance().getVersion());
-                result.put("when", Instant.now().toString());
-                result.put("arch", arch.label());
+                BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
                 result.put("method", spec.name());
                 result.put("trainableParameters", method.parameters().count());
-                result.put("device", device.toString());
-                result.put("threads", Runtime.getRuntime().availableProcessors());
-                result.put("batch", batch);
                 result.put("classes", classes);
-                result.put("iterations", iterations);
                 result.put("stepMs", median);
                 result.put("imagesPerSecond", batch * 1000.0 / median);
                 var rss = result.putArray("residentMiBAfterEachStep");

@@ -10,7 +10,7 @@ import java.util.function.Function;
  * The "mmap-joint" ablation: independent text and visual prompts (N(0, 0.02)) at the same layers and lengths as MmAP,
  * with nothing shared between the modalities.
  */
-public record JointPrompt(int tokens, int depth, int textWidth, int visionWidth) implements PromptModule {
+public record JointPrompt(int tokens, int depth, int textWidth, int visionWidth) implements MultiModalPrompt {
 
     @Override
     public List<ParameterSpec> layout() {
@@ -20,16 +20,6 @@ public record JointPrompt(int tokens, int depth, int textWidth, int visionWidth)
             specs.add(ParameterSpec.prompt("layer" + i + ".vision", tokens, visionWidth));
         }
         return specs;
-    }
-
-    @Override
-    public int textTokens() {
-        return tokens;
-    }
-
-    @Override
-    public int visionTokens() {
-        return tokens;
     }
 
     @Override

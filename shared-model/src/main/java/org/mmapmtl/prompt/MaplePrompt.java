@@ -11,7 +11,7 @@ import java.util.function.Function;
  * right after start-of-text of "a photo of a {class}." (the first layer's start from those words' embeddings); the
  * visual prompts of each layer are a linear projection (text width → vision width) of that layer's text prompts.
  */
-public record MaplePrompt(int tokens, int depth, int textWidth, int visionWidth) implements PromptModule {
+public record MaplePrompt(int tokens, int depth, int textWidth, int visionWidth) implements MultiModalPrompt {
     public static final int DEFAULT_TOKENS = 2;
     public static final int DEFAULT_DEPTH = 9;
     public static final String TEMPLATE_PREFIX = "a photo of a";
@@ -27,16 +27,6 @@ public record MaplePrompt(int tokens, int depth, int textWidth, int visionWidth)
             specs.add(ParameterSpec.linearBias("proj." + i + ".bias", textWidth, visionWidth));
         }
         return specs;
-    }
-
-    @Override
-    public int textTokens() {
-        return tokens;
-    }
-
-    @Override
-    public int visionTokens() {
-        return tokens;
     }
 
     @Override

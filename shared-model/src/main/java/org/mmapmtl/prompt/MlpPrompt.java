@@ -11,7 +11,7 @@ import java.util.function.Function;
  * prompt (tokens × {@code sourceWidth}, N(0, 0.02)); one linear layer per modality, shared by all layers, maps it to
  * the text and the visual prompt of that layer.
  */
-public record MlpPrompt(int tokens, int depth, int sourceWidth, int textWidth, int visionWidth) implements PromptModule {
+public record MlpPrompt(int tokens, int depth, int sourceWidth, int textWidth, int visionWidth) implements MultiModalPrompt {
     public static final int DEFAULT_SOURCE_WIDTH = 32;
 
     @Override
@@ -25,16 +25,6 @@ public record MlpPrompt(int tokens, int depth, int sourceWidth, int textWidth, i
         specs.add(ParameterSpec.linearWeight("mlp.vision.weight", sourceWidth, visionWidth));
         specs.add(ParameterSpec.linearBias("mlp.vision.bias", sourceWidth, visionWidth));
         return specs;
-    }
-
-    @Override
-    public int textTokens() {
-        return tokens;
-    }
-
-    @Override
-    public int visionTokens() {
-        return tokens;
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.function.Function;
  * visual prompt Mv ⊗ Ps, so both modalities' prompts are generated from, and aligned through, the same source.
  * The factors start N(0, 1) so that the generated prompts start at the same scale (std 0.02) as CoOp's and MaPLe's.
  */
-public record MmapPrompt(KroneckerPrompt kronecker, int depth) implements PromptModule {
+public record MmapPrompt(KroneckerPrompt kronecker, int depth) implements MultiModalPrompt {
     public static final int DEFAULT_TOKENS = 8;
     public static final int DEFAULT_M = 8;
     public static final int DEFAULT_N = 256;
@@ -33,12 +33,7 @@ public record MmapPrompt(KroneckerPrompt kronecker, int depth) implements Prompt
     }
 
     @Override
-    public int textTokens() {
-        return kronecker.promptLength();
-    }
-
-    @Override
-    public int visionTokens() {
+    public int tokens() {
         return kronecker.promptLength();
     }
 
