@@ -8,7 +8,9 @@ public final class EventCodecs {
     public static final EventCodec<TaskPartition> PARTITION =
             new JsonEventCodec<>(SchemaId.of("mmap.partition", 1), TaskPartition.class);
     public static final EventCodec<Checkpoint> CHECKPOINT =
-            new JsonEventCodec<>(SchemaId.of("mmap.checkpoint", 1), Checkpoint.class);
+            new JsonEventCodec<>(new SchemaId("mmap.checkpoint", 1, 1), Checkpoint.class, java.util.Set.of("runSpec"));
+    public static final EventCodec<Progress> PROGRESS =
+            new JsonEventCodec<>(SchemaId.of("mmap.progress", 1), Progress.class);
     public static final EventCodec<Evaluation> EVALUATION =
             new JsonEventCodec<>(SchemaId.of("mmap.evaluation", 1), Evaluation.class);
 

@@ -10,7 +10,8 @@ public enum EventTopic {
     GRADIENTS("mmap.gradients", 3, 16 * 1024 * 1024),
     PARTITIONS("mmap.partitions", 3, 1024 * 1024),
     CHECKPOINTS("mmap.checkpoints", 3, 1024 * 1024),
-    EVALUATIONS("mmap.evaluations", 3, 1024 * 1024);
+    EVALUATIONS("mmap.evaluations", 3, 1024 * 1024),
+    PROGRESS("mmap.progress", 3, 1024 * 1024);
 
     /** Dead-letter topics keep a poison record (and the reason header) for two weeks, long enough to be looked at. */
     public static final long DLQ_RETENTION_MS = 14L * 24 * 3600 * 1000;

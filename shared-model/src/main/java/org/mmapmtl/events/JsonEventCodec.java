@@ -25,10 +25,17 @@ final class JsonEventCodec<T> implements EventCodec<T> {
 
     private final SchemaId schema;
     private final Class<T> type;
+    private final java.util.Set<String> addedInMinorVersions;
 
     JsonEventCodec(SchemaId schema, Class<T> type) {
+        this(schema, type, java.util.Set.of());
+    }
+
+    /** @param addedInMinorVersions fields that records of an earlier minor version lack: read as null */
+    JsonEventCodec(SchemaId schema, Class<T> type, java.util.Set<String> addedInMinorVersions) {
         this.schema = schema;
         this.type = type;
+        this.addedInMinorVersions = addedInMinorVersions;
     }
 
     @Override
@@ -61,6 +68,11 @@ final class JsonEventCodec<T> implements EventCodec<T> {
         }
         schema.requireReadable(node.path("schema").isTextual() ? node.get("schema").asText() : null);
         ((ObjectNode) node).remove("schema");
+        for (String field : addedInMinorVersions) {
+            if (!node.has(field)) {
+                ((ObjectNode) node).putNull(field);
+            }
+        }
         try {
             return JSON.treeToValue(node, type);
         } catch (ValueInstantiationException e) {

@@ -12,7 +12,9 @@ import org.mmapmtl.safetensors.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
@@ -71,13 +73,19 @@ public final class CheckpointFile {
         }
 
         /** Refuses to resume a different run: another method, other tasks, seed, recipe or base weights. */
-        void requireSameRun(PromptMethod method, TrainingConfig config, String baseSha256) {
+        void requireSameRun(PromptMethod method, TrainingConfig config, String baseSha256, Map<String, String> extra) {
             String expectedConfig = json(config);
             if (!method.spec().name().equals(metadata.get("method")) || !method.tasks().equals(tasks())
-                    || !expectedConfig.equals(metadata.get("config"))) {
+                    || !method.groups().equals(groups()) || !expectedConfig.equals(metadata.get("config"))) {
                 throw new IllegalArgumentException(source + " is a checkpoint of " + metadata.get("method") + " on "
                         + tasks() + " with " + metadata.get("config") + "; this run is " + method.spec().name() + " on "
                         + method.tasks() + " with " + expectedConfig + ": resume only the run that wrote it");
+            }
+            for (Map.Entry<String, String> e : extra.entrySet()) {
+                if (!e.getValue().equals(metadata.get(e.getKey()))) {
+                    throw new IllegalArgumentException(source + " was written with " + e.getKey() + " "
+                            + metadata.get(e.getKey()) + ", not " + e.getValue() + ": resume only the run that wrote it");
+                }
             }
             if (!baseWeightsSha256().equals(baseSha256)) {
                 throw new IllegalArgumentException(source + " was trained on base weights " + baseWeightsSha256()
@@ -88,6 +96,17 @@ public final class CheckpointFile {
 
     static Saved write(Path path, PromptMethod method, Sgd sgd, long step, int epoch, boolean last,
                        TrainingConfig config, String baseSha256) {
+        return write(path, method, sgd, step, epoch, last, config, baseSha256, Map.of());
+    }
+
+    /**
+     * Writes to a temporary file, forces it to disk and renames it into place, so that a file under the final name
+     * is always whole and durable (it is announced right after).
+     *
+     * @param extra further metadata (the run's spec), written after the standard keys
+     */
+    public static Saved write(Path path, PromptMethod method, Sgd sgd, long step, int epoch, boolean last,
+                              TrainingConfig config, String baseSha256, Map<String, String> extra) {
         Map<String, Tensor> tensors = new LinkedHashMap<>(method.parameters().toTensors());
         if (sgd != null) {
             sgd.state().forEach((name, t) -> tensors.put(MOMENTUM + name, t));
@@ -109,10 +128,14 @@ public final class CheckpointFile {
         meta.put("base_sha256", baseSha256 == null ? "" : baseSha256);
         meta.put("config", json(config));
         meta.put("trainable_params", Long.toString(method.parameters().count()));
+        extra.forEach(meta::putIfAbsent);
         try {
             Files.createDirectories(path.toAbsolutePath().getParent());
             Path partial = path.resolveSibling(path.getFileName() + ".partial");
             Safetensors.write(partial, tensors, meta);
+            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
             Files.move(partial, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + path + ": " + e.getMessage(), e);

@@ -71,6 +71,7 @@ public final class Trainer implements AutoCloseable {
     private final Sgd sgd;
     private final TrainStep trainStep;
     private final Map<Integer, float[][]> decoded = new LinkedHashMap<>();
+    private final Map<String, String> checkpointMetadata;
 
     /**
      * @param tasks              in the method's task order, each with its training images
@@ -78,6 +79,16 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(PromptedClip model, List<TaskData> tasks, ImagePipeline pipeline, TrainingConfig config,
                    String baseWeightsSha256) {
+        this(model, tasks, pipeline, config, baseWeightsSha256, Map.of());
+    }
+
+    /**
+     * @param checkpointMetadata written into every checkpoint (e.g. the run's spec); a resumed checkpoint must carry
+     *                           the same values, so a run never continues another run's file
+     */
+    public Trainer(PromptedClip model, List<TaskData> tasks, ImagePipeline pipeline, TrainingConfig config,
+                   String baseWeightsSha256, Map<String, String> checkpointMetadata) {
+        this.checkpointMetadata = Map.copyOf(checkpointMetadata);
         this.model = model;
         this.method = model.method();
         List<String> names = tasks.stream().map(TaskData::name).toList();
@@ -115,7 +126,7 @@ public final class Trainer implements AutoCloseable {
         long start = 0;
         if (resumeFrom != null) {
             CheckpointFile.Loaded loaded = CheckpointFile.read(resumeFrom);
-            loaded.requireSameRun(method, config, baseWeightsSha256);
+            loaded.requireSameRun(method, config, baseWeightsSha256, checkpointMetadata);
             parameters.load(loaded.parameters(), resumeFrom.toString());
             sgd.restore(loaded.momentum());
             start = loaded.step();
@@ -143,6 +154,12 @@ public final class Trainer implements AutoCloseable {
                         continue; // mixed sampling drew none of this task's images this step
                     }
                     ImagePipeline.Batch batch = batch(t, indices, plan.augmentSeed(t, step));
+                    if (batch.count() == 0 && snapshot >= 0) {
+                        throw new IllegalStateException("gradient snapshot " + snapshot + " at step " + step
+                                + ": every image of task " + method.tasks().get(t) + "'s batch was unreadable, and the "
+                                + "grouping service waits for every task's gradient; replace or remove the unreadable "
+                                + "images (logged above) and resubmit");
+                    }
                     if (batch.count() == 0) {
                         continue; // every image of this batch was unreadable (each was logged and counted)
                     }
@@ -165,12 +182,24 @@ public final class Trainer implements AutoCloseable {
                     images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
             if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
                 int done = epoch + 1;
-                last = CheckpointFile.write(checkpointDir.resolve("epoch-" + done + ".safetensors"), method, sgd,
-                        step + 1, done, step + 1 == total, config, baseWeightsSha256);
+                last = CheckpointFile.write(checkpointDir.resolve(epochFileName(done)), method, sgd,
+                        step + 1, done, step + 1 == total, config, baseWeightsSha256, checkpointMetadata);
                 listener.onCheckpoint(last);
             }
         }
+        if (cancelled && checkpointDir != null && step > start && step % stepsPerEpoch != 0) {
+            // a cancelled run keeps what it learned since its last epoch; the epoch in progress is named, unfinished
+            int inProgress = (int) (step / stepsPerEpoch) + 1;
+            last = CheckpointFile.write(checkpointDir.resolve("cancelled-epoch-" + inProgress + "-step-" + step + ".safetensors"),
+                    method, sgd, step, inProgress, false, config, baseWeightsSha256, checkpointMetadata);
+            listener.onCheckpoint(last);
+        }
         return new Result(step, total, losses, last, cancelled);
+    }
+
+    /** The file of the checkpoint written after {@code epoch} epochs (1-based); resuming looks for these. */
+    public static String epochFileName(int epoch) {
+        return "epoch-" + epoch + ".safetensors";
     }
 
     /** The snapshot taken at this step, or -1. */

@@ -57,7 +57,7 @@ class EventCodecsTest {
     @Test
     void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
-        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1");
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.1");
         assertThat(json.get("final").asBoolean()).isTrue();
         assertThat(json.has("finalEpoch")).isFalse();
         ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
@@ -107,7 +107,7 @@ class EventCodecsTest {
     void wrongTopicPayloadIsRejected() {
         byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
         assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
-                .hasMessageContaining("mmap.checkpoint/1 is not mmap.evaluation/1");
+                .hasMessageContaining("mmap.checkpoint/1.1 is not mmap.evaluation/1");
     }
 
     @Test

@@ -1,0 +1,46 @@
+package org.mmapmtl.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How a run of an experiment is going (topic mmap.progress): its lifecycle (queued, running, done, failed,
+ * cancelled) and, while it trains, step reports at most a few per second. Anyone can follow an experiment from the
+ * topic without asking the trainer; the trainer's server-sent events carry the same records.
+ *
+ * @param runId      null for experiment-wide reports (phase changes)
+ * @param phase      the experiment's phase when reported (phase-1, awaiting-partition, phase-2, done, ...)
+ * @param state      queued, running, done, failed or cancelled (of the run; of the experiment when runId is null)
+ * @param taskLosses each task's loss at this step
+ * @param etaMillis  estimated time left in the run
+ * @param message    what happened, for people (failures carry the reason)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Progress(String experimentId, String runId, String variant, String phase, String state, long step,
+                       long totalSteps, int epoch, int epochs, Double loss, Map<String, Double> taskLosses,
+                       Double learningRate, Double imagesPerSecond, Long etaMillis, String message, Instant at) {
+    public static final Set<String> STATES = Set.of("queued", "running", "done", "failed", "cancelled");
+
+    public Progress {
+        Checks.id("experimentId", experimentId);
+        if (runId != null) {
+            Checks.id("runId", runId);
+        }
+        if (state == null || !STATES.contains(state)) {
+            throw new EventFormatException("state '" + state + "' must be one of " + STATES);
+        }
+        if (step < 0 || totalSteps < 0 || epoch < 0 || epochs < 0) {
+            throw new EventFormatException("step, totalSteps, epoch and epochs must be >= 0");
+        }
+        taskLosses = taskLosses == null ? null : Map.copyOf(taskLosses);
+    }
+
+    public static Progress lifecycle(String experimentId, String runId, String variant, String phase, String state,
+                                     String message, Instant at) {
+        return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null,
+                message, at);
+    }
+}

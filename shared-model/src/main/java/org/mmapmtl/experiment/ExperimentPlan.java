@@ -1,0 +1,123 @@
+package org.mmapmtl.experiment;
+
+import org.mmapmtl.grouping.AffinityMatrix;
+import org.mmapmtl.grouping.GroupingObjective;
+import org.mmapmtl.grouping.Partition;
+import org.mmapmtl.grouping.PartitionSearch;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Turns an experiment spec into runs (DESIGN §2): phase 1 (one global MmAP over every task, streaming gradient
+ * snapshots) when a method needs the partition; every method that needs no partition as one run per seed; and,
+ * once the partition is known, one run per group and seed for each method that needs it. Groups share no
+ * parameters, so each group is its own run and can train on another trainer. Pure: the same spec and partition
+ * always give the same runs, with the same ids.
+ */
+public final class ExperimentPlan {
+    public static final String PHASE_1_METHOD = "mmap-mt";
+
+    private ExperimentPlan() {
+    }
+
+    /**
+     * The runs that can start at once.
+     *
+     * @param spec a spec whose dataset tasks and snapshot interval are resolved ({@link #withSnapshotsSpread})
+     */
+    public static List<RunSpec> initialRuns(ExperimentSpec spec) {
+        List<String> tasks = tasks(spec);
+        List<RunSpec> runs = new ArrayList<>();
+        if (spec.needsPartition()) {
+            GroupingSpec g = spec.grouping();
+            runs.add(run(spec, spec.id() + ".phase1", "phase-1", RunSpec.PHASE_1, PHASE_1_METHOD, spec.seeds().get(0),
+                    tasks, List.of(tasks), spec.recipe().withEpochs(g.epochs()), g.snapshotEvery(), g.snapshots()));
+        }
+        for (Variant v : spec.variants()) {
+            if (v.needsPartition()) {
+                continue;
+            }
+            for (long seed : spec.seeds()) {
+                String method = v.kind() == Variant.Kind.ALL_IN_ONE ? v.method().name() : v.name();
+                runs.add(run(spec, runId(spec, v, seed, -1), v.name(), RunSpec.SINGLE, method, seed, tasks,
+                        List.of(tasks), spec.recipe(), 0, 0));
+            }
+        }
+        return runs;
+    }
+
+    /** The runs of the methods that wait for the partition, once it is decided. */
+    public static List<RunSpec> partitionedRuns(ExperimentSpec spec, List<List<String>> partition) {
+        List<String> tasks = tasks(spec);
+        List<RunSpec> runs = new ArrayList<>();
+        for (Variant v : spec.variants()) {
+            if (!v.needsPartition()) {
+                continue;
+            }
+            for (long seed : spec.seeds()) {
+                List<List<String>> groups = v.kind() == Variant.Kind.RANDOM ? randomPartition(tasks, partition, seed) : partition;
+                for (int g = 0; g < groups.size(); g++) {
+                    List<String> members = groups.get(g);
+                    String method = v.kind() == Variant.Kind.GROUP_ONLY ? v.method().family().label() + "-mt" : v.method().name();
+                    runs.add(run(spec, runId(spec, v, seed, g), v.name(), RunSpec.PHASE_2, method, seed, members,
+                            List.of(members), spec.recipe(), 0, 0));
+                }
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * The random-grouping ablation: groups of the decided sizes, members drawn by the run's seed (the same seed
+     * always gives the same groups), listed in the order of the tasks.
+     */
+    public static List<List<String>> randomPartition(List<String> tasks, List<List<String>> decided, long seed) {
+        List<Integer> sizes = decided.stream().map(List::size).sorted(Comparator.reverseOrder()).toList();
+        double[][] none = new double[tasks.size()][tasks.size()];
+        for (int i = 0; i < tasks.size(); i++) {
+            none[i][i] = 1;
+        }
+        Partition p = PartitionSearch.solve(new AffinityMatrix(tasks, none), new GroupingObjective.RandomGroups(seed, sizes),
+                PartitionSearch.Options.defaults());
+        return p.named(tasks);
+    }
+
+    /**
+     * The spec with the snapshot interval resolved: {@code snapshotEvery} 0 spreads the snapshots evenly over phase
+     * 1's steps. Refuses snapshots that do not fit in phase 1.
+     *
+     * @param phase1Steps the steps of phase 1 (its epochs × the steps of one epoch on this dataset and batch size)
+     */
+    public static ExperimentSpec withSnapshotsSpread(ExperimentSpec spec, long phase1Steps) {
+        GroupingSpec g = spec.grouping();
+        if (!spec.needsPartition()) {
+            return spec;
+        }
+        int every = g.snapshotEvery() > 0 ? g.snapshotEvery() : (int) Math.max(1, phase1Steps / g.snapshots());
+        if ((long) every * g.snapshots() > phase1Steps) {
+            throw new InvalidSpecException(List.of(new SpecError("grouping.snapshots", g.snapshots() + " snapshots every "
+                    + every + " steps need " + (long) every * g.snapshots() + " steps, but phase 1 has " + phase1Steps
+                    + " (" + g.epochs() + " epoch(s)); take fewer snapshots, snapshot more often or raise grouping.epochs")));
+        }
+        return spec.withGrouping(g.withSnapshotEvery(every));
+    }
+
+    private static String runId(ExperimentSpec spec, Variant v, long seed, int group) {
+        return spec.id() + "." + v.name() + ".s" + seed + (group >= 0 ? ".g" + group : "");
+    }
+
+    private static RunSpec run(ExperimentSpec spec, String runId, String variant, String stage, String method, long seed,
+                               List<String> tasks, List<List<String>> groups, Recipe recipe, int snapshotEvery, int snapshots) {
+        return new RunSpec(spec.id(), runId, variant, stage, method, seed, tasks, groups, spec.dataset(), spec.weights(),
+                null, null, recipe, spec.prompt(), snapshotEvery, snapshots, spec.device());
+    }
+
+    private static List<String> tasks(ExperimentSpec spec) {
+        if (spec.id() == null || spec.dataset().tasks().isEmpty()) {
+            throw new IllegalArgumentException("plan a spec with its id and tasks resolved");
+        }
+        return spec.dataset().tasks();
+    }
+}

@@ -1,0 +1,22 @@
+package org.mmapmtl.experiment;
+
+/**
+ * The optimisation recipe of an experiment's training runs. Defaults are the paper's (MaPLe's Dassl configuration):
+ * SGD lr 0.0035, momentum 0.9, weight decay 5e-4, one warm-up epoch at 1e-5, cosine decay, 5 epochs, batch 16 per
+ * task, random resized crop and flip, one batch per task per step.
+ *
+ * @param sampling {@code per-task} (every task one batch per step) or {@code mixed} (one shuffled order over all images)
+ */
+public record Recipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
+                     int warmupEpochs, double warmupLearningRate, boolean augment, String sampling) {
+
+    public static Recipe paper() {
+        return new Recipe(5, 16, 0.0035, 0.9, 5e-4, 1, 1e-5, true, "per-task");
+    }
+
+    /** The same recipe for a run of {@code e} epochs (phase 1 of the pipeline); warm-up shortened to fit. */
+    public Recipe withEpochs(int e) {
+        return new Recipe(e, batchSize, learningRate, momentum, weightDecay, Math.min(warmupEpochs, e - 1),
+                warmupLearningRate, augment, sampling);
+    }
+}

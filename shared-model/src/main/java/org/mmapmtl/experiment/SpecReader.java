@@ -1,0 +1,448 @@
+package org.mmapmtl.experiment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.mmapmtl.grouping.GradientSimilarity;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads an {@link ExperimentSpec} from JSON or YAML, checks every field and fills every default. All problems are
+ * collected and refused together ({@link InvalidSpecException}), each naming its field; unknown fields are refused
+ * too, since a misspelt option silently ignored would run a different experiment than the one asked for.
+ */
+public final class SpecReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Set<String> KINDS = Set.of("folder", "office-home", "mini-domainnet");
+    static final int MAX_SEEDS = 10;
+    static final int MAX_METHODS = 32;
+
+    private final List<SpecError> errors = new ArrayList<>();
+
+    private SpecReader() {
+    }
+
+    /** @param yaml whether the text is YAML (JSON otherwise; JSON is valid YAML too) */
+    public static ExperimentSpec read(byte[] text, boolean yaml) {
+        JsonNode root;
+        try {
+            root = (yaml ? YAML : JSON).readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InvalidSpecException(List.of(new SpecError("$", "not valid " + (yaml ? "YAML" : "JSON") + ": "
+                    + e.getOriginalMessage() + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr()))));
+        } catch (IOException e) {
+            throw new InvalidSpecException(List.of(new SpecError("$", "unreadable: " + e.getMessage())));
+        }
+        return read(root);
+    }
+
+    public static ExperimentSpec read(JsonNode root) {
+        SpecReader r = new SpecReader();
+        ExperimentSpec spec = r.experiment(root == null ? NullNode.getInstance() : root);
+        if (!r.errors.isEmpty()) {
+            throw new InvalidSpecException(r.errors);
+        }
+        return spec;
+    }
+
+    /** The spec as JSON, every default written out. */
+    public static String toJson(ExperimentSpec spec) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ExperimentSpec experiment(JsonNode root) {
+        if (!root.isObject()) {
+            error("$", "an experiment spec must be an object with at least dataset, weights and methods");
+            return null;
+        }
+        known(root, "", "id", "dataset", "weights", "methods", "seeds", "recipe", "prompt", "grouping", "device");
+        String id = null;
+        if (present(root, "id")) {
+            id = text(root, "id", "");
+            if (id != null && !ID.matcher(id).matches()) {
+                error("id", "'" + id + "' must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+            }
+        }
+        DatasetSpec dataset = dataset(root.path("dataset"));
+        String weights = null;
+        if (require(root, "weights", "a CLIP weights file under an allowed data root, or " + ExperimentSpec.GENERATED_TINY)) {
+            weights = text(root, "weights", "");
+        }
+        List<String> methods = methods(root);
+        List<Long> seeds = seeds(root);
+        Recipe recipe = recipe(root.path("recipe"));
+        PromptSettings prompt = prompt(root.path("prompt"));
+        GroupingSpec grouping = grouping(root.path("grouping"), dataset);
+        String device = "cpu";
+        if (present(root, "device")) {
+            device = lower(text(root, "device", ""));
+            if (device != null && !device.equals("cpu") && !device.equals("gpu")) {
+                error("device", "'" + device + "' must be cpu or gpu");
+            }
+        }
+        if (!errors.isEmpty()) {
+            return null;
+        }
+        if (recipe.sampling().equals("mixed") && methods.stream().map(Variant::parse).anyMatch(Variant::needsPartition)) {
+            error("recipe.sampling", "mixed sampling can leave a task out of a step, but the grouping snapshots of "
+                    + "phase 1 need every task at every snapshot; use per-task with methods that group tasks");
+        }
+        return errors.isEmpty() ? new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, grouping, device) : null;
+    }
+
+    private DatasetSpec dataset(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            error("dataset", "missing: give {kind, root, percent or shots}");
+            return null;
+        }
+        if (!node.isObject()) {
+            error("dataset", "must be an object {kind, root, percent or shots, seed, official, tasks}");
+            return null;
+        }
+        known(node, "dataset.", "kind", "root", "percent", "shots", "seed", "official", "tasks");
+        String kind = "folder";
+        if (present(node, "kind")) {
+            kind = lower(text(node, "kind", "dataset."));
+            if (kind != null && !KINDS.contains(kind)) {
+                error("dataset.kind", "'" + kind + "' must be one of folder, office-home, mini-domainnet");
+            }
+        }
+        String root = null;
+        if (require(node, "root", "the dataset folder", "dataset.")) {
+            root = text(node, "root", "dataset.");
+        }
+        Double percent = null;
+        Integer shots = null;
+        if (present(node, "percent")) {
+            percent = number(node, "percent", "dataset.");
+            if (percent != null && !(percent > 0 && percent < 100)) {
+                error("dataset.percent", "must be within (0, 100), got " + percent);
+            }
+        }
+        if (present(node, "shots")) {
+            shots = integer(node, "shots", "dataset.", 1, 100_000);
+        }
+        if (present(node, "percent") && present(node, "shots")) {
+            error("dataset", "give percent or shots, not both");
+        } else if (!present(node, "percent") && !present(node, "shots")) {
+            error("dataset.percent", "missing: give percent (the paper: 10 or 20 for Office-Home, 1 or 2 for "
+                    + "MiniDomainNet) or shots");
+        }
+        Long seed = null;
+        if (present(node, "seed")) {
+            Integer s = integer(node, "seed", "dataset.", 0, Integer.MAX_VALUE);
+            seed = s == null ? null : s.longValue();
+        }
+        boolean official = present(node, "official") && bool(node, "official", "dataset.");
+        if (official && kind != null && !kind.equals("mini-domainnet")) {
+            error("dataset.official", "only mini-domainnet has official train/test lists");
+        }
+        List<String> tasks = List.of();
+        if (present(node, "tasks")) {
+            tasks = distinctTexts(node.get("tasks"), "dataset.tasks", 64);
+        }
+        return new DatasetSpec(kind, root, percent, shots, seed, official, tasks);
+    }
+
+    private List<String> methods(JsonNode root) {
+        if (!require(root, "methods", "a list of methods, e.g. [\"mmap\", \"coop-mt\"]")) {
+            return List.of();
+        }
+        List<String> names = distinctTexts(root.get("methods"), "methods", MAX_METHODS);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            try {
+                out.add(Variant.parse(names.get(i)).name());
+            } catch (IllegalArgumentException e) {
+                error("methods[" + i + "]", "unknown method '" + names.get(i) + "': use one of " + Variant.names());
+            }
+        }
+        if (root.get("methods").isArray() && root.get("methods").isEmpty()) {
+            error("methods", "name at least one method");
+        }
+        return out;
+    }
+
+    private List<Long> seeds(JsonNode root) {
+        if (!present(root, "seeds")) {
+            return ExperimentSpec.PAPER_SEEDS;
+        }
+        JsonNode node = root.get("seeds");
+        if (!node.isArray() || node.isEmpty()) {
+            error("seeds", "must be a non-empty list of integers, e.g. [1, 2, 3]");
+            return List.of();
+        }
+        if (node.size() > MAX_SEEDS) {
+            error("seeds", "at most " + MAX_SEEDS + " seeds, got " + node.size());
+        }
+        List<Long> seeds = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode s = node.get(i);
+            if (!s.canConvertToLong() || !s.isIntegralNumber() || s.asLong() < 0) {
+                error("seeds[" + i + "]", "must be a non-negative integer, got " + s);
+            } else if (!seen.add(s.asLong())) {
+                error("seeds[" + i + "]", "seed " + s.asLong() + " appears twice");
+            } else {
+                seeds.add(s.asLong());
+            }
+        }
+        return seeds;
+    }
+
+    private Recipe recipe(JsonNode node) {
+        Recipe d = Recipe.paper();
+        if (node.isMissingNode() || node.isNull()) {
+            return d;
+        }
+        if (!node.isObject()) {
+            error("recipe", "must be an object");
+            return d;
+        }
+        known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
+                "warmupLearningRate", "augment", "sampling");
+        int epochs = or(integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
+        int batch = or(integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
+        double lr = or(positive(node, "learningRate", "recipe.", 10), d.learningRate());
+        double momentum = d.momentum();
+        Double m = number(node, "momentum", "recipe.");
+        if (m != null) {
+            if (m < 0 || m >= 1) {
+                error("recipe.momentum", "must be in [0, 1), got " + m);
+            } else {
+                momentum = m;
+            }
+        }
+        double wd = d.weightDecay();
+        Double w = number(node, "weightDecay", "recipe.");
+        if (w != null) {
+            if (w < 0 || w > 1) {
+                error("recipe.weightDecay", "must be in [0, 1], got " + w);
+            } else {
+                wd = w;
+            }
+        }
+        int warmup = Math.min(d.warmupEpochs(), epochs - 1);
+        Integer wu = integer(node, "warmupEpochs", "recipe.", 0, 1000);
+        if (wu != null) {
+            if (wu > 0 && wu >= epochs) {
+                error("recipe.warmupEpochs", "must be below epochs (" + epochs + "), got " + wu);
+            } else {
+                warmup = wu;
+            }
+        }
+        double warmupLr = or(positive(node, "warmupLearningRate", "recipe.", 10), d.warmupLearningRate());
+        boolean augment = present(node, "augment") ? bool(node, "augment", "recipe.") : d.augment();
+        String sampling = d.sampling();
+        if (present(node, "sampling")) {
+            String s = lower(text(node, "sampling", "recipe."));
+            if (s != null && !s.equals("per-task") && !s.equals("mixed")) {
+                error("recipe.sampling", "'" + s + "' must be per-task or mixed");
+            } else if (s != null) {
+                sampling = s;
+            }
+        }
+        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling);
+    }
+
+    private PromptSettings prompt(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return PromptSettings.defaults();
+        }
+        if (!node.isObject()) {
+            error("prompt", "must be an object {length, depth, m, n}");
+            return PromptSettings.defaults();
+        }
+        known(node, "prompt.", "length", "depth", "m", "n");
+        return new PromptSettings(or(integer(node, "length", "prompt.", 0, 64), 0), or(integer(node, "depth", "prompt.", 0, 48), 0),
+                or(integer(node, "m", "prompt.", 0, 64), 0), or(integer(node, "n", "prompt.", 0, 4096), 0));
+    }
+
+    private GroupingSpec grouping(JsonNode node, DatasetSpec dataset) {
+        GroupingSpec d = GroupingSpec.defaults();
+        if (node.isMissingNode() || node.isNull()) {
+            return d;
+        }
+        if (!node.isObject()) {
+            error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity}");
+            return d;
+        }
+        known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity");
+        int epochs = or(integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
+        int snapshots = or(integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
+        int every = or(integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
+        String objective = d.objective();
+        if (present(node, "objective")) {
+            String o = lower(text(node, "objective", "grouping."));
+            if (o != null && !Set.of("threshold", "k", "all-in-one", "singletons").contains(o)) {
+                error("grouping.objective", "'" + o + "' must be threshold, k, all-in-one or singletons");
+            } else if (o != null) {
+                objective = o;
+            }
+        }
+        Integer k = present(node, "k") ? integer(node, "k", "grouping.", 1, 64) : null;
+        if (objective.equals("k") && k == null && !present(node, "k")) {
+            error("grouping.k", "objective k needs the number of groups k");
+        }
+        if (k != null && dataset != null && !dataset.tasks().isEmpty() && k > dataset.tasks().size()) {
+            error("grouping.k", k + " groups cannot be made of " + dataset.tasks().size() + " tasks");
+        }
+        Double tau = present(node, "tau") ? number(node, "tau", "grouping.") : null;
+        String similarity = d.similarity();
+        if (present(node, "similarity")) {
+            String s = lower(text(node, "similarity", "grouping."));
+            try {
+                if (s != null) {
+                    GradientSimilarity.valueOf(s.toUpperCase(Locale.ROOT));
+                    similarity = s;
+                }
+            } catch (IllegalArgumentException e) {
+                error("grouping.similarity", "'" + s + "' must be cosine or dot");
+            }
+        }
+        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity);
+    }
+
+    // ---- field helpers: each records an error naming the field and returns null when the value is unusable
+
+    private void error(String field, String message) {
+        errors.add(new SpecError(field, message));
+    }
+
+    private void known(JsonNode node, String prefix, String... names) {
+        Set<String> allowed = Set.of(names);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                error(prefix + f, "unknown field; known here: " + String.join(", ", names));
+            }
+        }
+    }
+
+    private static boolean present(JsonNode node, String field) {
+        return node.has(field) && !node.get(field).isNull();
+    }
+
+    private boolean require(JsonNode node, String field, String what) {
+        return require(node, field, what, "");
+    }
+
+    private boolean require(JsonNode node, String field, String what, String prefix) {
+        if (!present(node, field)) {
+            error(prefix + field, "missing: " + what);
+            return false;
+        }
+        return true;
+    }
+
+    private String text(JsonNode node, String field, String prefix) {
+        JsonNode v = node.get(field);
+        if (!v.isTextual() || v.asText().isBlank()) {
+            error(prefix + field, "must be a non-empty string, got " + v);
+            return null;
+        }
+        if (v.asText().length() > 4096) {
+            error(prefix + field, "longer than 4096 characters");
+            return null;
+        }
+        return v.asText().trim();
+    }
+
+    private Double number(JsonNode node, String field, String prefix) {
+        if (!present(node, field)) {
+            return null;
+        }
+        JsonNode v = node.get(field);
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+            error(prefix + field, "must be a finite number, got " + v);
+            return null;
+        }
+        return v.asDouble();
+    }
+
+    private Double positive(JsonNode node, String field, String prefix, double max) {
+        Double v = number(node, field, prefix);
+        if (v != null && !(v > 0 && v <= max)) {
+            error(prefix + field, "must be in (0, " + max + "], got " + v);
+            return null;
+        }
+        return v;
+    }
+
+    private Integer integer(JsonNode node, String field, String prefix, int min, int max) {
+        if (!present(node, field)) {
+            return null;
+        }
+        JsonNode v = node.get(field);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            error(prefix + field, "must be an integer, got " + v);
+            return null;
+        }
+        if (v.asInt() < min || v.asInt() > max) {
+            error(prefix + field, "must be in " + min + ".." + max + ", got " + v.asInt());
+            return null;
+        }
+        return v.asInt();
+    }
+
+    private boolean bool(JsonNode node, String field, String prefix) {
+        JsonNode v = node.get(field);
+        if (!v.isBoolean()) {
+            error(prefix + field, "must be true or false, got " + v);
+            return false;
+        }
+        return v.asBoolean();
+    }
+
+    private List<String> distinctTexts(JsonNode node, String field, int max) {
+        if (!node.isArray()) {
+            error(field, "must be a list of names, got " + node);
+            return List.of();
+        }
+        if (node.size() > max) {
+            error(field, "at most " + max + " entries, got " + node.size());
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode v = node.get(i);
+            if (!v.isTextual() || v.asText().isBlank() || v.asText().length() > 128) {
+                error(field + "[" + i + "]", "must be a non-empty name of at most 128 characters, got " + v);
+            } else if (out.contains(v.asText().trim())) {
+                error(field + "[" + i + "]", "'" + v.asText() + "' appears twice");
+            } else {
+                out.add(v.asText().trim());
+            }
+        }
+        return out;
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    private static int or(Integer v, int d) {
+        return v == null ? d : v;
+    }
+
+    private static double or(Double v, double d) {
+        return v == null ? d : v;
+    }
+}

@@ -1,0 +1,146 @@
+package org.mmapmtl.train;
+
+import ai.djl.Device;
+import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.ClipWeights;
+import org.mmapmtl.data.ImagePipeline;
+import org.mmapmtl.data.Split;
+import org.mmapmtl.events.GradientSnapshot;
+import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.experiment.SpecJson;
+import org.mmapmtl.prompt.PromptMethod;
+import org.mmapmtl.prompt.PromptedClip;
+import org.mmapmtl.tokenizer.ClipTokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Trains one {@link RunSpec} to the end, or until cancelled, continuing from the newest epoch checkpoint in its
+ * folder: a run resumed on another trainer writes the same checkpoints, byte for byte, as one never interrupted
+ * (the batch order, the augmentation and the optimizer state all follow from the seed and the checkpoint).
+ * A zero-shot run trains nothing and writes one checkpoint without parameters, so that it is evaluated through the
+ * same path as every other run.
+ */
+public final class RunExecutor {
+    private static final Pattern EPOCH_FILE = Pattern.compile("epoch-(\\d+)\\.safetensors");
+
+    /** What the run reports while it goes; called on the run's own thread. */
+    public interface Events {
+        /** Must return only once the snapshot is durably delivered: training goes on after it. */
+        void snapshot(GradientSnapshot snapshot);
+
+        void checkpoint(CheckpointFile.Saved saved);
+
+        void step(Trainer.StepReport report);
+
+        /** Polled once per step. */
+        boolean cancelled();
+
+        default void status(String message) {
+        }
+    }
+
+    public record Outcome(boolean cancelled, long stepsDone, long totalSteps) {
+    }
+
+    private RunExecutor() {
+    }
+
+    /** The epoch checkpoints already in a run's folder, oldest first. */
+    public static List<Path> epochCheckpoints(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(runDir)) {
+            return files.filter(f -> EPOCH_FILE.matcher(f.getFileName().toString()).matches())
+                    .sorted(Comparator.comparingInt(RunExecutor::epochOf)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int epochOf(Path file) {
+        Matcher m = EPOCH_FILE.matcher(file.getFileName().toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    /**
+     * @param run         with its base weights resolved ({@code weightsUri}, {@code weightsSha256})
+     * @param runDir      the run's own folder under the artifacts folder
+     * @param threads     image decoding threads
+     */
+    public static Outcome run(RunSpec run, Path runDir, Device device, int threads, Events events) {
+        Path weightsFile = Path.of(java.net.URI.create(run.weightsUri()));
+        String sha = CheckpointFile.sha256(weightsFile);
+        if (!sha.equals(run.weightsSha256())) {
+            throw new IllegalStateException("base weights " + weightsFile + " changed since the run started (sha256 "
+                    + sha + ", the run was planned on " + run.weightsSha256() + "): restore the file or resubmit");
+        }
+        Split split = RunSetup.split(run);
+        TrainingConfig config = RunSetup.trainingConfig(run);
+        Map<String, String> metadata = Map.of(RunSetup.RUN_SPEC_KEY, SpecJson.write(run));
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device);
+             ImagePipeline pipeline = new ImagePipeline(split.root(), clip.config().vision().resolution(), threads);
+             PromptMethod method = PromptMethod.create(RunSetup.methodSpec(run), clip, tokenizer, run.tasks(),
+                     RunSetup.methodGroups(run), run.seed());
+             PromptedClip model = new PromptedClip(clip, method, tokenizer, split.classNames())) {
+            if (!run.trains()) {
+                Path file = runDir.resolve("zero-shot.safetensors");
+                events.checkpoint(CheckpointFile.write(file, method, null, 0, 0, true, config, sha, metadata));
+                return new Outcome(false, 0, 0);
+            }
+            List<Trainer.TaskData> data = run.tasks().stream()
+                    .map(t -> new Trainer.TaskData(t, split.task(t).train())).toList();
+            try (Trainer trainer = new Trainer(model, data, pipeline, config, sha, metadata)) {
+                Optional<Path> resume = epochCheckpoints(runDir).stream().reduce((a, b) -> b);
+                resume.ifPresent(p -> events.status("resuming from " + p.getFileName()));
+                Trainer.Result result = trainer.run(runDir, resume.orElse(null), new Trainer.Listener() {
+                    @Override
+                    public void onStep(Trainer.StepReport report) {
+                        events.step(report);
+                    }
+
+                    @Override
+                    public void onSnapshot(Trainer.GradientSnapshot s) {
+                        for (String task : run.tasks()) {
+                            events.snapshot(new GradientSnapshot(run.experimentId(), task, run.tasks(), s.index(),
+                                    s.total(), s.step(), s.gradients().get(task)));
+                        }
+                    }
+
+                    @Override
+                    public void onCheckpoint(CheckpointFile.Saved saved) {
+                        events.checkpoint(saved);
+                    }
+
+                    @Override
+                    public boolean cancelled() {
+                        return events.cancelled();
+                    }
+                });
+                return new Outcome(result.cancelled(), result.stepsDone(), result.totalSteps());
+            }
+        }
+    }
+
+    /** The run's spec as its checkpoint records it. */
+    public static RunSpec runSpecOf(CheckpointFile.Loaded checkpoint) {
+        String json = checkpoint.metadata().get(RunSetup.RUN_SPEC_KEY);
+        if (json == null) {
+            throw new IllegalArgumentException(checkpoint.source() + " carries no run spec (metadata '"
+                    + RunSetup.RUN_SPEC_KEY + "'): it was not written by an experiment run");
+        }
+        return SpecJson.runSpec(json);
+    }
+}

@@ -1,0 +1,85 @@
+package org.mmapmtl.experiment;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ExperimentPlanTest {
+    static final List<String> TASKS = List.of("clipart", "painting", "sketch", "real");
+
+    static ExperimentSpec spec(String methods) {
+        String json = "{\"id\": \"e1\", \"dataset\": {\"root\": \"data\", \"percent\": 50, \"tasks\": [\"clipart\", \"painting\", "
+                + "\"sketch\", \"real\"]}, \"weights\": \"w.safetensors\", \"methods\": " + methods
+                + ", \"seeds\": [1, 2], \"recipe\": {\"epochs\": 3}, \"grouping\": {\"snapshots\": 2}}";
+        return ExperimentPlan.withSnapshotsSpread(SpecReader.read(json.getBytes(StandardCharsets.UTF_8), false), 10);
+    }
+
+    @Test
+    void phaseOneAndTheMethodsWithoutPartitionStartAtOnce() {
+        List<RunSpec> runs = ExperimentPlan.initialRuns(spec("[\"mmap\", \"coop-mt\", \"mmap-all-in-one\", \"zero-shot\"]"));
+        assertThat(runs).extracting(RunSpec::runId).containsExactly("e1.phase1", "e1.coop-mt.s1", "e1.coop-mt.s2",
+                "e1.mmap-all-in-one.s1", "e1.mmap-all-in-one.s2", "e1.zero-shot.s1", "e1.zero-shot.s2");
+        RunSpec phase1 = runs.get(0);
+        assertThat(phase1.method()).isEqualTo("mmap-mt");
+        assertThat(phase1.stage()).isEqualTo(RunSpec.PHASE_1);
+        assertThat(phase1.recipe().epochs()).isEqualTo(1);
+        assertThat(phase1.recipe().warmupEpochs()).isZero();
+        assertThat(phase1.snapshots()).isEqualTo(2);
+        assertThat(phase1.snapshotEvery()).isEqualTo(5);
+        RunSpec allInOne = runs.get(3);
+        assertThat(allInOne.method()).isEqualTo("mmap");
+        assertThat(allInOne.groups()).containsExactly(TASKS);
+        assertThat(runs.get(1).snapshots()).isZero();
+    }
+
+    @Test
+    void withoutAGroupingMethodThereIsNoPhaseOne() {
+        assertThat(ExperimentPlan.initialRuns(spec("[\"coop-mt\"]"))).extracting(RunSpec::stage).containsOnly(RunSpec.SINGLE);
+    }
+
+    @Test
+    void thePartitionGivesOneRunPerGroupAndSeed() {
+        List<List<String>> partition = List.of(List.of("clipart", "sketch", "real"), List.of("painting"));
+        List<RunSpec> runs = ExperimentPlan.partitionedRuns(spec("[\"mmap\", \"mmap-group-only\", \"mmap-random\", \"coop\"]"), partition);
+        assertThat(runs).extracting(RunSpec::runId).containsExactly(
+                "e1.mmap.s1.g0", "e1.mmap.s1.g1", "e1.mmap.s2.g0", "e1.mmap.s2.g1",
+                "e1.mmap-group-only.s1.g0", "e1.mmap-group-only.s1.g1", "e1.mmap-group-only.s2.g0", "e1.mmap-group-only.s2.g1",
+                "e1.mmap-random.s1.g0", "e1.mmap-random.s1.g1", "e1.mmap-random.s2.g0", "e1.mmap-random.s2.g1");
+        RunSpec group = runs.get(0);
+        assertThat(group.method()).isEqualTo("mmap");
+        assertThat(group.tasks()).isEqualTo(partition.get(0));
+        assertThat(group.groups()).containsExactly(partition.get(0));
+        assertThat(runs.get(4).method()).isEqualTo("mmap-mt");
+        assertThat(runs.subList(8, 10)).extracting(r -> r.tasks().size()).containsExactlyInAnyOrder(3, 1);
+    }
+
+    @Test
+    void randomGroupingKeepsTheSizesAndFollowsTheSeed() {
+        List<List<String>> decided = List.of(List.of("clipart", "painting"), List.of("sketch", "real"));
+        for (long seed = 0; seed < 20; seed++) {
+            List<List<String>> random = ExperimentPlan.randomPartition(TASKS, decided, seed);
+            assertThat(random).extracting(List::size).containsExactly(2, 2);
+            assertThat(random.stream().flatMap(List::stream).sorted().toList())
+                    .isEqualTo(TASKS.stream().sorted(Comparator.naturalOrder()).toList());
+            assertThat(ExperimentPlan.randomPartition(TASKS, decided, seed)).isEqualTo(random);
+        }
+        assertThat(java.util.stream.LongStream.range(0, 20).mapToObj(s -> ExperimentPlan.randomPartition(TASKS, decided, s))
+                .distinct().count()).isGreaterThan(1);
+    }
+
+    @Test
+    void snapshotsThatDoNotFitInPhaseOneAreRefused() {
+        ExperimentSpec s = SpecReader.read(("{\"id\": \"e1\", \"dataset\": {\"root\": \"d\", \"percent\": 5, \"tasks\": [\"a\", \"b\"]}, "
+                + "\"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"snapshots\": 4, \"snapshotEvery\": 3}}")
+                .getBytes(StandardCharsets.UTF_8), false);
+        assertThatThrownBy(() -> ExperimentPlan.withSnapshotsSpread(s, 10))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e ->
+                        assertThat(e.errors()).extracting(SpecError::field).containsExactly("grouping.snapshots"));
+        assertThat(ExperimentPlan.withSnapshotsSpread(s, 12).grouping().snapshotEvery()).isEqualTo(3);
+    }
+}

@@ -1,0 +1,112 @@
+package org.mmapmtl.experiment;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class SpecReaderTest {
+    static final String MINIMAL = """
+            {"dataset": {"root": "data/gen", "percent": 10}, "weights": "generated:tiny", "methods": ["mmap", "coop-mt"]}
+            """;
+
+    static ExperimentSpec read(String json) {
+        return SpecReader.read(json.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    static List<String> fields(String json) {
+        InvalidSpecException e = catchThrowableOfType(InvalidSpecException.class, () -> read(json));
+        assertThat(e).as("spec %s must be refused", json).isNotNull();
+        return e.errors().stream().map(SpecError::field).toList();
+    }
+
+    @Test
+    void aMinimalSpecGetsThePapersDefaults() {
+        ExperimentSpec spec = read(MINIMAL);
+        assertThat(spec.seeds()).containsExactly(1L, 2L, 3L);
+        assertThat(spec.recipe()).isEqualTo(Recipe.paper());
+        assertThat(spec.grouping()).isEqualTo(GroupingSpec.defaults());
+        assertThat(spec.dataset().kind()).isEqualTo("folder");
+        assertThat(spec.device()).isEqualTo("cpu");
+        assertThat(spec.needsPartition()).isTrue();
+    }
+
+    @Test
+    void theStoredSpecReadsBackToItself() {
+        ExperimentSpec spec = read(MINIMAL).withId("e1");
+        String json = SpecReader.toJson(spec);
+        assertThat(read(json)).isEqualTo(spec);
+        assertThat(SpecJson.experimentSpec(SpecJson.write(spec))).isEqualTo(spec);
+    }
+
+    @Test
+    void yamlReadsTheSame() {
+        String yaml = """
+                dataset:
+                  root: data/gen
+                  percent: 10
+                weights: generated:tiny
+                methods: [mmap, coop-mt]
+                """;
+        assertThat(SpecReader.read(yaml.getBytes(StandardCharsets.UTF_8), true)).isEqualTo(read(MINIMAL));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "not json                | {dataset:                                                                      | $",
+            "not an object           | [1, 2]                                                                         | $",
+            "missing dataset         | {\"weights\": \"w\", \"methods\": [\"coop\"]}                                  | dataset",
+            "missing weights         | {\"dataset\": {\"root\": \"r\", \"percent\": 10}, \"methods\": [\"coop\"]}     | weights",
+            "missing methods         | {\"dataset\": {\"root\": \"r\", \"percent\": 10}, \"weights\": \"w\"}           | methods",
+            "unknown method          | {\"dataset\": {\"root\": \"r\", \"percent\": 10}, \"weights\": \"w\", \"methods\": [\"coop\", \"copo\"]} | methods[1]",
+            "empty methods           | {\"dataset\": {\"root\": \"r\", \"percent\": 10}, \"weights\": \"w\", \"methods\": []} | methods",
+            "percent and shots       | {\"dataset\": {\"root\": \"r\", \"percent\": 10, \"shots\": 3}, \"weights\": \"w\", \"methods\": [\"coop\"]} | dataset",
+            "percent out of range    | {\"dataset\": {\"root\": \"r\", \"percent\": 150}, \"weights\": \"w\", \"methods\": [\"coop\"]} | dataset.percent",
+            "unknown dataset kind    | {\"dataset\": {\"kind\": \"imagenet\", \"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"]} | dataset.kind",
+            "official on folder      | {\"dataset\": {\"root\": \"r\", \"percent\": 1, \"official\": true}, \"weights\": \"w\", \"methods\": [\"coop\"]} | dataset.official",
+            "epochs zero             | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"epochs\": 0}} | recipe.epochs",
+            "epochs a string         | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"epochs\": \"five\"}} | recipe.epochs",
+            "negative lr             | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"learningRate\": -1}} | recipe.learningRate",
+            "momentum 1              | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"momentum\": 1}} | recipe.momentum",
+            "warm-up too long        | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"epochs\": 2, \"warmupEpochs\": 2}} | recipe.warmupEpochs",
+            "misspelt recipe field   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"epoch\": 2}} | recipe.epoch",
+            "unknown top-level field | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"seed\": 1} | seed",
+            "seed repeated           | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"seeds\": [1, 1]} | seeds[1]",
+            "negative seed           | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"seeds\": [-1]} | seeds[0]",
+            "bad id                  | {\"id\": \"../etc\", \"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"]} | id",
+            "objective k without k   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"objective\": \"k\"}} | grouping.k",
+            "unknown similarity      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"similarity\": \"l2\"}} | grouping.similarity",
+            "mixed with grouping     | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"recipe\": {\"sampling\": \"mixed\"}} | recipe.sampling",
+            "device tpu              | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"device\": \"tpu\"} | device",
+            "random of a baseline    | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop-random\"]} | methods[0]",
+    })
+    void malformedSpecsNameTheField(String what, String json, String field) {
+        assertThat(fields(json)).as(what).contains(field);
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        List<String> f = fields("""
+                {"dataset": {"kind": "x", "percent": 0}, "methods": ["nope"], "recipe": {"epochs": -1, "batchSize": 0},
+                 "extra": true}
+                """);
+        assertThat(f).contains("dataset.kind", "dataset.root", "dataset.percent", "weights", "methods[0]",
+                "recipe.epochs", "recipe.batchSize", "extra");
+    }
+
+    @Test
+    void variantsOfTheFrameworkAreMethods() {
+        assertThat(Variant.parse("mmap-random").kind()).isEqualTo(Variant.Kind.RANDOM);
+        assertThat(Variant.parse("mmap-group-only").needsPartition()).isTrue();
+        assertThat(Variant.parse("mmap-all-in-one").needsPartition()).isFalse();
+        assertThat(Variant.parse("mmap-st").needsPartition()).isFalse();
+        assertThat(Variant.parse("zero-shot").trains()).isFalse();
+        assertThatThrownBy(() -> Variant.parse("vpt-random")).hasMessageContaining("grouped MmAP family");
+    }
+}
