@@ -31,7 +31,7 @@ final class JsonEventCodec<T> implements EventCodec<T> {
         this(schema, type, java.util.Set.of());
     }
 
-    /** @param addedInMinorVersions fields that records of an earlier minor version lack: read as null */
+    /** @param optional fields a record may leave out (added in a minor version, or null and not written): read as null */
     JsonEventCodec(SchemaId schema, Class<T> type, java.util.Set<String> addedInMinorVersions) {
         this.schema = schema;
         this.type = type;

@@ -46,6 +46,11 @@ public final class RunExecutor {
         /** Polled once per step. */
         boolean cancelled();
 
+        /** Whether a cancelled run writes a checkpoint of its unfinished epoch (false when it stops to be resumed). */
+        default boolean checkpointWhenCancelled() {
+            return true;
+        }
+
         default void status(String message) {
         }
     }
@@ -127,6 +132,11 @@ public final class RunExecutor {
                     @Override
                     public boolean cancelled() {
                         return events.cancelled();
+                    }
+
+                    @Override
+                    public boolean checkpointWhenCancelled() {
+                        return events.checkpointWhenCancelled();
                     }
                 });
                 return new Outcome(result.cancelled(), result.stepsDone(), result.totalSteps());

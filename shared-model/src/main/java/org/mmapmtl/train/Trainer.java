@@ -55,6 +55,14 @@ public final class Trainer implements AutoCloseable {
         default boolean cancelled() {
             return false;
         }
+
+        /**
+         * Whether a stopped run writes what it learned since its last epoch (a user's cancel) or not (a trainer
+         * shutting down or losing its run to another trainer, which resumes from the last epoch checkpoint).
+         */
+        default boolean checkpointWhenCancelled() {
+            return true;
+        }
     }
 
     public record Result(long stepsDone, long totalSteps, List<Double> losses, CheckpointFile.Saved lastCheckpoint,
@@ -187,7 +195,8 @@ public final class Trainer implements AutoCloseable {
                 listener.onCheckpoint(last);
             }
         }
-        if (cancelled && checkpointDir != null && step > start && step % stepsPerEpoch != 0) {
+        if (cancelled && listener.checkpointWhenCancelled() && checkpointDir != null && step > start
+                && step % stepsPerEpoch != 0) {
             // a cancelled run keeps what it learned since its last epoch; the epoch in progress is named, unfinished
             int inProgress = (int) (step / stepsPerEpoch) + 1;
             last = CheckpointFile.write(checkpointDir.resolve("cancelled-epoch-" + inProgress + "-step-" + step + ".safetensors"),

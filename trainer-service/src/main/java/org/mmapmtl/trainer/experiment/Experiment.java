@@ -7,6 +7,8 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.SpecJson;
 
 import java.time.Instant;
 
@@ -27,6 +29,16 @@ public class Experiment extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    /** The submitted spec with defaults filled in; null for an experiment known only from a partition record. */
+    @Column(columnDefinition = "text")
+    public String spec;
+
+    @Column(name = "cancel_requested", nullable = false)
+    public boolean cancelRequested;
+
+    @Column(columnDefinition = "text")
+    public String error;
+
     static Experiment create(String id, Phase phase) {
         Experiment e = new Experiment();
         e.id = id;
@@ -37,7 +49,11 @@ public class Experiment extends PanacheEntityBase {
         return e;
     }
 
-    void moveTo(Phase next) {
+    public ExperimentSpec experimentSpec() {
+        return spec == null ? null : SpecJson.experimentSpec(spec);
+    }
+
+    public void moveTo(Phase next) {
         phase = next;
         updatedAt = Instant.now();
     }

@@ -2,6 +2,8 @@ package org.mmapmtl.trainer.experiment;
 
 /** Where an experiment stands in the pipeline of DESIGN §2. */
 public enum Phase {
+    /** submitted; no run has started */
+    QUEUED,
     /** phase 1: a global MmAP on all tasks, streaming gradient snapshots */
     GLOBAL_TRAINING,
     /** every snapshot sent; waiting for mmap.partitions */
@@ -9,7 +11,13 @@ public enum Phase {
     /** the partition has arrived; phase 2 (per-group training) can start */
     GROUPED,
     GROUP_TRAINING,
+    /** methods that need no partition are training (an experiment without grouping methods) */
+    TRAINING,
     DONE,
     FAILED,
-    CANCELLED
+    CANCELLED;
+
+    public boolean terminal() {
+        return this == DONE || this == FAILED || this == CANCELLED;
+    }
 }

@@ -1,0 +1,30 @@
+package org.mmapmtl.trainer;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** How this instance trains ({@code mmap.trainer.*}, env {@code MMAP_TRAINER_*}). */
+@ConfigMapping(prefix = "mmap.trainer")
+public interface WorkerSettings {
+    /** whether this instance trains runs (false: it only accepts and serves experiments) */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** a run whose trainer has not renewed its lease for this long is taken over by another trainer */
+    @WithDefault("60s")
+    Duration lease();
+
+    /** how often an idle trainer looks for work */
+    @WithDefault("1s")
+    Duration poll();
+
+    /** image decoding threads of a run */
+    @WithDefault("2")
+    int decodeThreads();
+
+    /** at most one step report per run per this interval reaches mmap.progress */
+    @WithDefault("1s")
+    Duration progressInterval();
+}

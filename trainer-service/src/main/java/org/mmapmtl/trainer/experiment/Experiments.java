@@ -1,0 +1,245 @@
+package org.mmapmtl.trainer.experiment;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.mmapmtl.data.Dataset;
+import org.mmapmtl.data.Domain;
+import org.mmapmtl.data.Split;
+import org.mmapmtl.events.Progress;
+import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.experiment.DatasetSpec;
+import org.mmapmtl.experiment.ExperimentPlan;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.InvalidSpecException;
+import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.experiment.SpecError;
+import org.mmapmtl.service.Problem;
+import org.mmapmtl.service.ProblemException;
+import org.mmapmtl.train.BaseWeights;
+import org.mmapmtl.train.BatchPlan;
+import org.mmapmtl.train.RunSetup;
+import org.mmapmtl.trainer.progress.ProgressReporter;
+import org.mmapmtl.trainer.run.TrainingRun;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Submitting, cancelling and following experiments: what the REST resource and the partition intake ask for. Each
+ * method is one transaction; the training itself happens elsewhere ({@code RunWorker}).
+ */
+@ApplicationScoped
+public class Experiments {
+    private static final Logger LOG = Logger.getLogger(Experiments.class);
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    @Inject
+    DataRoots roots;
+
+    @Inject
+    ProgressReporter progress;
+
+    /**
+     * Checks what only the service can check (paths under the data roots, the dataset's domains, the snapshots
+     * against phase 1's length), fills in the id, the tasks and the snapshot interval, and queues the first runs.
+     */
+    @Transactional
+    public ExperimentSpec submit(ExperimentSpec submitted) {
+        List<SpecError> errors = new ArrayList<>();
+        DataRoots.Result root = roots.check(submitted.dataset().root(), true);
+        if (root.problem() != null) {
+            errors.add(new SpecError("dataset.root", root.problem()));
+        }
+        String weights = submitted.weights();
+        if (!ExperimentSpec.GENERATED_TINY.equals(weights)) {
+            DataRoots.Result w = roots.check(weights, false);
+            if (w.problem() != null) {
+                errors.add(new SpecError("weights", w.problem()));
+            } else {
+                weights = w.path().orElseThrow().toString();
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(errors);
+        }
+        DatasetSpec dataset = submitted.dataset().withRoot(root.path().orElseThrow().toString());
+        Dataset data;
+        try {
+            data = RunSetup.dataset(dataset);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException(List.of(new SpecError("dataset.root", e.getMessage())));
+        }
+        List<String> domains = data.domains().stream().map(Domain::name).toList();
+        List<String> tasks = dataset.tasks().isEmpty() ? domains : dataset.tasks();
+        for (int i = 0; i < tasks.size(); i++) {
+            if (!domains.contains(tasks.get(i))) {
+                errors.add(new SpecError("dataset.tasks[" + i + "]", "'" + tasks.get(i) + "' is not a domain of "
+                        + dataset.root() + " (domains: " + domains + ")"));
+            }
+        }
+        if (ExperimentSpec.GENERATED_TINY.equals(weights) && errors.isEmpty()
+                && BaseWeights.pretrainingDomains(data, tasks).isEmpty()) {
+            errors.add(new SpecError("weights", ExperimentSpec.GENERATED_TINY + " pretrains a tiny CLIP on the dataset's "
+                    + "domains that are not tasks, but every domain is a task: leave at least one out of dataset.tasks"));
+        }
+        if (submitted.grouping().k() != null && submitted.grouping().k() > tasks.size()) {
+            errors.add(new SpecError("grouping.k", submitted.grouping().k() + " groups cannot be made of " + tasks.size() + " tasks"));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(errors);
+        }
+        String id = submitted.id() != null ? submitted.id()
+                : "exp-" + ID_TIME.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 6);
+        if (Experiment.findById(id) != null) {
+            throw new ProblemException(Problem.of(Response.Status.CONFLICT, "experiment '" + id
+                    + "' exists already; choose another id, or leave it out to have one assigned"));
+        }
+        ExperimentSpec spec = new ExperimentSpec(id, dataset.withTasks(tasks), weights, submitted.methods(),
+                submitted.seeds(), submitted.recipe(), submitted.prompt(), submitted.grouping(), submitted.device());
+        spec = ExperimentPlan.withSnapshotsSpread(spec, phase1Steps(spec, data));
+
+        Experiment e = Experiment.create(id, Phase.QUEUED);
+        e.spec = org.mmapmtl.experiment.SpecJson.write(spec);
+        List<RunSpec> runs = ExperimentPlan.initialRuns(spec);
+        queue(runs, 0);
+        progress.report(Progress.lifecycle(id, null, null, phaseName(Phase.QUEUED), "queued",
+                "submitted: " + spec.methods() + " on " + tasks + ", seeds " + spec.seeds() + ", " + runs.size() + " run(s) queued",
+                Instant.now()));
+        LOG.infof("experiment %s submitted: %d run(s) queued", id, runs.size());
+        return spec;
+    }
+
+    /** Phase 1's steps: its epochs times the steps per epoch of per-task sampling on this split. */
+    private static long phase1Steps(ExperimentSpec spec, Dataset data) {
+        long seed = spec.dataset().seed() != null ? spec.dataset().seed() : spec.seeds().get(0);
+        Split split = Split.of(data, RunSetup.splitRule(spec.dataset()), seed, spec.dataset().official());
+        List<String> tasks = spec.dataset().tasks();
+        int[] sizes = tasks.stream().mapToInt(t -> split.task(t).train().size()).toArray();
+        BatchPlan plan = new BatchPlan(seed, tasks, sizes, spec.recipe().batchSize(), BatchPlan.Sampling.PER_TASK);
+        return plan.stepsPerEpoch() * spec.grouping().epochs();
+    }
+
+    private void queue(List<RunSpec> runs, int firstSeq) {
+        int seq = firstSeq;
+        for (RunSpec r : runs) {
+            TrainingRun.queued(r, seq++).persist();
+        }
+    }
+
+    /**
+     * The partition decided for an experiment: queues phase 2 (once). A partition for an experiment this trainer
+     * does not know is kept, in case the experiment's own record is replayed later.
+     */
+    @Transactional
+    public void partitionDecided(TaskPartition partition) {
+        if (ReceivedPartition.findById(partition.experimentId()) != null) {
+            LOG.debugf("partition of %s already received; duplicate ignored", partition.experimentId());
+            return;
+        }
+        Experiment experiment = Experiment.findById(partition.experimentId());
+        if (experiment == null) {
+            Experiment.create(partition.experimentId(), Phase.GROUPED);
+            ReceivedPartition.of(partition).persist();
+            return;
+        }
+        ExperimentSpec spec = experiment.experimentSpec();
+        if (spec != null && !new java.util.HashSet<>(partition.tasks()).equals(new java.util.HashSet<>(spec.dataset().tasks()))) {
+            throw new IllegalArgumentException("partition of " + partition.experimentId() + " groups tasks "
+                    + partition.tasks() + ", but the experiment's tasks are " + spec.dataset().tasks());
+        }
+        ReceivedPartition.of(partition).persist();
+        if (spec != null && !experiment.cancelRequested) {
+            List<RunSpec> runs = ExperimentPlan.partitionedRuns(spec, partition.groups());
+            queue(runs, (int) TrainingRun.count("experimentId", experiment.id));
+            progress.report(Progress.lifecycle(experiment.id, null, null, phaseName(Phase.GROUPED), "running",
+                    "groups " + partition.groups() + " (" + partition.solver() + "); " + runs.size() + " phase-2 run(s) queued",
+                    Instant.now()));
+        }
+        updatePhase(experiment);
+    }
+
+    /** Cancels: queued runs never start, running ones stop after their step and write a checkpoint first. */
+    @Transactional
+    public Experiment cancel(String id) {
+        Experiment e = find(id);
+        if (e.phase.terminal()) {
+            return e;
+        }
+        e.cancelRequested = true;
+        for (TrainingRun r : TrainingRun.<TrainingRun>list("experimentId = ?1 and state = ?2", id, TrainingRun.QUEUED)) {
+            r.state = TrainingRun.CANCELLED;
+            r.updatedAt = Instant.now();
+        }
+        progress.report(Progress.lifecycle(id, null, null, phaseName(e.phase), "running", "cancel requested", Instant.now()));
+        updatePhase(e);
+        return e;
+    }
+
+    public Experiment find(String id) {
+        Experiment e = Experiment.findById(id);
+        if (e == null) {
+            throw Problem.notFound("no experiment '" + id + "' is known to this trainer");
+        }
+        return e;
+    }
+
+    /** Recomputes the experiment's phase from its runs; reports a change. Call inside a transaction. */
+    public void updatePhase(Experiment e) {
+        Phase next = phaseOf(e, TrainingRun.of(e.id), ReceivedPartition.findById(e.id) != null);
+        if (next != e.phase) {
+            e.moveTo(next);
+            String state = next == Phase.DONE ? "done" : next == Phase.FAILED ? "failed" : next == Phase.CANCELLED ? "cancelled" : "running";
+            progress.report(Progress.lifecycle(e.id, null, null, phaseName(next), state, "experiment " + phaseName(next),
+                    Instant.now()));
+        }
+    }
+
+    static Phase phaseOf(Experiment e, List<TrainingRun> runs, boolean partitioned) {
+        ExperimentSpec spec = e.experimentSpec();
+        if (spec == null) {
+            return partitioned ? Phase.GROUPED : e.phase;
+        }
+        boolean anyRunning = runs.stream().anyMatch(r -> TrainingRun.RUNNING.equals(r.state));
+        if (e.cancelRequested) {
+            return anyRunning ? e.phase : Phase.CANCELLED;
+        }
+        if (runs.stream().anyMatch(r -> TrainingRun.FAILED.equals(r.state))) {
+            return anyRunning ? e.phase : Phase.FAILED;
+        }
+        boolean allDone = runs.stream().allMatch(TrainingRun::terminal);
+        if (spec.needsPartition() && !partitioned) {
+            TrainingRun phase1 = runs.stream().filter(r -> RunSpec.PHASE_1.equals(r.stage)).findFirst().orElse(null);
+            if (phase1 != null && phase1.terminal()) {
+                return Phase.AWAITING_PARTITION;
+            }
+            return phase1 != null && TrainingRun.RUNNING.equals(phase1.state) ? Phase.GLOBAL_TRAINING
+                    : runs.stream().anyMatch(r -> !TrainingRun.QUEUED.equals(r.state)) ? Phase.GLOBAL_TRAINING : Phase.QUEUED;
+        }
+        if (allDone) {
+            return Phase.DONE;
+        }
+        if (spec.needsPartition()) {
+            return runs.stream().anyMatch(r -> RunSpec.PHASE_2.equals(r.stage) && !TrainingRun.QUEUED.equals(r.state))
+                    ? Phase.GROUP_TRAINING : Phase.GROUPED;
+        }
+        return anyRunning || runs.stream().anyMatch(TrainingRun::terminal) ? Phase.TRAINING : Phase.QUEUED;
+    }
+
+    public static String phaseName(Phase p) {
+        return p.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The run folder of a run under the artifacts folder. */
+    public static Path runDir(Path artifacts, RunSpec run) {
+        return artifacts.resolve(run.experimentId()).resolve(run.runId());
+    }
+}

@@ -1,0 +1,43 @@
+package org.mmapmtl.trainer.progress;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.Progress;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * Reports progress twice from one record: to mmap.progress, for the dashboard and any Kafka client, and to the
+ * progress log, which feeds the trainer's server-sent events in order. A report that the broker does not take is
+ * logged and dropped: progress is a view of the run, never something the pipeline waits for.
+ */
+@ApplicationScoped
+public class ProgressReporter {
+    private static final Logger LOG = Logger.getLogger(ProgressReporter.class);
+
+    @Inject
+    @Channel("progress")
+    MutinyEmitter<byte[]> progress;
+
+    /** Reports in the caller's transaction when there is one (so a report never outlives a rolled-back change). */
+    public synchronized void report(Progress p) {
+        byte[] bytes = EventCodecs.PROGRESS.encode(p);
+        ProgressEntry e = new ProgressEntry();
+        e.experimentId = p.experimentId();
+        e.payload = new String(bytes, StandardCharsets.UTF_8);
+        e.createdAt = Instant.now();
+        QuarkusTransaction.joiningExisting().run(e::persist);
+        Message<byte[]> message = Message.of(bytes)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(p.experimentId()).build());
+        progress.sendMessage(message).subscribe().with(ok -> { },
+                failure -> LOG.debugf("progress of %s not sent: %s", p.experimentId(), failure.getMessage()));
+    }
+}

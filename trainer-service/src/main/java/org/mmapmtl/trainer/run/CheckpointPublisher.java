@@ -1,0 +1,53 @@
+package org.mmapmtl.trainer.run;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
+import org.jboss.logging.Logger;
+import org.mmapmtl.events.EventCodecs;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Sends recorded checkpoints to mmap.checkpoints in the order they were recorded, each marked published in the
+ * transaction that locked it once the broker acknowledged it. Rows are locked with SKIP LOCKED, so several trainers
+ * never send the same record at once; a send that fails leaves the row for the next round.
+ */
+@ApplicationScoped
+public class CheckpointPublisher {
+    private static final Logger LOG = Logger.getLogger(CheckpointPublisher.class);
+
+    @Inject
+    EventSender sender;
+
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    public synchronized void publishPending() {
+        boolean more = true;
+        while (more) {
+            more = QuarkusTransaction.requiringNew().call(() -> {
+                List<CheckpointOutbox> next = CheckpointOutbox.<CheckpointOutbox>find("publishedAt is null order by createdAt")
+                        .withLock(LockModeType.PESSIMISTIC_WRITE)
+                        .withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
+                        .page(0, 1).list();
+                if (next.isEmpty()) {
+                    return false;
+                }
+                CheckpointOutbox row = next.get(0);
+                byte[] payload = row.payload.getBytes(StandardCharsets.UTF_8);
+                try {
+                    sender.checkpoint(EventCodecs.CHECKPOINT.decode(payload).experimentId(), payload);
+                } catch (RuntimeException e) {
+                    LOG.warnf("checkpoint %s epoch %d not sent yet (%s); will retry", row.runId, row.epoch, e.getMessage());
+                    return false;
+                }
+                row.publishedAt = Instant.now();
+                return true;
+            });
+        }
+    }
+}

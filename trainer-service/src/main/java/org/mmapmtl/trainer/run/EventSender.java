@@ -1,0 +1,47 @@
+package org.mmapmtl.trainer.run;
+
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.events.GradientSnapshot;
+
+import java.time.Duration;
+
+/** Sends gradient snapshots and checkpoint records and waits for the broker's acknowledgement (acks=all). */
+@ApplicationScoped
+public class EventSender {
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(60);
+
+    @Inject
+    @Channel("gradients")
+    MutinyEmitter<byte[]> gradients;
+
+    @Inject
+    @Channel("checkpoints")
+    MutinyEmitter<byte[]> checkpoints;
+
+    public void gradient(GradientSnapshot snapshot) {
+        byte[] bytes = EventCodecs.GRADIENT.encode(snapshot);
+        if (bytes.length > EventTopic.GRADIENTS.maxMessageBytes()) {
+            throw new IllegalStateException("a gradient snapshot of " + bytes.length + " bytes exceeds "
+                    + EventTopic.GRADIENTS.topicName() + "'s max.message.bytes (" + EventTopic.GRADIENTS.maxMessageBytes()
+                    + "): use fewer prompt tokens or layers for phase 1");
+        }
+        send(gradients, snapshot.experimentId(), bytes);
+    }
+
+    public void checkpoint(String experimentId, byte[] payload) {
+        send(checkpoints, experimentId, payload);
+    }
+
+    private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value) {
+        Message<byte[]> message = Message.of(value)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build());
+        emitter.sendMessage(message).await().atMost(ACK_TIMEOUT);
+    }
+}

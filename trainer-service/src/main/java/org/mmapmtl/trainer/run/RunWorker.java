@@ -1,0 +1,352 @@
+package org.mmapmtl.trainer.run;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.GradientSnapshot;
+import org.mmapmtl.events.Progress;
+import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.experiment.SpecJson;
+import org.mmapmtl.train.BaseWeights;
+import org.mmapmtl.train.CheckpointFile;
+import org.mmapmtl.train.RunExecutor;
+import org.mmapmtl.train.Trainer;
+import org.mmapmtl.trainer.TrainerSettings;
+import org.mmapmtl.trainer.experiment.Experiment;
+import org.mmapmtl.trainer.experiment.Experiments;
+import org.mmapmtl.trainer.progress.ProgressReporter;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * This trainer's one training thread: claims a run, trains it with the DJL core, and goes back for the next.
+ * DJL allows one gradient collector per JVM, so a trainer trains one run at a time; more trainers on the same
+ * database share the runs. Nothing here runs on a Kafka or HTTP thread.
+ */
+@ApplicationScoped
+public class RunWorker {
+    private static final Logger LOG = Logger.getLogger(RunWorker.class);
+
+    @Inject
+    TrainerSettings settings;
+
+    @Inject
+    RunClaims claims;
+
+    @Inject
+    EventSender sender;
+
+    @Inject
+    CheckpointPublisher checkpoints;
+
+    @Inject
+    ProgressReporter progress;
+
+    @Inject
+    Experiments experiments;
+
+    private final String owner = hostName() + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/"
+            + UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private Thread thread;
+    private ScheduledExecutorService heartbeat;
+
+    void start(@Observes StartupEvent event) {
+        if (!settings.trainer().enabled()) {
+            LOG.info("training disabled (mmap.trainer.enabled=false): this instance only accepts and serves experiments");
+            return;
+        }
+        device(); // a GPU asked for where there is none stops the service at start, not the first run
+        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "run-lease"));
+        thread = new Thread(this::loop, "run-worker");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.infof("trainer %s looking for runs", owner);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        stopping.set(true);
+        if (thread != null) {
+            try {
+                thread.join(30_000); // the run stops after its step; the lease lapses if it does not
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+        }
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    private void loop() {
+        while (!stopping.get()) {
+            try {
+                var claimed = claims.claim(owner);
+                if (claimed.isEmpty()) {
+                    Thread.sleep(settings.trainer().poll().toMillis());
+                    continue;
+                }
+                execute(claimed.get());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("trainer loop: " + e.getMessage(), e);
+                sleepQuietly();
+            }
+        }
+    }
+
+    private void execute(String runId) {
+        TrainingRun row = QuarkusTransaction.requiringNew().call(() -> {
+            TrainingRun r = TrainingRun.findById(runId);
+            experiments.updatePhase(Experiment.findById(r.experimentId));
+            return r;
+        });
+        RunSpec planned = row.runSpec();
+        RunSpec spec = planned;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean leaseLost = new AtomicBoolean();
+        long period = Math.max(1000, settings.trainer().lease().toMillis() / 3);
+        var renewal = heartbeat.scheduleAtFixedRate(() -> {
+            try {
+                if (!claims.renew(runId, owner)) {
+                    leaseLost.set(true);
+                    stop.set(true);
+                }
+                if (QuarkusTransaction.requiringNew().call(() -> {
+                    Experiment e = Experiment.findById(row.experimentId);
+                    return e.cancelRequested;
+                })) {
+                    stop.set(true);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("lease of %s not renewed: %s", runId, e.getMessage());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        report(spec, "running", row.attempts > 1 ? "attempt " + row.attempts + " on " + owner : "started on " + owner, null);
+        try {
+            Path artifacts = Path.of(settings.artifactsDir()).toAbsolutePath();
+            if (spec.weightsSha256() == null) {
+                Path weights = BaseWeights.resolve(spec.weights(), spec.dataset(), artifacts,
+                        message -> report(planned, "running", message, null));
+                RunSpec resolved = spec.withWeights(weights.toUri().toString(), CheckpointFile.sha256(weights));
+                QuarkusTransaction.requiringNew().run(() -> {
+                    TrainingRun r = TrainingRun.findById(runId);
+                    r.spec = SpecJson.write(resolved);
+                });
+                spec = resolved;
+            }
+            RunSpec run = spec;
+            Path runDir = Experiments.runDir(artifacts, run);
+            recordExisting(run, runDir);
+            RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(), settings.trainer().decodeThreads(),
+                    new Reports(run, row.snapshotsSent, stop, leaseLost));
+            checkpoints.publishPending();
+            if (leaseLost.get()) {
+                LOG.warnf("run %s was taken over by another trainer; this one stopped", runId);
+                return;
+            }
+            if (outcome.cancelled() && stopping.get()) {
+                release(run);
+                return;
+            }
+            finish(run, outcome.cancelled() ? TrainingRun.CANCELLED : TrainingRun.DONE, null);
+        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "run %s failed", runId);
+            if (!leaseLost.get() && !stopping.get()) {
+                finish(spec, TrainingRun.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        } finally {
+            renewal.cancel(false);
+        }
+    }
+
+    /** A resumed run's checkpoints whose record a crash may have kept from the outbox. */
+    private void recordExisting(RunSpec run, Path runDir) {
+        List<Path> files = new ArrayList<>(RunExecutor.epochCheckpoints(runDir));
+        Path zeroShot = runDir.resolve("zero-shot.safetensors");
+        if (Files.isRegularFile(zeroShot)) {
+            files.add(zeroShot);
+        }
+        for (Path f : files) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(f);
+            long params = Long.parseLong(loaded.metadata().getOrDefault("trainable_params", "0"));
+            record(run, new CheckpointFile.Saved(f, CheckpointFile.sha256(f), loaded.epoch(), loaded.step(),
+                    Boolean.parseBoolean(loaded.metadata().get("final")), params));
+        }
+    }
+
+    private void record(RunSpec run, CheckpointFile.Saved saved) {
+        Checkpoint event = new Checkpoint(run.experimentId(), run.runId(), run.method(), run.seed(), run.tasks(),
+                run.groups(), saved.epoch(), saved.last(), saved.path().toAbsolutePath().toUri().toString(),
+                saved.sha256(), saved.trainableParameters(), run);
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (CheckpointOutbox.findById(new CheckpointOutbox.Key(run.runId(), saved.epoch())) != null) {
+                return;
+            }
+            CheckpointOutbox row = new CheckpointOutbox();
+            row.runId = run.runId();
+            row.epoch = saved.epoch();
+            row.payload = new String(EventCodecs.CHECKPOINT.encode(event), StandardCharsets.UTF_8);
+            row.createdAt = Instant.now();
+            row.persist();
+        });
+    }
+
+    /** Hands a run this trainer stops (shutting down) back to the queue; the next trainer resumes it. */
+    private void release(RunSpec run) {
+        QuarkusTransaction.requiringNew().run(() -> TrainingRun.update(
+                "state = ?1, owner = null, leaseUntil = null, updatedAt = ?2 where id = ?3 and owner = ?4",
+                TrainingRun.QUEUED, Instant.now(), run.runId(), owner));
+        LOG.infof("run %s handed back to the queue: this trainer is stopping", run.runId());
+    }
+
+    private void finish(RunSpec run, String state, String error) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            TrainingRun r = TrainingRun.findById(run.runId());
+            if (!owner.equals(r.owner)) {
+                return;
+            }
+            r.state = state;
+            r.error = error;
+            r.leaseUntil = null;
+            if (TrainingRun.DONE.equals(state)) {
+                r.etaMs = 0L;
+            }
+            r.updatedAt = Instant.now();
+            report(run, state, error != null ? error : "run " + state, null);
+            experiments.updatePhase(Experiment.findById(run.experimentId()));
+        });
+    }
+
+    private void report(RunSpec run, String state, String message, Trainer.StepReport step) {
+        Progress p = step == null
+                ? Progress.lifecycle(run.experimentId(), run.runId(), run.variant(), run.stage(), state, message, Instant.now())
+                : new Progress(run.experimentId(), run.runId(), run.variant(), run.stage(), state, step.step() + 1,
+                step.totalSteps(), step.epoch() + 1, step.epochs(), step.loss(), step.taskLosses(), step.learningRate(),
+                step.imagesPerSecond(), step.etaMillis(), message, Instant.now());
+        progress.report(p);
+    }
+
+    /** What the DJL core reports, turned into records, rows and events. */
+    private final class Reports implements RunExecutor.Events {
+        private final RunSpec run;
+        private final int snapshotsAlreadySent;
+        private final AtomicBoolean stop;
+        private final AtomicBoolean leaseLost;
+        private long lastReport;
+        private int sentOfSnapshot;
+
+        Reports(RunSpec run, int snapshotsAlreadySent, AtomicBoolean stop, AtomicBoolean leaseLost) {
+            this.run = run;
+            this.snapshotsAlreadySent = snapshotsAlreadySent;
+            this.stop = stop;
+            this.leaseLost = leaseLost;
+        }
+
+        @Override
+        public void snapshot(GradientSnapshot snapshot) {
+            if (snapshot.snapshot() < snapshotsAlreadySent) {
+                return; // sent before the run was resumed
+            }
+            sender.gradient(snapshot);
+            if (++sentOfSnapshot == run.tasks().size()) {
+                sentOfSnapshot = 0;
+                int sent = snapshot.snapshot() + 1;
+                QuarkusTransaction.requiringNew().run(() -> TrainingRun.update("snapshotsSent = ?1 where id = ?2", sent, run.runId()));
+                report(run, "running", "gradient snapshot " + sent + "/" + snapshot.snapshots() + " sent", null);
+            }
+        }
+
+        @Override
+        public void checkpoint(CheckpointFile.Saved saved) {
+            record(run, saved);
+            report(run, "running", "checkpoint " + saved.path().getFileName() + " (epoch " + saved.epoch() + ")", null);
+            checkpoints.publishPending();
+        }
+
+        @Override
+        public void step(Trainer.StepReport r) {
+            long now = System.nanoTime();
+            boolean epochEnd = (r.step() + 1) % Math.max(1, r.totalSteps() / Math.max(1, r.epochs())) == 0;
+            if (now - lastReport < settings.trainer().progressInterval().toNanos() && !epochEnd && r.step() + 1 < r.totalSteps()) {
+                return;
+            }
+            lastReport = now;
+            QuarkusTransaction.requiringNew().run(() -> TrainingRun.update(
+                    "step = ?1, totalSteps = ?2, epoch = ?3, epochs = ?4, loss = ?5, imagesPerSecond = ?6, etaMs = ?7, "
+                            + "updatedAt = ?8 where id = ?9", r.step() + 1, r.totalSteps(), r.epoch() + 1, r.epochs(),
+                    r.loss(), r.imagesPerSecond(), r.etaMillis(), Instant.now(), run.runId()));
+            report(run, "running", null, r);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return stop.get() || stopping.get();
+        }
+
+        @Override
+        public boolean checkpointWhenCancelled() {
+            return !stopping.get() && !leaseLost.get();
+        }
+
+        @Override
+        public void status(String message) {
+            report(run, "running", message, null);
+        }
+    }
+
+    private Device device() {
+        String d = settings.device().trim().toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (d.equals("gpu")) {
+            if (Engine.getInstance().getGpuCount() == 0) {
+                throw new IllegalStateException("MMAP_DEVICE=gpu, but the PyTorch engine sees no GPU: build with -Pcuda, "
+                        + "point PYTORCH_LIBRARY_PATH at a CUDA libtorch, or set MMAP_DEVICE=cpu");
+            }
+            return Device.gpu();
+        }
+        throw new IllegalStateException("MMAP_DEVICE=" + settings.device() + ": use cpu or gpu");
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
