@@ -30,20 +30,27 @@ final class ServiceProcess {
         this.process = process;
     }
 
-    static ServiceProcess launch(String name, Path runJar, int port, Map<String, String> env, Path logDir) {
+    /** @param workDir the folder relative paths of the service resolve against (the checkout) */
+    static ServiceProcess launch(String name, Path runJar, int port, Map<String, String> env, Path logDir, Path workDir) {
         if (!Files.isRegularFile(runJar)) {
             throw new IllegalStateException(runJar + " is missing: build the services first (./mvnw -DskipTests package)");
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx1g");
+        // DJL loads libtorch from the artifact on the class path and never downloads; one inter-op thread as the CLI
+        command.add("-Dai.djl.offline=true");
+        command.add("-Dai.djl.pytorch.num_interop_threads=1");
+        if (Runtime.version().feature() >= 24) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
         command.add("-jar");
         command.add(runJar.toString());
         try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve(name + ".log");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
+                    .redirectOutput(log.toFile()).directory(workDir.toFile());
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
             return new ServiceProcess(name, port, log, builder.start());

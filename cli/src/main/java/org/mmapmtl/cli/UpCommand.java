@@ -67,10 +67,15 @@ final class UpCommand implements Callable<Integer> {
         env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
         env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
+        // specs may name datasets and weights under the checkout's data/ and the state folder; checkpoints go to the latter
+        Path home = this.home.toAbsolutePath().normalize();
+        Path state = stateDir.toAbsolutePath().normalize();
+        env.putIfAbsent("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
+        env.putIfAbsent("MMAP_ARTIFACTS_DIR", System.getenv().getOrDefault("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString()));
         Path logs = stateDir.resolve("logs");
-        services.add(ServiceProcess.launch("trainer-service", runJar("trainer-service"), trainerPort, env, logs));
-        services.add(ServiceProcess.launch("grouping-service", runJar("grouping-service"), groupingPort, env, logs));
-        services.add(ServiceProcess.launch("eval-service", runJar("eval-service"), evalPort, env, logs));
+        services.add(ServiceProcess.launch("trainer-service", runJar("trainer-service"), trainerPort, env, logs, home));
+        services.add(ServiceProcess.launch("grouping-service", runJar("grouping-service"), groupingPort, env, logs, home));
+        services.add(ServiceProcess.launch("eval-service", runJar("eval-service"), evalPort, env, logs, home));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(readyTimeoutSeconds).toNanos();
         List<ServiceProcess> waiting = new ArrayList<>(services);

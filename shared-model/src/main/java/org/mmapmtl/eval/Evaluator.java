@@ -45,6 +45,7 @@ public final class Evaluator {
     }
 
     public Evaluation.TaskScore score(int task, List<Sample> samples) {
+        org.mmapmtl.train.GradMode.offOnThisThread();
         long correct = 0;
         long total = 0;
         int r = pipeline.resolution();

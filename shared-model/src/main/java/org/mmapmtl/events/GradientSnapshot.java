@@ -11,9 +11,44 @@ import java.util.Objects;
  * @param tasks     every task of the experiment in a fixed order; the affinity matrix follows this order
  * @param snapshot  0-based index of this snapshot
  * @param snapshots how many snapshots the trainer will send per task
+ * @param grouping  from version 1.1: how the experiment asks for its partition to be chosen; null = the grouping
+ *                  service's own configuration
  */
 public record GradientSnapshot(String experimentId, String task, List<String> tasks, int snapshot, int snapshots,
-                               long step, float[] gradient) {
+                               long step, float[] gradient, Grouping grouping) {
+
+    /**
+     * The experiment's grouping settings, carried by every snapshot so that the grouping service decides each
+     * experiment as it was submitted.
+     *
+     * @param objective  threshold, k, all-in-one or singletons
+     * @param k          number of groups for objective k
+     * @param tau        τ subtracted per pair; null = the objective's default
+     * @param similarity cosine or dot
+     */
+    public record Grouping(String objective, Integer k, Double tau, String similarity) {
+        public Grouping {
+            if (!List.of("threshold", "k", "all-in-one", "singletons").contains(objective)) {
+                throw new EventFormatException("grouping objective '" + objective
+                        + "' must be threshold, k, all-in-one or singletons");
+            }
+            if (!List.of("cosine", "dot").contains(similarity)) {
+                throw new EventFormatException("grouping similarity '" + similarity + "' must be cosine or dot");
+            }
+            if (k != null && k < 1 || objective.equals("k") && k == null) {
+                throw new EventFormatException("grouping k must be >= 1 (and is needed by objective k), got " + k);
+            }
+            if (tau != null) {
+                Checks.finite("grouping tau", tau);
+            }
+        }
+    }
+
+    /** A 1.0 snapshot: the grouping service's configuration decides. */
+    public GradientSnapshot(String experimentId, String task, List<String> tasks, int snapshot, int snapshots, long step,
+                            float[] gradient) {
+        this(experimentId, task, tasks, snapshot, snapshots, step, gradient, null);
+    }
 
     public GradientSnapshot {
         Checks.id("experiment", experimentId);
@@ -52,12 +87,12 @@ public record GradientSnapshot(String experimentId, String task, List<String> ta
     public boolean equals(Object o) {
         return o instanceof GradientSnapshot g && g.experimentId.equals(experimentId) && g.task.equals(task)
                 && g.tasks.equals(tasks) && g.snapshot == snapshot && g.snapshots == snapshots && g.step == step
-                && Arrays.equals(g.gradient, gradient);
+                && Arrays.equals(g.gradient, gradient) && Objects.equals(g.grouping, grouping);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(experimentId, task, tasks, snapshot, snapshots, step) * 31 + Arrays.hashCode(gradient);
+        return Objects.hash(experimentId, task, tasks, snapshot, snapshots, step, grouping) * 31 + Arrays.hashCode(gradient);
     }
 
     @Override

@@ -125,6 +125,7 @@ public final class Trainer implements AutoCloseable {
      * @param resumeFrom    a checkpoint of this same run to continue from (null: start afresh)
      */
     public Result run(Path checkpointDir, Path resumeFrom, Listener listener) {
+        GradMode.offOnThisThread();
         BatchPlan plan = plan();
         long stepsPerEpoch = plan.stepsPerEpoch();
         long total = stepsPerEpoch * config.epochs();

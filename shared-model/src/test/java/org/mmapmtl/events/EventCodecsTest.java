@@ -48,7 +48,7 @@ class EventCodecsTest {
     @Test
     void gradientPayloadIsPlainSafetensorsWithTheDocumentedMetadata() {
         SafetensorsContent content = Safetensors.read(EventCodecs.GRADIENT.encode(gradient()), "record");
-        assertThat(content.metadata()).containsEntry("schema", "mmap.gradient/1").containsEntry("experiment", "exp-1")
+        assertThat(content.metadata()).containsEntry("schema", "mmap.gradient/1.1").containsEntry("experiment", "exp-1")
                 .containsEntry("task", "Clipart").containsEntry("tasks", "Art,Clipart,Product,Real_World")
                 .containsEntry("snapshot", "2").containsEntry("snapshots", "5").containsEntry("step", "120");
         assertThat(content.tensor("grad", 3).toFloats()).containsExactly(0.5f, -1.25f, 3e-8f);

@@ -31,6 +31,17 @@ public class GroupingExperiment extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
+    /** The experiment's own grouping settings (mmap.gradient/1.1); null: the service's configuration decides. */
+    @Column(length = 32)
+    public String objective;
+
+    public Integer k;
+
+    public Double tau;
+
+    @Column(length = 16)
+    public String similarity;
+
     static GroupingExperiment startedBy(GradientSnapshot s) {
         GroupingExperiment e = new GroupingExperiment();
         e.experimentId = s.experimentId();
@@ -38,8 +49,18 @@ public class GroupingExperiment extends PanacheEntityBase {
         e.snapshots = s.snapshots();
         e.dimension = s.gradient().length;
         e.createdAt = Instant.now();
+        if (s.grouping() != null) {
+            e.objective = s.grouping().objective();
+            e.k = s.grouping().k();
+            e.tau = s.grouping().tau();
+            e.similarity = s.grouping().similarity();
+        }
         e.persist();
         return e;
+    }
+
+    public GradientSnapshot.Grouping grouping() {
+        return objective == null ? null : new GradientSnapshot.Grouping(objective, k, tau, similarity);
     }
 
     public List<String> taskList() {
@@ -55,6 +76,10 @@ public class GroupingExperiment extends PanacheEntityBase {
         if (snapshots != s.snapshots()) {
             throw new EventFormatException("snapshot announces " + s.snapshots() + " snapshots but experiment "
                     + experimentId + " announced " + snapshots);
+        }
+        if (!java.util.Objects.equals(grouping(), s.grouping())) {
+            throw new EventFormatException("snapshot asks for grouping " + s.grouping() + " but experiment " + experimentId
+                    + " asked for " + grouping() + " before");
         }
         if (dimension != s.gradient().length) {
             throw new EventFormatException("gradient has " + s.gradient().length + " values but experiment "

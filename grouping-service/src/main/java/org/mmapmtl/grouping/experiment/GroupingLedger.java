@@ -7,6 +7,8 @@ import org.jboss.logging.Logger;
 import org.mmapmtl.events.GradientSnapshot;
 import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.grouping.AffinityMatrix;
+import org.mmapmtl.grouping.GradientSimilarity;
+import org.mmapmtl.grouping.GroupingObjective;
 import org.mmapmtl.grouping.Partition;
 import org.mmapmtl.grouping.PartitionSearch;
 
@@ -15,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -55,7 +58,7 @@ public class GroupingLedger {
         List<float[]> gradients = new ArrayList<>();
         pending.forEach(r -> gradients.add(r.gradientValues()));
         long step = pending.stream().mapToLong(r -> r.step).max().orElse(s.step());
-        SnapshotAffinity.of(s.experimentId(), s.snapshot(), step, settings.gradientSimilarity().matrix(gradients)).persist();
+        SnapshotAffinity.of(s.experimentId(), s.snapshot(), step, similarity(experiment).matrix(gradients)).persist();
         ReceivedSnapshot.delete("experimentId = ?1 and snapshot = ?2", s.experimentId(), s.snapshot());
 
         List<SnapshotAffinity> complete = SnapshotAffinity.allOf(s.experimentId());
@@ -72,9 +75,20 @@ public class GroupingLedger {
     private TaskPartition decide(GroupingExperiment experiment, List<SnapshotAffinity> snapshots) {
         List<String> tasks = experiment.taskList();
         AffinityMatrix affinity = new AffinityMatrix(tasks, SnapshotAffinity.mean(snapshots));
-        Partition p = PartitionSearch.solve(affinity, settings.groupingObjective(), settings.searchOptions());
+        Partition p = PartitionSearch.solve(affinity, objective(experiment), settings.searchOptions());
         return new TaskPartition(experiment.experimentId, tasks, affinity.values(), p.named(tasks), p.objective(),
                 p.score(), p.solver().label(), snapshots.size(), Instant.now().truncatedTo(ChronoUnit.MICROS));
+    }
+
+    /** The experiment's own similarity (from its snapshots), else the service's. */
+    private GradientSimilarity similarity(GroupingExperiment experiment) {
+        GradientSnapshot.Grouping g = experiment.grouping();
+        return g == null ? settings.gradientSimilarity() : GradientSimilarity.valueOf(g.similarity().toUpperCase(Locale.ROOT));
+    }
+
+    private GroupingObjective objective(GroupingExperiment experiment) {
+        GradientSnapshot.Grouping g = experiment.grouping();
+        return g == null ? settings.groupingObjective() : GroupingObjective.parse(g.objective(), g.k(), g.tau());
     }
 
     @Transactional

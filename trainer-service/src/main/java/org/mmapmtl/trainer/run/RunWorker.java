@@ -125,6 +125,10 @@ public class RunWorker {
             experiments.updatePhase(Experiment.findById(r.experimentId));
             return r;
         });
+        GradientSnapshot.Grouping grouping = QuarkusTransaction.requiringNew().call(() -> {
+            var g = Experiment.<Experiment>findById(row.experimentId).experimentSpec().grouping();
+            return new GradientSnapshot.Grouping(g.objective(), g.k(), g.tau(), g.similarity());
+        });
         RunSpec planned = row.runSpec();
         RunSpec spec = planned;
         AtomicBoolean stop = new AtomicBoolean();
@@ -163,7 +167,7 @@ public class RunWorker {
             Path runDir = Experiments.runDir(artifacts, run);
             recordExisting(run, runDir);
             RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(), settings.trainer().decodeThreads(),
-                    new Reports(run, row.snapshotsSent, stop, leaseLost));
+                    new Reports(run, row.snapshotsSent, stop, leaseLost, grouping));
             checkpoints.publishPending();
             if (leaseLost.get()) {
                 LOG.warnf("run %s was taken over by another trainer; this one stopped", runId);
@@ -257,11 +261,14 @@ public class RunWorker {
         private final int snapshotsAlreadySent;
         private final AtomicBoolean stop;
         private final AtomicBoolean leaseLost;
+        private final GradientSnapshot.Grouping grouping;
         private long lastReport;
         private int sentOfSnapshot;
 
-        Reports(RunSpec run, int snapshotsAlreadySent, AtomicBoolean stop, AtomicBoolean leaseLost) {
+        Reports(RunSpec run, int snapshotsAlreadySent, AtomicBoolean stop, AtomicBoolean leaseLost,
+                GradientSnapshot.Grouping grouping) {
             this.run = run;
+            this.grouping = grouping;
             this.snapshotsAlreadySent = snapshotsAlreadySent;
             this.stop = stop;
             this.leaseLost = leaseLost;
@@ -272,7 +279,8 @@ public class RunWorker {
             if (snapshot.snapshot() < snapshotsAlreadySent) {
                 return; // sent before the run was resumed
             }
-            sender.gradient(snapshot);
+            sender.gradient(new GradientSnapshot(snapshot.experimentId(), snapshot.task(), snapshot.tasks(),
+                    snapshot.snapshot(), snapshot.snapshots(), snapshot.step(), snapshot.gradient(), grouping));
             if (++sentOfSnapshot == run.tasks().size()) {
                 sentOfSnapshot = 0;
                 int sent = snapshot.snapshot() + 1;

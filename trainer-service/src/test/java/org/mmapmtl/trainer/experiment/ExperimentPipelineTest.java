@@ -78,6 +78,7 @@ class ExperimentPipelineTest {
         }, Duration.ofMinutes(3));
         assertThat(snapshots).hasSize(8);
         assertThat(snapshots).extracting(GradientSnapshot::snapshot).containsOnly(0, 1);
+        assertThat(snapshots).extracting(g -> g.grouping().objective()).containsOnly("threshold");
         double[][] mean = new double[4][4];
         for (int s = 0; s < 2; s++) {
             final int index = s;

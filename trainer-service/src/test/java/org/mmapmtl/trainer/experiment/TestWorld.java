@@ -25,6 +25,17 @@ final class TestWorld {
 
     static synchronized void ensure() {
         try {
+            // checkpoints of an earlier test JVM would be resumed by this one's runs of the same ids: start clean, once
+            // per JVM (Quarkus reloads this class for every application, so the mark is a system property)
+            if (System.getProperty("mmap.test-world.clean") == null) {
+                Path artifacts = ROOT.resolve("artifacts");
+                if (Files.isDirectory(artifacts)) {
+                    try (var files = Files.walk(artifacts)) {
+                        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    }
+                }
+                System.setProperty("mmap.test-world.clean", "true");
+            }
             Files.createDirectories(ROOT);
             if (!Files.isDirectory(DATA)) {
                 Path partial = ROOT.resolve("data.partial");

@@ -1,0 +1,110 @@
+package org.mmapmtl.trainer.experiment;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.localstack.InjectTopicProbe;
+import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.safetensors.Safetensors;
+import org.mmapmtl.safetensors.SafetensorsContent;
+import org.mmapmtl.safetensors.Tensor;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * After {@link RunTakeoverTest}: the trainer that was training the run stopped, handed it back, and this new
+ * application resumes it from its last epoch checkpoint. It ends with every epoch announced exactly once and the
+ * same parameters and optimizer state, tensor for tensor, as the same run trained without interruption.
+ * (The files' sha256 differ between the two experiments only through the run spec in their metadata, which names
+ * the experiment; shared-model's RunExecutorTest shows a resumed run's files equal byte for byte.)
+ */
+@QuarkusTest
+@TestProfile(RunTakeoverResumedTest.Restarted.class)
+@WithTestResource(LocalStackResource.class)
+class RunTakeoverResumedTest {
+    static final String REFERENCE = "takeover-ref";
+
+    public static class Restarted implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("mmap.trainer.poll", "100ms");
+        }
+    }
+
+    @InjectTopicProbe
+    TopicProbe kafka;
+
+    @Test
+    void theRestartedTrainerResumesTheRunAndEndsWithTheSameCheckpoints() {
+        given().contentType(ContentType.JSON).body(TestWorld.spec(REFERENCE, "[\"coop-mt\"]", RunTakeoverTest.EPOCHS))
+                .post("/experiments").then().statusCode(201);
+        for (String id : List.of(RunTakeoverTest.ID, REFERENCE)) {
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    given().get("/experiments/{id}", id).then().body("phase", equalTo("DONE")));
+        }
+        given().get("/experiments/{id}", RunTakeoverTest.ID).then()
+                .body("runs[0].attempts", equalTo(2)).body("runs[0].state", equalTo("done"));
+
+        List<Checkpoint> resumed = records(RunTakeoverTest.ID);
+        List<Checkpoint> straight = records(REFERENCE);
+        assertThat(resumed).extracting(Checkpoint::epoch).doesNotHaveDuplicates().hasSize(RunTakeoverTest.EPOCHS);
+        assertThat(straight).hasSize(RunTakeoverTest.EPOCHS);
+        for (int e = 1; e <= RunTakeoverTest.EPOCHS; e++) {
+            assertThat(tensors(find(resumed, e))).as("epoch %d", e).isEqualTo(tensors(find(straight, e)));
+        }
+    }
+
+    List<Checkpoint> records(String experiment) {
+        List<Checkpoint> out = new ArrayList<>();
+        kafka.readUntil(EventTopic.CHECKPOINTS.topicName(), rs -> {
+            out.clear();
+            rs.stream().filter(r -> experiment.equals(r.key())).forEach(r -> out.add(EventCodecs.CHECKPOINT.decode(r.value())));
+            return out.size() >= RunTakeoverTest.EPOCHS;
+        }, Duration.ofSeconds(30));
+        assertThat(new HashSet<>(out.stream().map(c -> c.runId() + "@" + c.epoch()).toList())).hasSize(out.size());
+        return out;
+    }
+
+    static Checkpoint find(List<Checkpoint> records, int epoch) {
+        return records.stream().filter(c -> c.epoch() == epoch).findFirst().orElseThrow();
+    }
+
+    /** Every tensor's bytes, by name: parameters and momentum buffers. */
+    static Map<String, List<Byte>> tensors(Checkpoint c) {
+        SafetensorsContent content = Safetensors.read(Path.of(URI.create(c.uri())));
+        Map<String, List<Byte>> out = new java.util.TreeMap<>();
+        content.tensors().forEach((name, t) -> out.put(name, bytes(t)));
+        return out;
+    }
+
+    static List<Byte> bytes(Tensor t) {
+        float[] f = t.toFloats();
+        List<Byte> out = new ArrayList<>();
+        for (float v : f) {
+            int bits = Float.floatToRawIntBits(v);
+            out.add((byte) bits);
+            out.add((byte) (bits >> 8));
+            out.add((byte) (bits >> 16));
+            out.add((byte) (bits >> 24));
+        }
+        return out;
+    }
+}
