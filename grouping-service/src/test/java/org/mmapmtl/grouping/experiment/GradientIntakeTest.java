@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.GradientSnapshot;
+import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
 import org.mmapmtl.localstack.TopicProbe;
@@ -117,6 +118,36 @@ class GradientIntakeTest {
         assertThat(dead).filteredOn(r -> "exp-conflict".equals(r.key())).singleElement()
                 .extracting(r -> TopicProbe.header(r, "dead-letter-reason")).asString().contains("2 values").contains("4");
         assertThat(stored("exp-conflict")).isEqualTo(2);
+    }
+
+    @Test
+    void anExperimentsOwnGroupingSettingsDecideItsPartition() {
+        // the same gradients; the service's own objective (threshold) would put both tasks together
+        for (String objective : List.of("singletons", "all-in-one")) {
+            String id = "exp-own-" + objective;
+            GradientSnapshot.Grouping grouping = new GradientSnapshot.Grouping(objective, null, null, "cosine");
+            for (String task : TASKS) {
+                send(new GradientSnapshot(id, task, TASKS, 0, 1, 5, new float[] {1f, 0.9f, 0.1f}, grouping));
+            }
+        }
+        var partitions = kafka.readUntil(EventTopic.PARTITIONS.topicName(), records -> records.stream()
+                .filter(r -> r.key().startsWith("exp-own-")).count() >= 2, Duration.ofSeconds(30));
+        java.util.Map<String, TaskPartition> byId = new java.util.HashMap<>();
+        partitions.stream().filter(r -> r.key().startsWith("exp-own-"))
+                .forEach(r -> byId.put(r.key(), EventCodecs.PARTITION.decode(r.value())));
+        assertThat(byId.get("exp-own-singletons").groups()).containsExactly(List.of("Art"), List.of("Clipart"));
+        assertThat(byId.get("exp-own-all-in-one").groups()).containsExactly(TASKS);
+    }
+
+    @Test
+    void snapshotsAskingForAnotherGroupingThanTheirExperimentAreDeadLettered() {
+        GradientSnapshot.Grouping k2 = new GradientSnapshot.Grouping("k", 2, null, "cosine");
+        send(new GradientSnapshot("exp-other-grouping", "Art", TASKS, 0, 2, 5, new float[] {1f, 2f}, k2));
+        send(new GradientSnapshot("exp-other-grouping", "Clipart", TASKS, 0, 2, 5, new float[] {1f, 2f}, null));
+        var dead = kafka.readUntil(EventTopic.GRADIENTS.deadLetterTopicName(),
+                records -> records.stream().anyMatch(r -> "exp-other-grouping".equals(r.key())), Duration.ofSeconds(30));
+        assertThat(dead).filteredOn(r -> "exp-other-grouping".equals(r.key())).singleElement()
+                .extracting(r -> TopicProbe.header(r, "dead-letter-reason")).asString().contains("asks for grouping");
     }
 
     @Test
