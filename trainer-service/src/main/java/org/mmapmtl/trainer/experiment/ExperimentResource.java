@@ -141,7 +141,7 @@ public class ExperimentResource {
                 .map(entry -> {
                     last.set(Math.max(last.get(), entry.id));
                     return sse.newEventBuilder().id(Long.toString(entry.id)).name("progress")
-                            .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, entry.payload).build();
+                            .data(String.class, entry.payload).build();
                 });
     }
 
