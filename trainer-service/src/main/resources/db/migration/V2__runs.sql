@@ -10,6 +10,7 @@ create table training_run (
     seq               integer      not null, -- claim order within the experiment
     variant           varchar(64)  not null,
     stage             varchar(16)  not null,
+    device            varchar(8)   not null, -- cpu or gpu: only a trainer of that device claims the run
     spec              text         not null, -- the RunSpec (JSON); base weights filled in when first claimed
     state             varchar(16)  not null, -- queued, running, done, failed, cancelled
     owner             varchar(160),

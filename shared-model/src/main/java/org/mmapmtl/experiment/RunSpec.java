@@ -41,6 +41,15 @@ public record RunSpec(String experimentId, String runId, String variant, String 
         return !method.equals("zero-shot");
     }
 
+    /**
+     * The run without its experiment and run ids: what a checkpoint file records, so that the same spec submitted
+     * twice writes the same bytes (the ids travel in the checkpoint record and the file's path).
+     */
+    public RunSpec withoutIds() {
+        return new RunSpec(null, null, variant, stage, method, seed, tasks, groups, dataset, weights, weightsUri,
+                weightsSha256, recipe, prompt, snapshotEvery, snapshots, device);
+    }
+
     public RunSpec withWeights(String uri, String sha256) {
         return new RunSpec(experimentId, runId, variant, stage, method, seed, tasks, groups, dataset, weights, uri,
                 sha256, recipe, prompt, snapshotEvery, snapshots, device);

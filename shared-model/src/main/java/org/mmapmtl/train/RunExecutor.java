@@ -93,7 +93,7 @@ public final class RunExecutor {
         }
         Split split = RunSetup.split(run);
         TrainingConfig config = RunSetup.trainingConfig(run);
-        Map<String, String> metadata = Map.of(RunSetup.RUN_SPEC_KEY, SpecJson.write(run));
+        Map<String, String> metadata = Map.of(RunSetup.RUN_SPEC_KEY, SpecJson.write(run.withoutIds()));
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
         try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device);
              ImagePipeline pipeline = new ImagePipeline(split.root(), clip.config().vision().resolution(), threads);
@@ -144,7 +144,7 @@ public final class RunExecutor {
         }
     }
 
-    /** The run's spec as its checkpoint records it. */
+    /** The run's spec as its checkpoint records it: without the ids, which the checkpoint record carries. */
     public static RunSpec runSpecOf(CheckpointFile.Loaded checkpoint) {
         String json = checkpoint.metadata().get(RunSetup.RUN_SPEC_KEY);
         if (json == null) {

@@ -29,11 +29,12 @@ public class RunClaims {
             @SuppressWarnings("unchecked")
             List<String> ids = em.createNativeQuery("""
                     select r.id from trainer.training_run r join trainer.experiment e on e.id = r.experiment_id
-                    where not e.cancel_requested
+                    where not e.cancel_requested and r.device = ?1
                       and (r.state = 'queued' or (r.state = 'running' and r.lease_until < now()))
                     order by e.created_at, r.seq
                     limit 1
-                    for update of r skip locked""").getResultList();
+                    for update of r skip locked""")
+                    .setParameter(1, settings.device().trim().toLowerCase(java.util.Locale.ROOT)).getResultList();
             if (ids.isEmpty()) {
                 return Optional.<String>empty();
             }

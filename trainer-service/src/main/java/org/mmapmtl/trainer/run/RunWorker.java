@@ -166,7 +166,7 @@ public class RunWorker {
             RunSpec run = spec;
             Path runDir = Experiments.runDir(artifacts, run);
             recordExisting(run, runDir);
-            RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(), settings.trainer().decodeThreads(),
+            RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(run), settings.trainer().decodeThreads(),
                     new Reports(run, row.snapshotsSent, stop, leaseLost, grouping));
             checkpoints.publishPending();
             if (leaseLost.get()) {
@@ -325,6 +325,14 @@ public class RunWorker {
         public void status(String message) {
             report(run, "running", message, null);
         }
+    }
+
+    private Device device(RunSpec run) {
+        if (!run.device().equals(settings.device().trim().toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalStateException("run " + run.runId() + " asks for " + run.device() + ", this trainer has "
+                    + settings.device());
+        }
+        return device();
     }
 
     private Device device() {

@@ -41,6 +41,9 @@ public class TrainingRun extends PanacheEntityBase {
     @Column(nullable = false, length = 16)
     public String stage;
 
+    @Column(nullable = false, length = 8)
+    public String device;
+
     @Column(nullable = false, columnDefinition = "text")
     public String spec;
 
@@ -95,6 +98,7 @@ public class TrainingRun extends PanacheEntityBase {
         r.seq = seq;
         r.variant = spec.variant();
         r.stage = spec.stage();
+        r.device = spec.device();
         r.spec = SpecJson.write(spec);
         r.state = QUEUED;
         r.epochs = spec.trains() ? spec.recipe().epochs() : 0;

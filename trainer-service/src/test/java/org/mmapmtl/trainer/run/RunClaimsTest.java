@@ -46,19 +46,35 @@ class RunClaimsTest {
     @Inject
     RunClaims claims;
 
-    static RunSpec run(String experiment, int i) {
+    static RunSpec run(String experiment, int i, String device) {
         return new RunSpec(experiment, experiment + ".coop.s" + i, "coop", RunSpec.SINGLE, "coop", i, List.of("a"),
                 List.of(List.of("a")), new DatasetSpec("folder", "/nowhere", 50.0, null, null, false, List.of("a")),
-                "w", null, null, Recipe.paper(), PromptSettings.defaults(), 0, 0, "cpu");
+                "w", null, null, Recipe.paper(), PromptSettings.defaults(), 0, 0, device);
     }
 
     void queue(String experiment, int runs) {
+        queue(experiment, runs, "cpu");
+    }
+
+    void queue(String experiment, int runs, String device) {
         QuarkusTransaction.requiringNew().run(() -> {
             ExperimentsTestAccess.create(experiment);
             for (int i = 0; i < runs; i++) {
-                TrainingRun.queued(run(experiment, i), i).persist();
+                TrainingRun.queued(run(experiment, i, device), i).persist();
             }
         });
+    }
+
+    @Test
+    void aCpuTrainerLeavesRunsThatAskForAGpu() {
+        queue("wants-gpu", 2, "gpu");
+        List<String> claimed = new ArrayList<>();
+        for (Optional<String> c = claims.claim("cpu-trainer"); c.isPresent(); c = claims.claim("cpu-trainer")) {
+            claimed.add(c.get());
+        }
+        assertThat(claimed).noneMatch(id -> id.startsWith("wants-gpu."));
+        QuarkusTransaction.requiringNew().run(() -> assertThat(TrainingRun.of("wants-gpu"))
+                .extracting(r -> r.state).containsOnly(TrainingRun.QUEUED));
     }
 
     @Test
