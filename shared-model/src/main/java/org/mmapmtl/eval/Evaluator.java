@@ -45,9 +45,15 @@ public final class Evaluator {
     }
 
     public Evaluation.TaskScore score(int task, List<Sample> samples) {
+        ClassificationMetrics m = metrics(task, samples);
+        return Evaluation.TaskScore.of(m.correct(), m.total());
+    }
+
+    /** The task's predictions on these images, as a confusion matrix over the model's classes. */
+    public ClassificationMetrics metrics(int task, List<Sample> samples) {
         org.mmapmtl.train.GradMode.offOnThisThread();
-        long correct = 0;
-        long total = 0;
+        List<String> classes = model.classNames();
+        long[][] confusion = new long[classes.size()][classes.size()];
         int r = pipeline.resolution();
         NDManager base = NDManager.newBaseManager(model.clip().device());
         try (base) {
@@ -61,14 +67,11 @@ public final class Evaluator {
                     NDArray images = scope.create(batch.pixels(), new Shape(batch.count(), 3, r, r));
                     long[] predicted = model.logits(task, images).argMax(1).toLongArray();
                     for (int i = 0; i < batch.count(); i++) {
-                        if (predicted[i] == batch.labels()[i]) {
-                            correct++;
-                        }
+                        confusion[(int) batch.labels()[i]][(int) predicted[i]]++;
                     }
-                    total += batch.count();
                 }
             }
         }
-        return Evaluation.TaskScore.of(correct, total);
+        return new ClassificationMetrics(classes, confusion);
     }
 }

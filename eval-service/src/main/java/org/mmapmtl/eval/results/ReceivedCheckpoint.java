@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
-/** A checkpoint waiting for (or past) evaluation; (runId, epoch) is its natural key. */
+/**
+ * A checkpoint waiting for (or past) evaluation; (runId, epoch) is its natural key. An eval instance claims a pending
+ * one with a lease, scores it, and marks it done or failed; the evaluation record is sent afterwards (published).
+ */
 @Entity
 @Table(name = "received_checkpoint")
 public class ReceivedCheckpoint extends PanacheEntityBase {
@@ -55,6 +58,39 @@ public class ReceivedCheckpoint extends PanacheEntityBase {
     @Column(name = "received_at", nullable = false)
     public Instant receivedAt;
 
+    /** the method as the experiment named it (mmap-random, ...); the method for 1.0 records */
+    @Column(length = 64)
+    public String variant;
+
+    @Column(length = 16)
+    public String stage;
+
+    @Column(nullable = false, length = 16)
+    public String status = PENDING;
+
+    @Column(columnDefinition = "text")
+    public String error;
+
+    @Column(length = 160)
+    public String owner;
+
+    @Column(name = "lease_until")
+    public Instant leaseUntil;
+
+    @Column(nullable = false)
+    public int attempts;
+
+    @Column(name = "evaluated_at")
+    public Instant evaluatedAt;
+
+    @Column(name = "published_at")
+    public Instant publishedAt;
+
+    public static final String PENDING = "pending";
+    public static final String EVALUATING = "evaluating";
+    public static final String DONE = "done";
+    public static final String FAILED = "failed";
+
     static ReceivedCheckpoint of(Checkpoint c) {
         ReceivedCheckpoint r = new ReceivedCheckpoint();
         r.experimentId = c.experimentId();
@@ -66,12 +102,14 @@ public class ReceivedCheckpoint extends PanacheEntityBase {
         r.uri = c.uri();
         r.sha256 = c.sha256();
         r.trainableParams = c.trainableParams();
+        r.variant = c.runSpec() != null ? c.runSpec().variant() : c.method();
+        r.stage = c.runSpec() != null ? c.runSpec().stage() : null;
         r.payload = new String(EventCodecs.CHECKPOINT.encode(c), StandardCharsets.UTF_8);
         r.receivedAt = Instant.now();
         return r;
     }
 
-    Checkpoint checkpoint() {
+    public Checkpoint checkpoint() {
         return EventCodecs.CHECKPOINT.decode(payload.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -79,7 +117,7 @@ public class ReceivedCheckpoint extends PanacheEntityBase {
         return count("runId = ?1 and epoch = ?2", runId, epoch) > 0;
     }
 
-    static List<ReceivedCheckpoint> ofExperiment(String experimentId) {
+    public static List<ReceivedCheckpoint> ofExperiment(String experimentId) {
         return list("experimentId = ?1 order by method, seed, runId, epoch", experimentId);
     }
 }

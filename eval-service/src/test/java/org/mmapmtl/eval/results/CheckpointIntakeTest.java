@@ -23,9 +23,21 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
 
+/**
+ * The intake alone, with this instance's evaluator off: these records point at no real files (EvaluationTest scores
+ * real ones), so an evaluator would fail them and add its own dead letters.
+ */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(CheckpointIntakeTest.EvaluatorOff.class)
 @WithTestResource(LocalStackResource.class)
 class CheckpointIntakeTest {
+    public static class EvaluatorOff implements io.quarkus.test.junit.QuarkusTestProfile {
+        @Override
+        public java.util.Map<String, String> getConfigOverrides() {
+            return java.util.Map.of("mmap.eval.enabled", "false");
+        }
+    }
+
     static final List<String> TASKS = List.of("Art", "Clipart", "Product", "Real_World");
     static final String TOPIC = EventTopic.CHECKPOINTS.topicName();
 

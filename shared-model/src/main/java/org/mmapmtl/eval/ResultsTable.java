@@ -1,0 +1,160 @@
+package org.mmapmtl.eval;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The paper's Table 1 shape from evaluated runs: one row per method (as the experiment named it), one column per
+ * task, the mean column, each cell the mean ± sample standard deviation over seeds, and the trainable parameters.
+ * A method trained as several runs per seed (one per group of the partition) is assembled per seed: each task's
+ * accuracy comes from the run that holds the task, and the parameters add up over the seed's runs.
+ */
+public final class ResultsTable {
+
+    /**
+     * One run's final evaluation.
+     *
+     * @param accuracy per task, in [0, 1]
+     */
+    public record RunScore(String method, long seed, String runId, Map<String, Double> accuracy, long trainableParams) {
+        public RunScore {
+            accuracy = Map.copyOf(accuracy);
+        }
+    }
+
+    /** @param n how many seeds the cell averages */
+    public record Cell(double mean, double std, int n) {
+        static Cell of(List<Double> values) {
+            int n = values.size();
+            double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            double ss = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+            return new Cell(mean, n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n);
+        }
+    }
+
+    /**
+     * @param seeds    the seeds whose runs cover every task
+     * @param complete false while some seed still misses a task (its runs are not all evaluated yet)
+     */
+    public record Row(String method, Map<String, Cell> tasks, Cell mean, long trainableParams, List<Long> seeds,
+                      boolean complete) {
+    }
+
+    public record Table(List<String> tasks, List<Row> rows) {
+        public String toCsv() {
+            StringBuilder b = new StringBuilder("method,seeds");
+            tasks.forEach(t -> b.append(',').append(t).append(',').append(t).append("_std"));
+            b.append(",mean,mean_std,trainable_params\n");
+            for (Row r : rows) {
+                b.append(csv(r.method())).append(',').append(r.seeds().size());
+                for (String t : tasks) {
+                    Cell c = r.tasks().get(t);
+                    b.append(',').append(c == null ? "" : pct(c.mean())).append(',').append(c == null ? "" : pct(c.std()));
+                }
+                b.append(',').append(pct(r.mean().mean())).append(',').append(pct(r.mean().std()))
+                        .append(',').append(r.trainableParams()).append('\n');
+            }
+            return b.toString();
+        }
+
+        public String toMarkdown() {
+            StringBuilder b = new StringBuilder("| method | ");
+            tasks.forEach(t -> b.append(t).append(" | "));
+            b.append("mean | params |\n|---|");
+            tasks.forEach(t -> b.append("---|"));
+            b.append("---|---|\n");
+            for (Row r : rows) {
+                b.append("| ").append(r.method()).append(r.complete() ? "" : " (incomplete)").append(" | ");
+                for (String t : tasks) {
+                    Cell c = r.tasks().get(t);
+                    b.append(c == null ? "–" : cell(c)).append(" | ");
+                }
+                b.append("**").append(cell(r.mean())).append("** | ").append(params(r.trainableParams())).append(" |\n");
+            }
+            b.append("\nAccuracy (%) on each task's test split, mean ± sample std over seeds.\n");
+            return b.toString();
+        }
+
+        private static String cell(Cell c) {
+            return c.n() > 1 ? pct(c.mean()) + " ± " + pct(c.std()) : pct(c.mean());
+        }
+    }
+
+    private ResultsTable() {
+    }
+
+    /**
+     * @param tasks       the column order
+     * @param methodOrder the row order (methods not listed follow, by name)
+     */
+    public static Table of(List<String> tasks, List<String> methodOrder, List<RunScore> runs) {
+        Map<String, Map<Long, List<RunScore>>> byMethod = new TreeMap<>();
+        for (RunScore r : runs) {
+            byMethod.computeIfAbsent(r.method(), m -> new TreeMap<>()).computeIfAbsent(r.seed(), s -> new ArrayList<>()).add(r);
+        }
+        List<Row> rows = new ArrayList<>();
+        byMethod.forEach((method, bySeed) -> rows.add(row(method, tasks, bySeed)));
+        rows.sort(Comparator.comparingInt((Row r) -> {
+            int i = methodOrder.indexOf(r.method());
+            return i < 0 ? Integer.MAX_VALUE : i;
+        }).thenComparing(Row::method));
+        return new Table(List.copyOf(tasks), rows);
+    }
+
+    private static Row row(String method, List<String> tasks, Map<Long, List<RunScore>> bySeed) {
+        Map<String, List<Double>> perTask = new LinkedHashMap<>();
+        tasks.forEach(t -> perTask.put(t, new ArrayList<>()));
+        List<Double> seedMeans = new ArrayList<>();
+        List<Long> completeSeeds = new ArrayList<>();
+        long params = 0;
+        boolean complete = true;
+        for (Map.Entry<Long, List<RunScore>> seed : bySeed.entrySet()) {
+            Map<String, Double> accuracy = new LinkedHashMap<>();
+            long seedParams = 0;
+            for (RunScore r : seed.getValue()) {
+                accuracy.putAll(r.accuracy());
+                seedParams += r.trainableParams();
+            }
+            if (!accuracy.keySet().containsAll(tasks)) {
+                complete = false;
+                continue;
+            }
+            completeSeeds.add(seed.getKey());
+            tasks.forEach(t -> perTask.get(t).add(accuracy.get(t)));
+            seedMeans.add(tasks.stream().mapToDouble(accuracy::get).average().orElseThrow());
+            params = seedParams;
+        }
+        Map<String, Cell> cells = new LinkedHashMap<>();
+        perTask.forEach((t, values) -> {
+            if (!values.isEmpty()) {
+                cells.put(t, Cell.of(values));
+            }
+        });
+        return new Row(method, cells, Cell.of(seedMeans), params, completeSeeds, complete && !completeSeeds.isEmpty());
+    }
+
+    static String pct(double fraction) {
+        return Double.isNaN(fraction) ? "" : String.format(Locale.ROOT, "%.2f", 100 * fraction);
+    }
+
+    /** Parameters as the paper prints them: 0.13M, 149.62M; small counts in full. */
+    public static String params(long count) {
+        return count >= 10_000 ? String.format(Locale.ROOT, "%.2fM", count / 1e6) : Long.toString(count);
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** For tests and callers that print a row. */
+    static String describe(Row r) {
+        return r.method() + r.tasks().entrySet().stream().map(e -> " " + e.getKey() + "=" + pct(e.getValue().mean()))
+                .collect(Collectors.joining());
+    }
+}
