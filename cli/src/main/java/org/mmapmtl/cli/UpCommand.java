@@ -72,6 +72,7 @@ final class UpCommand implements Callable<Integer> {
         Path state = stateDir.toAbsolutePath().normalize();
         env.putIfAbsent("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
         env.putIfAbsent("MMAP_ARTIFACTS_DIR", System.getenv().getOrDefault("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString()));
+        env.putIfAbsent("MMAP_CACHE_DIR", System.getenv().getOrDefault("MMAP_CACHE_DIR", state.resolve("cache").toString()));
         Path logs = stateDir.resolve("logs");
         services.add(ServiceProcess.launch("trainer-service", runJar("trainer-service"), trainerPort, env, logs, home));
         services.add(ServiceProcess.launch("grouping-service", runJar("grouping-service"), groupingPort, env, logs, home));

@@ -68,8 +68,13 @@ class ExperimentPlanTest {
                     .isEqualTo(TASKS.stream().sorted(Comparator.naturalOrder()).toList());
             assertThat(ExperimentPlan.randomPartition(TASKS, decided, seed)).isEqualTo(random);
         }
-        assertThat(java.util.stream.LongStream.range(0, 20).mapToObj(s -> ExperimentPlan.randomPartition(TASKS, decided, s))
-                .distinct().count()).isGreaterThan(1);
+        // the paper's seeds 1, 2, 3 must not all draw the same groups (java.util.Random seeded 1..6 directly did)
+        List<List<String>> sizesThreeOne = List.of(List.of("clipart", "painting", "sketch"), List.of("real"));
+        assertThat(java.util.stream.LongStream.rangeClosed(1, 3)
+                .mapToObj(s -> ExperimentPlan.randomPartition(TASKS, sizesThreeOne, s).get(1)).distinct().count())
+                .isGreaterThan(1);
+        assertThat(java.util.stream.LongStream.range(0, 40).mapToObj(s -> ExperimentPlan.randomPartition(TASKS, sizesThreeOne, s).get(1))
+                .distinct().count()).isEqualTo(4);
     }
 
     @Test
