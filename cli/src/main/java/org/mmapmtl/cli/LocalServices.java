@@ -1,0 +1,104 @@
+package org.mmapmtl.cli;
+
+import org.mmapmtl.localstack.LocalStack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kafka and PostgreSQL in this JVM plus the three service jars as child processes, as {@code up} and {@code demo}
+ * run them: started together, ready together, stopped together (services first, then the broker and database).
+ */
+final class LocalServices implements AutoCloseable {
+    record Ports(int kafka, int postgres, int trainer, int grouping, int eval) {
+    }
+
+    final LocalStack stack;
+    final List<ServiceProcess> services = new ArrayList<>();
+    private boolean closed;
+
+    private LocalServices(LocalStack stack) {
+        this.stack = stack;
+    }
+
+    /** Starts everything and waits until each service answers ready; stops what it started if anything fails. */
+    static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds)
+            throws InterruptedException {
+        Path stackDir = stateDir.resolve("stack");
+        if (fresh) {
+            LocalStack.wipe(stackDir);
+        }
+        System.out.println("Starting Kafka (KRaft, in this JVM) and PostgreSQL ...");
+        LocalServices all = new LocalServices(LocalStack.start(new LocalStack.Settings(ports.kafka(), ports.postgres(),
+                stackDir, false)));
+        try {
+            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports);
+            all.awaitReady(readyTimeoutSeconds);
+        } catch (RuntimeException | InterruptedException e) {
+            all.close();
+            throw e;
+        }
+        return all;
+    }
+
+    private void launch(Path home, Path state, Ports ports) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
+        env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
+        env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
+        // specs may name datasets and weights under the checkout's data/ and the state folder; checkpoints go to the latter
+        env.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
+        env.put("MMAP_ARTIFACTS_DIR", System.getenv().getOrDefault("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString()));
+        env.put("MMAP_CACHE_DIR", System.getenv().getOrDefault("MMAP_CACHE_DIR", state.resolve("cache").toString()));
+        Path logs = state.resolve("logs");
+        services.add(ServiceProcess.launch("trainer-service", runJar(home, "trainer-service"), ports.trainer(), env, logs, home));
+        services.add(ServiceProcess.launch("grouping-service", runJar(home, "grouping-service"), ports.grouping(), env, logs, home));
+        services.add(ServiceProcess.launch("eval-service", runJar(home, "eval-service"), ports.eval(), env, logs, home));
+    }
+
+    private void awaitReady(int timeoutSeconds) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+        List<ServiceProcess> waiting = new ArrayList<>(services);
+        while (!waiting.isEmpty()) {
+            for (ServiceProcess s : List.copyOf(waiting)) {
+                if (!s.alive()) {
+                    throw new IllegalStateException(s.name + " exited while starting; the end of " + s.log + ":\n"
+                            + s.logTail(30));
+                }
+                if (s.ready()) {
+                    System.out.printf("  %-17s UP    %s   (log: %s)%n", s.name, s.url(), s.log);
+                    waiting.remove(s);
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                StringBuilder b = new StringBuilder();
+                waiting.forEach(s -> b.append(s.name).append(" not ready after ").append(timeoutSeconds)
+                        .append(" s; the end of ").append(s.log).append(":\n").append(s.logTail(30)).append('\n'));
+                throw new IllegalStateException(b.toString());
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static Path runJar(Path home, String service) {
+        return home.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        System.out.println("Stopping services ...");
+        services.parallelStream().forEach(s -> s.stop(Duration.ofSeconds(20)));
+        System.out.println("Stopping Kafka and PostgreSQL ...");
+        stack.close();
+        System.out.println("Stopped.");
+    }
+}

@@ -1,0 +1,67 @@
+package org.mmapmtl.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The pipeline across the three services as separate processes, as a user runs it: `mmap demo` (a small one) starts
+ * the stack and the service jars this build packaged, submits the experiment over REST, the grouping service decides
+ * the partition from the trainer's real snapshots, phase 2 trains one run per group, the eval service scores every
+ * checkpoint, the table holds every method and domain, and nothing is left running.
+ */
+class DemoCommandTest {
+    @TempDir
+    Path state;
+
+    @Test
+    void aSmallDemoRunsThePipelineAndStopsEverything() throws Exception {
+        Path home = Path.of("..").toAbsolutePath().normalize();
+        String ports = "0,0," + UpCommandTest.freePort() + "," + UpCommandTest.freePort() + "," + UpCommandTest.freePort();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dmmap.home=" + home, "org.mmapmtl.cli.Mmap", "demo",
+                "--ports", ports, "--state-dir", state.toString(), "--seeds", "1", "--epochs", "1",
+                "--methods", "zero-shot,coop-mt,mmap,mmap-random", "--timeout", "600"));
+        Process demo = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> output = new ArrayList<>();
+        List<ProcessHandle> children = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                output.add(line);
+                System.out.println("demo> " + line);
+                demo.descendants().filter(p -> !children.contains(p)).forEach(children::add);
+            }
+            assertThat(demo.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            if (demo.isAlive()) {
+                demo.destroy();
+                if (!demo.waitFor(60, TimeUnit.SECONDS)) {
+                    demo.descendants().forEach(ProcessHandle::destroyForcibly);
+                    demo.destroyForcibly();
+                }
+            }
+        }
+        String all = String.join("\n", output);
+        assertThat(demo.exitValue()).as(all).isZero();
+        assertThat(all).contains("Groups: [[").contains("Task affinity");
+        for (String method : List.of("zero-shot", "coop-mt", "mmap", "mmap-random")) {
+            assertThat(output).as("a table row for " + method).anyMatch(l -> l.startsWith("| " + method + " | "));
+        }
+        assertThat(output).anyMatch(l -> l.startsWith("| method | clipart | sketch | painting | photo_2 | mean | params |"));
+        assertThat(all).doesNotContain("incomplete").doesNotContain("not evaluated").contains("Stopped.");
+        for (ProcessHandle child : children) {
+            child.onExit().get(10, TimeUnit.SECONDS);
+            assertThat(child.isAlive()).as("still running: " + child.info().commandLine().orElse("?")).isFalse();
+        }
+        assertThat(UpCommandTest.processesUsing(state)).as("processes left behind").isEmpty();
+    }
+}
