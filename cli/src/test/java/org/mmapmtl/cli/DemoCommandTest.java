@@ -51,7 +51,7 @@ class DemoCommandTest {
             }
         }
         String all = String.join("\n", output);
-        assertThat(demo.exitValue()).as(all).isZero();
+        assertThat(demo.exitValue()).as(all + "\n--- errors in the service logs:\n" + errors(state.resolve("logs"))).isZero();
         assertThat(all).contains("Groups: [[").contains("Task affinity");
         for (String method : List.of("zero-shot", "coop-mt", "mmap", "mmap-random")) {
             assertThat(output).as("a table row for " + method).anyMatch(l -> l.startsWith("| " + method + " | "));
@@ -63,5 +63,20 @@ class DemoCommandTest {
             assertThat(child.isAlive()).as("still running: " + child.info().commandLine().orElse("?")).isFalse();
         }
         assertThat(UpCommandTest.processesUsing(state)).as("processes left behind").isEmpty();
+    }
+
+    /** The ERROR lines and causes of every service log, to see why a run failed. */
+    static String errors(Path logs) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        try (var files = java.nio.file.Files.list(logs)) {
+            for (Path log : files.toList()) {
+                for (String line : java.nio.file.Files.readAllLines(log)) {
+                    if (line.contains(" ERROR ") || line.startsWith("Caused by")) {
+                        b.append(log.getFileName()).append(": ").append(line).append('\n');
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 }

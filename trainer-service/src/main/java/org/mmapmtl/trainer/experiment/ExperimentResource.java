@@ -129,7 +129,7 @@ public class ExperimentResource {
         return Multi.createFrom().ticks().every(Duration.ofMillis(250))
                 .onItem().transformToUniAndConcatenate(tick -> io.smallrye.mutiny.Uni.createFrom().item(() ->
                         QuarkusTransaction.requiringNew().call(() -> {
-                            List<ProgressEntry> next = ProgressEntry.after(id, last.get(), 200);
+                            List<ProgressEntry> next = ProgressEntry.after(id, last.get(), Instant.now().minusSeconds(1), 200);
                             Experiment e = Experiment.findById(id);
                             if (next.isEmpty() && e.phase.terminal()) {
                                 endedPolls.incrementAndGet();

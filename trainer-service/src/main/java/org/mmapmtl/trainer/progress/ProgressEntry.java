@@ -28,7 +28,12 @@ public class ProgressEntry extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
-    public static List<ProgressEntry> after(String experimentId, long id, int limit) {
-        return find("experimentId = ?1 and id > ?2 order by id", experimentId, id).page(0, limit).list();
+    /**
+     * Reports after {@code id}, made before {@code before}: ids are handed out when a report is written but become
+     * visible when its transaction commits, so a reader that keeps to reports a moment old never skips a slower one.
+     */
+    public static List<ProgressEntry> after(String experimentId, long id, Instant before, int limit) {
+        return find("experimentId = ?1 and id > ?2 and createdAt < ?3 order by id", experimentId, id, before)
+                .page(0, limit).list();
     }
 }

@@ -27,8 +27,11 @@ public class ProgressReporter {
     @Channel("progress")
     MutinyEmitter<byte[]> progress;
 
-    /** Reports in the caller's transaction when there is one (so a report never outlives a rolled-back change). */
-    public synchronized void report(Progress p) {
+    /**
+     * Logs the report in the caller's transaction when there is one (so the log never holds a rolled-back change) and
+     * sends it to mmap.progress without waiting for the broker.
+     */
+    public void report(Progress p) {
         byte[] bytes = EventCodecs.PROGRESS.encode(p);
         ProgressEntry e = new ProgressEntry();
         e.experimentId = p.experimentId();

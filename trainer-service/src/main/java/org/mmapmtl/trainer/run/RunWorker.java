@@ -229,21 +229,33 @@ public class RunWorker {
     }
 
     private void finish(RunSpec run, String state, String error) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            TrainingRun r = TrainingRun.findById(run.runId());
-            if (!owner.equals(r.owner)) {
+        // the run's outcome must reach the database: a commit that fails (a lost connection, a conflict) is tried again
+        for (int attempt = 1; ; attempt++) {
+            try {
+                QuarkusTransaction.requiringNew().run(() -> {
+                    TrainingRun r = TrainingRun.findById(run.runId());
+                    if (!owner.equals(r.owner)) {
+                        return;
+                    }
+                    r.state = state;
+                    r.error = error;
+                    r.leaseUntil = null;
+                    if (TrainingRun.DONE.equals(state)) {
+                        r.etaMs = 0L;
+                    }
+                    r.updatedAt = Instant.now();
+                    experiments.updatePhase(Experiment.findById(run.experimentId()));
+                });
+                report(run, state, error != null ? error : "run " + state, null);
                 return;
+            } catch (RuntimeException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                LOG.warnf(e, "recording run %s as %s failed (attempt %d of 3); trying again", run.runId(), state, attempt);
+                sleepQuietly();
             }
-            r.state = state;
-            r.error = error;
-            r.leaseUntil = null;
-            if (TrainingRun.DONE.equals(state)) {
-                r.etaMs = 0L;
-            }
-            r.updatedAt = Instant.now();
-            report(run, state, error != null ? error : "run " + state, null);
-            experiments.updatePhase(Experiment.findById(run.experimentId()));
-        });
+        }
     }
 
     private void report(RunSpec run, String state, String message, Trainer.StepReport step) {
