@@ -131,7 +131,8 @@ public class ExperimentResource {
                         QuarkusTransaction.requiringNew().call(() -> {
                             List<ProgressEntry> next = ProgressEntry.after(id, last.get(), Instant.now().minusSeconds(1), 200);
                             Experiment e = Experiment.findById(id);
-                            if (next.isEmpty() && e.phase.terminal()) {
+                            if (next.isEmpty() && e.phase.terminal()
+                                    && ProgressEntry.count("experimentId = ?1 and id > ?2", id, last.get()) == 0) {
                                 endedPolls.incrementAndGet();
                             }
                             return next;

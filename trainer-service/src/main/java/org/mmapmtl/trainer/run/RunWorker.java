@@ -244,9 +244,9 @@ public class RunWorker {
                         r.etaMs = 0L;
                     }
                     r.updatedAt = Instant.now();
+                    report(run, state, error != null ? error : "run " + state, null);
                     experiments.updatePhase(Experiment.findById(run.experimentId()));
                 });
-                report(run, state, error != null ? error : "run " + state, null);
                 return;
             } catch (RuntimeException e) {
                 if (attempt == 3) {
