@@ -32,7 +32,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seeds", split = ",", defaultValue = "1,2", description = "seeds (default: ${DEFAULT-VALUE})")
     List<Long> seeds;
 
-    @Option(names = "--epochs", defaultValue = "6", description = "training epochs per run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--epochs", defaultValue = "3", description = "training epochs per run (default: ${DEFAULT-VALUE})")
     int epochs;
 
     @Option(names = "--keep", description = "keep the services running after the table, until Ctrl-C")
@@ -68,17 +68,22 @@ final class DemoCommand implements Callable<Integer> {
             deleteTree(data);
             deleteTree(state.resolve("artifacts"));
         }
-        if (!Files.isDirectory(data.resolve("photo_2"))) {
-            System.out.println("Generating the demo dataset (5 domains × 6 classes × 16 images) in " + data + " ...");
-            deleteTree(data);
-            SyntheticDomains.generate(data, 5, 6, 16, 1, 64);
+        try {
+            if (!Files.isDirectory(data.resolve("photo_2"))) {
+                System.out.println("Generating the demo dataset (5 domains × 6 classes × 16 images) in " + data + " ...");
+                deleteTree(data);
+                SyntheticDomains.generate(data, 5, 6, 16, 1, 64);
+            }
+        } catch (RuntimeException e) {
+            System.err.println("mmap demo: cannot make the demo dataset in " + data + ": " + e.getMessage());
+            return 1;
         }
         LocalServices all;
         try {
             all = LocalServices.start(home, state, new LocalServices.Ports(ports.get(0), ports.get(1), ports.get(2),
                     ports.get(3), ports.get(4)), fresh, 180);
-        } catch (IllegalStateException e) {
-            System.err.println(e.getMessage());
+        } catch (RuntimeException e) {
+            System.err.println("mmap demo: " + e.getMessage());
             return 1;
         }
         Thread hook = new Thread(all::close, "mmap-demo-shutdown");
@@ -90,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                 new CountDownLatch(1).await();
             }
             return code;
-        } catch (ServiceClient.Failure e) {
+        } catch (RuntimeException e) {
             System.err.println("mmap demo: " + e.getMessage());
             return 1;
         } finally {

@@ -39,6 +39,9 @@ final class ExperimentCommands {
         } catch (ServiceClient.Failure e) {
             System.err.println("mmap: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            System.err.println("mmap: " + e.getMessage() + " (" + e.getClass().getSimpleName() + ")");
+            return 1;
         }
     }
 

@@ -71,7 +71,7 @@ class DemoCommandTest {
         try (var files = java.nio.file.Files.list(logs)) {
             for (Path log : files.toList()) {
                 for (String line : java.nio.file.Files.readAllLines(log)) {
-                    if (line.contains(" ERROR ") || line.startsWith("Caused by")) {
+                    if (line.contains(" ERROR ") || line.contains(" WARN ") || line.startsWith("Caused by")) {
                         b.append(log.getFileName()).append(": ").append(line).append('\n');
                     }
                 }

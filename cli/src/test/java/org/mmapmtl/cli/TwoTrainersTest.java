@@ -79,10 +79,11 @@ class TwoTrainersTest {
                 }
                 Thread.sleep(1000);
             }
-            assertThat(experiment.path("phase").asText()).as(experiment.toString()).isEqualTo("DONE");
+            String logs = DemoCommandTest.errors(state.resolve("logs"));
+            assertThat(experiment.path("phase").asText()).as(experiment + "\n" + logs).isEqualTo("DONE");
             Set<String> owners = new HashSet<>();
             for (JsonNode run : experiment.path("runs")) {
-                assertThat(run.path("attempts").asInt()).as(run.toString()).isEqualTo(1);
+                assertThat(run.path("attempts").asInt()).as(run + "\n--- service log errors:\n" + logs).isEqualTo(1);
                 owners.add(run.path("owner").asText());
             }
             assertThat(experiment.path("runs")).hasSize(8);

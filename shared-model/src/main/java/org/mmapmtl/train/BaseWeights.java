@@ -73,7 +73,7 @@ public final class BaseWeights {
                     return out; // another trainer made it while this one waited
                 }
                 status.accept("pretraining a tiny CLIP on " + domains + " (" + ExperimentSpec.GENERATED_TINY + ")");
-                Path random = dir.resolve("tiny-random-7.safetensors.partial");
+                Path random = dir.resolve(out.getFileName() + ".random.partial"); // one per output: locks are per output
                 ClipInitializer.write(random, ClipArchitecture.TINY, 7);
                 Split all = Split.of(data, new SplitRule.Shots(Integer.MAX_VALUE), 1, false);
                 Path partial = dir.resolve(out.getFileName() + ".partial");

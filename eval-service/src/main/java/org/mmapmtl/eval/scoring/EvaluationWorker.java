@@ -82,9 +82,8 @@ public class EvaluationWorker {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        stopping.set(true);
+        stopping.set(true); // the checkpoint being scored is finished first (or handed back), never failed for it
         if (thread != null) {
-            thread.interrupt();
             try {
                 thread.join(30_000);
             } catch (InterruptedException e) {
@@ -136,7 +135,37 @@ public class EvaluationWorker {
         });
     }
 
+    private final java.util.concurrent.ScheduledExecutorService heartbeat =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "evaluation-lease");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** Renews this instance's lease on a checkpoint while it is scored, so no other instance takes it over. */
+    private boolean renew(long id) {
+        return QuarkusTransaction.requiringNew().call(() -> ReceivedCheckpoint.update(
+                "leaseUntil = ?1 where id = ?2 and owner = ?3 and status = ?4", Instant.now().plus(settings.lease()), id,
+                owner, ReceivedCheckpoint.EVALUATING) == 1);
+    }
+
     private void evaluate(CheckpointScorer scorer, long id) {
+        long period = Math.max(1000, settings.lease().toMillis() / 3);
+        var renewal = heartbeat.scheduleAtFixedRate(() -> {
+            try {
+                renew(id);
+            } catch (RuntimeException e) {
+                LOG.warnf("lease on checkpoint %d not renewed: %s", id, e.getMessage());
+            }
+        }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            evaluateLeased(scorer, id);
+        } finally {
+            renewal.cancel(false);
+        }
+    }
+
+    private void evaluateLeased(CheckpointScorer scorer, long id) {
         ReceivedCheckpoint row = QuarkusTransaction.requiringNew().call(() -> ReceivedCheckpoint.findById(id));
         Checkpoint record = row.checkpoint();
         if (row.attempts > MAX_ATTEMPTS) {
@@ -166,20 +195,37 @@ public class EvaluationWorker {
         } catch (UnevaluableCheckpointException e) {
             fail(row, record, e.getMessage());
         } catch (RuntimeException e) {
+            if (stopping.get()) {
+                release(id); // stopped mid-way: the next evaluator starts it again
+                return;
+            }
             fail(row, record, "evaluation failed: " + e);
             LOG.error("evaluating " + record.runId() + " epoch " + record.epoch(), e);
         }
     }
 
+    private void release(long id) {
+        QuarkusTransaction.requiringNew().run(() -> ReceivedCheckpoint.update(
+                "status = ?1, owner = null, leaseUntil = null where id = ?2 and owner = ?3", ReceivedCheckpoint.PENDING,
+                id, owner));
+    }
+
     /** Marks the checkpoint failed with the reason and sends its record to the dead-letter topic. */
     private void fail(ReceivedCheckpoint row, Checkpoint record, String reason) {
         LOG.warnf("checkpoint %s epoch %d not evaluated: %s", record.runId(), record.epoch(), reason);
-        QuarkusTransaction.requiringNew().run(() -> {
+        boolean ours = QuarkusTransaction.requiringNew().call(() -> {
             ReceivedCheckpoint c = ReceivedCheckpoint.findById(row.id);
+            if (!owner.equals(c.owner)) {
+                return false; // another instance took it over; its verdict counts
+            }
             c.status = ReceivedCheckpoint.FAILED;
             c.error = reason;
             c.leaseUntil = null;
+            return true;
         });
+        if (!ours) {
+            return;
+        }
         RecordHeaders headers = new RecordHeaders();
         headers.add("dead-letter-reason", reason.getBytes(StandardCharsets.UTF_8));
         headers.add("dead-letter-cause", "evaluation".getBytes(StandardCharsets.UTF_8));

@@ -145,7 +145,7 @@ public class Experiments {
             LOG.debugf("partition of %s already received; duplicate ignored", partition.experimentId());
             return;
         }
-        Experiment experiment = Experiment.findById(partition.experimentId());
+        Experiment experiment = locked(partition.experimentId());
         if (experiment == null) {
             Experiment.create(partition.experimentId(), Phase.GROUPED);
             ReceivedPartition.of(partition).persist();
@@ -170,12 +170,15 @@ public class Experiments {
     /** Cancels: queued runs never start, running ones stop after their step and write a checkpoint first. */
     @Transactional
     public Experiment cancel(String id) {
-        Experiment e = find(id);
+        find(id);
+        Experiment e = locked(id);
         if (e.phase.terminal()) {
             return e;
         }
         e.cancelRequested = true;
-        for (TrainingRun r : TrainingRun.<TrainingRun>list("experimentId = ?1 and state = ?2", id, TrainingRun.QUEUED)) {
+        // queued runs never start; a running run whose trainer died (its lease lapsed) is not claimed again either
+        for (TrainingRun r : TrainingRun.<TrainingRun>list("experimentId = ?1 and (state = ?2 or (state = ?3 and leaseUntil < ?4))",
+                id, TrainingRun.QUEUED, TrainingRun.RUNNING, Instant.now())) {
             r.state = TrainingRun.CANCELLED;
             r.updatedAt = Instant.now();
         }
@@ -192,8 +195,25 @@ public class Experiments {
         return e;
     }
 
-    /** Recomputes the experiment's phase from its runs; reports a change. Call inside a transaction. */
-    public void updatePhase(Experiment e) {
+    /**
+     * The experiment's row, locked until the transaction ends: every change of an experiment (a run finishing, the
+     * partition arriving, a cancel) takes this lock first, so two of them never compute the phase from each other's
+     * uncommitted state, and none writes back a stale copy over another's change.
+     */
+    public Experiment locked(String id) {
+        return Experiment.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    /** Recomputes the experiment's phase from its runs (under the experiment's lock); reports a change. */
+    public void updatePhase(String id) {
+        Experiment e = locked(id);
+        if (e != null) {
+            updatePhase(e);
+        }
+    }
+
+    /** Recomputes the phase of an experiment this transaction has {@link #locked}. */
+    void updatePhase(Experiment e) {
         Phase next = phaseOf(e, TrainingRun.of(e.id), ReceivedPartition.findById(e.id) != null);
         if (next != e.phase) {
             e.moveTo(next);

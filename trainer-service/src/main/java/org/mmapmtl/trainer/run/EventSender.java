@@ -15,7 +15,8 @@ import java.time.Duration;
 /** Sends gradient snapshots and checkpoint records and waits for the broker's acknowledgement (acks=all). */
 @ApplicationScoped
 public class EventSender {
-    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(60);
+    /** well below the 60 s transaction timeout: the checkpoint publisher waits inside its transaction */
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(20);
 
     @Inject
     @Channel("gradients")

@@ -122,7 +122,7 @@ public class RunWorker {
     private void execute(String runId) {
         TrainingRun row = QuarkusTransaction.requiringNew().call(() -> {
             TrainingRun r = TrainingRun.findById(runId);
-            experiments.updatePhase(Experiment.findById(r.experimentId));
+            experiments.updatePhase(r.experimentId);
             return r;
         });
         GradientSnapshot.Grouping grouping = QuarkusTransaction.requiringNew().call(() -> {
@@ -134,24 +134,25 @@ public class RunWorker {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean leaseLost = new AtomicBoolean();
         long period = Math.max(1000, settings.trainer().lease().toMillis() / 3);
-        var renewal = heartbeat.scheduleAtFixedRate(() -> {
-            try {
-                if (!claims.renew(runId, owner)) {
-                    leaseLost.set(true);
-                    stop.set(true);
-                }
-                if (QuarkusTransaction.requiringNew().call(() -> {
-                    Experiment e = Experiment.findById(row.experimentId);
-                    return e.cancelRequested;
-                })) {
-                    stop.set(true);
-                }
-            } catch (RuntimeException e) {
-                LOG.warnf("lease of %s not renewed: %s", runId, e.getMessage());
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
-        report(spec, "running", row.attempts > 1 ? "attempt " + row.attempts + " on " + owner : "started on " + owner, null);
+        java.util.concurrent.ScheduledFuture<?> renewal = null;
         try {
+            renewal = heartbeat.scheduleAtFixedRate(() -> {
+                try {
+                    if (!claims.renew(runId, owner)) {
+                        leaseLost.set(true);
+                        stop.set(true);
+                    }
+                    if (QuarkusTransaction.requiringNew().call(() -> {
+                        Experiment e = Experiment.findById(row.experimentId);
+                        return e.cancelRequested;
+                    })) {
+                        stop.set(true);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warnf("lease of %s not renewed: %s", runId, e.getMessage());
+                }
+            }, period, period, TimeUnit.MILLISECONDS);
+            report(spec, "running", row.attempts > 1 ? "attempt " + row.attempts + " on " + owner : "started on " + owner, null);
             Path artifacts = Path.of(settings.artifactsDir()).toAbsolutePath();
             if (spec.weightsSha256() == null) {
                 Path weights = BaseWeights.resolve(spec.weights(), spec.dataset(), artifacts,
@@ -184,7 +185,9 @@ public class RunWorker {
                 finish(spec, TrainingRun.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         } finally {
-            renewal.cancel(false);
+            if (renewal != null) {
+                renewal.cancel(false);
+            }
         }
     }
 
@@ -211,6 +214,11 @@ public class RunWorker {
             if (CheckpointOutbox.findById(new CheckpointOutbox.Key(run.runId(), saved.epoch())) != null) {
                 return;
             }
+            TrainingRun r = TrainingRun.findById(run.runId());
+            if (!owner.equals(r.owner)) {
+                throw new IllegalStateException("run " + run.runId() + " was taken over by " + r.owner
+                        + "; this trainer does not announce its checkpoint");
+            }
             CheckpointOutbox row = new CheckpointOutbox();
             row.runId = run.runId();
             row.epoch = saved.epoch();
@@ -222,9 +230,14 @@ public class RunWorker {
 
     /** Hands a run this trainer stops (shutting down) back to the queue; the next trainer resumes it. */
     private void release(RunSpec run) {
-        QuarkusTransaction.requiringNew().run(() -> TrainingRun.update(
-                "state = ?1, owner = null, leaseUntil = null, updatedAt = ?2 where id = ?3 and owner = ?4",
-                TrainingRun.QUEUED, Instant.now(), run.runId(), owner));
+        QuarkusTransaction.requiringNew().run(() -> {
+            boolean cancelled = experiments.locked(run.experimentId()).cancelRequested;
+            TrainingRun.update("state = ?1, owner = null, leaseUntil = null, updatedAt = ?2 where id = ?3 and owner = ?4",
+                    cancelled ? TrainingRun.CANCELLED : TrainingRun.QUEUED, Instant.now(), run.runId(), owner);
+            if (cancelled) {
+                experiments.updatePhase(run.experimentId());
+            }
+        });
         LOG.infof("run %s handed back to the queue: this trainer is stopping", run.runId());
     }
 
@@ -233,6 +246,7 @@ public class RunWorker {
         for (int attempt = 1; ; attempt++) {
             try {
                 QuarkusTransaction.requiringNew().run(() -> {
+                    experiments.locked(run.experimentId());
                     TrainingRun r = TrainingRun.findById(run.runId());
                     if (!owner.equals(r.owner)) {
                         return;
@@ -245,7 +259,7 @@ public class RunWorker {
                     }
                     r.updatedAt = Instant.now();
                     report(run, state, error != null ? error : "run " + state, null);
-                    experiments.updatePhase(Experiment.findById(run.experimentId()));
+                    experiments.updatePhase(run.experimentId());
                 });
                 return;
             } catch (RuntimeException e) {
@@ -316,6 +330,14 @@ public class RunWorker {
                 return;
             }
             lastReport = now;
+            try {
+                stepReport(r);
+            } catch (RuntimeException e) {
+                LOG.warnf("progress of %s at step %d not recorded: %s", run.runId(), r.step() + 1, e.getMessage());
+            }
+        }
+
+        private void stepReport(Trainer.StepReport r) {
             QuarkusTransaction.requiringNew().run(() -> TrainingRun.update(
                     "step = ?1, totalSteps = ?2, epoch = ?3, epochs = ?4, loss = ?5, imagesPerSecond = ?6, etaMs = ?7, "
                             + "updatedAt = ?8 where id = ?9", r.step() + 1, r.totalSteps(), r.epoch() + 1, r.epochs(),

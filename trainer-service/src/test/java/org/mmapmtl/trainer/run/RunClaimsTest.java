@@ -46,6 +46,9 @@ class RunClaimsTest {
     @Inject
     RunClaims claims;
 
+    @Inject
+    org.mmapmtl.trainer.experiment.Experiments experiments;
+
     static RunSpec run(String experiment, int i, String device) {
         return new RunSpec(experiment, experiment + ".coop.s" + i, "coop", RunSpec.SINGLE, "coop", i, List.of("a"),
                 List.of(List.of("a")), new DatasetSpec("folder", "/nowhere", 50.0, null, null, false, List.of("a")),
@@ -63,6 +66,21 @@ class RunClaimsTest {
                 TrainingRun.queued(run(experiment, i, device), i).persist();
             }
         });
+    }
+
+    @Test
+    void cancellingEndsARunWhoseTrainerDied() {
+        queue("orphaned", 2);
+        String run = claims.claim("dies").orElseThrow();
+        while (!run.startsWith("orphaned.")) { // runs other tests left claimable come first
+            run = claims.claim("dies").orElseThrow();
+        }
+        String orphan = run;
+        QuarkusTransaction.requiringNew().run(() ->
+                TrainingRun.update("leaseUntil = ?1 where id = ?2", Instant.now().minusSeconds(1), orphan));
+        experiments.cancel("orphaned");
+        QuarkusTransaction.requiringNew().run(() -> assertThat(TrainingRun.of("orphaned"))
+                .extracting(r -> r.state).containsOnly(TrainingRun.CANCELLED));
     }
 
     @Test
