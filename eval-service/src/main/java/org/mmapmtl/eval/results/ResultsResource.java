@@ -137,7 +137,7 @@ public class ResultsResource {
         return out;
     }
 
-    static ExperimentResults results(String experimentId, List<ReceivedCheckpoint> received) {
+    public static ExperimentResults results(String experimentId, List<ReceivedCheckpoint> received) {
         List<CheckpointView> views = new ArrayList<>();
         List<ResultsTable.RunScore> finals = new ArrayList<>();
         LinkedHashSet<String> tasks = new LinkedHashSet<>();

@@ -1,28 +1,18 @@
 package org.mmapmtl.eval.scoring;
 
-import ai.djl.Device;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.data.SyntheticDomains;
+import org.mmapmtl.eval.ScoredWorld;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.Evaluation;
-import org.mmapmtl.events.GradientSnapshot;
-import org.mmapmtl.experiment.DatasetSpec;
-import org.mmapmtl.experiment.ExperimentSpec;
-import org.mmapmtl.experiment.PromptSettings;
-import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
 import org.mmapmtl.localstack.TopicProbe;
-import org.mmapmtl.train.BaseWeights;
-import org.mmapmtl.train.CheckpointFile;
-import org.mmapmtl.train.RunExecutor;
-import org.mmapmtl.train.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,65 +36,17 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(LocalStackResource.class)
 class EvaluationTest {
-    static final Path ROOT = Path.of("target/test-world").toAbsolutePath();
-    static final Path DATA = ROOT.resolve("data");
-    static final List<String> TASKS = List.of("clipart", "sketch", "painting", "photo_2");
-    static Path weights;
-    static final String EXPERIMENT = "scored";
-    static final List<Checkpoint> RECORDS = new ArrayList<>();
+    static final Path ROOT = ScoredWorld.ROOT;
+    static final List<String> TASKS = ScoredWorld.TASKS;
+    static final String EXPERIMENT = ScoredWorld.EXPERIMENT;
+    static List<Checkpoint> RECORDS = List.of();
 
     @InjectTopicProbe
     TopicProbe kafka;
 
-    /** Trains coop-mt with three seeds (one epoch) and writes a zero-shot checkpoint, as the trainer would. */
     @BeforeAll
     static void train() throws IOException {
-        if (!RECORDS.isEmpty()) {
-            return;
-        }
-        Path artifacts = ROOT.resolve("artifacts");
-        if (Files.isDirectory(artifacts)) { // an earlier JVM's runs would be resumed, not trained
-            try (var files = Files.walk(artifacts)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        if (!Files.isDirectory(DATA.resolve("photo_2"))) {
-            SyntheticDomains.generate(DATA, 5, 4, 8, 11, 64);
-        }
-        // a tiny CLIP pretrained on the domain that is not a task (photo), so that scores differ from chance and by seed
-        weights = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, new DatasetSpec("folder", DATA.toString(), 50.0, null,
-                null, false, TASKS), ROOT.resolve("base"), message -> { });
-        String sha = CheckpointFile.sha256(weights);
-        for (String method : List.of("coop-mt", "zero-shot")) {
-            for (long seed : method.equals("zero-shot") ? List.of(1L) : List.of(1L, 2L, 3L)) {
-                RunSpec run = new RunSpec(EXPERIMENT, EXPERIMENT + "." + method + ".s" + seed, method, RunSpec.SINGLE,
-                        method, seed, TASKS, List.of(TASKS), new DatasetSpec("folder", DATA.toString(), 50.0, null, null,
-                        false, TASKS), weights.toString(), weights.toUri().toString(), sha,
-                        new Recipe(1, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, false, "per-task"), new PromptSettings(2, 0, 0, 0),
-                        0, 0, "cpu");
-                Path dir = ROOT.resolve("artifacts").resolve(run.runId());
-                RunExecutor.run(run, dir, Device.cpu(), 2, new RunExecutor.Events() {
-                    @Override
-                    public void snapshot(GradientSnapshot s) {
-                    }
-
-                    @Override
-                    public void checkpoint(CheckpointFile.Saved s) {
-                        RECORDS.add(new Checkpoint(EXPERIMENT, run.runId(), method, seed, TASKS, List.of(TASKS), s.epoch(),
-                                s.last(), s.path().toUri().toString(), s.sha256(), s.trainableParameters(), run));
-                    }
-
-                    @Override
-                    public void step(Trainer.StepReport report) {
-                    }
-
-                    @Override
-                    public boolean cancelled() {
-                        return false;
-                    }
-                });
-            }
-        }
+        RECORDS = ScoredWorld.records();
     }
 
     void send(Checkpoint c) {

@@ -1,0 +1,116 @@
+// Draws the board's charts from the numbers the server embedded, and swaps in a fresh board (rendered by the server)
+// whenever /experiments/{id}/changes reports a change.
+"use strict";
+
+const palette = ["#2166ac", "#b2182b", "#1a9850", "#762a83", "#e08214", "#35978f", "#c51b7d", "#4d4d4d",
+  "#8c510a", "#5aae61", "#9970ab", "#d6604d"];
+const charts = {};
+
+function boardData() {
+  const el = document.getElementById("board-data");
+  return el ? JSON.parse(el.textContent) : { curves: [], accuracyVsParams: [] };
+}
+
+function draw() {
+  Object.values(charts).forEach(c => c.destroy());
+  const data = boardData();
+  const loss = document.getElementById("loss-chart");
+  if (loss && typeof Chart !== "undefined") {
+    charts.loss = new Chart(loss, {
+      type: "line",
+      data: {
+        datasets: data.curves.map((c, i) => ({
+          label: c.runId,
+          data: c.points.map(p => ({ x: p.step, y: p.loss })),
+          borderColor: palette[i % palette.length],
+          backgroundColor: palette[i % palette.length],
+          pointRadius: c.points.length > 60 ? 0 : 2,
+          borderWidth: 1.5,
+        })),
+      },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false,
+        scales: { x: { type: "linear", title: { display: true, text: "step" } },
+                  y: { title: { display: true, text: "loss" } } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 10 } } } },
+      },
+    });
+  }
+  const params = document.getElementById("params-chart");
+  if (params && typeof Chart !== "undefined") {
+    charts.params = new Chart(params, {
+      type: "scatter",
+      data: {
+        datasets: data.accuracyVsParams.map((p, i) => ({
+          label: p.method,
+          data: [{ x: Math.max(p.params, 1), y: p.accuracy }],
+          borderColor: palette[i % palette.length],
+          backgroundColor: palette[i % palette.length],
+          pointRadius: 6,
+        })),
+      },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false,
+        scales: { x: { type: "logarithmic", title: { display: true, text: "trainable parameters" } },
+                  y: { title: { display: true, text: "mean accuracy (%)" } } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 10 } } },
+                   tooltip: { callbacks: { label: ctx => ctx.dataset.label + ": " + ctx.parsed.y.toFixed(2)
+                     + "% at " + ctx.parsed.x.toLocaleString() + " parameters" } } },
+      },
+    });
+  }
+  const select = document.getElementById("run-select");
+  if (select) {
+    select.addEventListener("change", () => {
+      document.getElementById("board").dataset.run = select.value;
+      history.replaceState(null, "", "/?experiment=" + encodeURIComponent(experiment()) + "&run="
+        + encodeURIComponent(select.value));
+      refresh();
+    });
+  }
+}
+
+function experiment() {
+  return document.getElementById("board").dataset.experiment;
+}
+
+let refreshing = false;
+async function refresh() {
+  if (refreshing) {
+    return;
+  }
+  refreshing = true;
+  try {
+    const board = document.getElementById("board");
+    const url = "/?fragment=board&experiment=" + encodeURIComponent(experiment())
+      + (board.dataset.run ? "&run=" + encodeURIComponent(board.dataset.run) : "");
+    const response = await fetch(url, { headers: { Accept: "text/html" } });
+    if (response.ok) {
+      board.innerHTML = await response.text();
+      board.dataset.refreshes = (Number(board.dataset.refreshes) || 0) + 1;
+      draw();
+    }
+  } finally {
+    refreshing = false;
+  }
+}
+
+function follow() {
+  const board = document.getElementById("board");
+  if (!board || !board.dataset.experiment || typeof EventSource === "undefined") {
+    return;
+  }
+  const live = document.getElementById("live");
+  const source = new EventSource("/experiments/" + encodeURIComponent(board.dataset.experiment) + "/changes");
+  // the first event comes at once: it may already be newer than the page, so every event refreshes the board
+  source.addEventListener("change", () => {
+    live.classList.add("on");
+    refresh();
+  });
+  source.onerror = () => live.classList.remove("on");
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  draw();
+  follow();
+});
