@@ -81,7 +81,13 @@ final class EncodeCommand implements Callable<Integer> {
         }
         ObjectMapper json = new ObjectMapper();
         ObjectNode result = json.createObjectNode();
-        Device target = "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu();
+        Device target;
+        try {
+            target = org.mmapmtl.train.Devices.named(device);
+        } catch (IllegalStateException e) {
+            System.err.println("mmap encode: " + e.getMessage());
+            return 2;
+        }
         try (ClipModel model = ClipModel.load(clipWeights, target); NDManager batch = NDManager.newBaseManager(target)) {
             NDArray imageFeatures = null;
             NDArray textFeatures = null;

@@ -1,7 +1,6 @@
 package org.mmapmtl.eval.scoring;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -239,18 +238,7 @@ public class EvaluationWorker {
     }
 
     private Device device() {
-        String d = device.trim().toLowerCase(Locale.ROOT);
-        if (d.equals("gpu")) {
-            if (Engine.getInstance().getGpuCount() == 0) {
-                throw new IllegalStateException("MMAP_DEVICE=gpu, but the PyTorch engine sees no GPU: build with -Pcuda, "
-                        + "point PYTORCH_LIBRARY_PATH at a CUDA libtorch, or set MMAP_DEVICE=cpu");
-            }
-            return Device.gpu();
-        }
-        if (!d.equals("cpu")) {
-            throw new IllegalStateException("MMAP_DEVICE=" + device + ": use cpu or gpu");
-        }
-        return Device.cpu();
+        return org.mmapmtl.train.Devices.named(device);
     }
 
     /** For results: the evaluation record of a done checkpoint. */

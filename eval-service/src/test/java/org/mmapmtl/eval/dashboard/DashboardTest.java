@@ -179,6 +179,9 @@ class DashboardTest {
             JavascriptExecutor js = driver;
             await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(js.executeScript(
                     "return typeof Chart !== 'undefined' && !!Chart.getChart('loss-chart') && !!Chart.getChart('params-chart')")));
+            // the change stream's first event swaps in a fresh board; nothing changes after it until this test sends more
+            await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(js.executeScript(
+                    "return Number(document.getElementById('board').dataset.refreshes) >= 1 && !!Chart.getChart('loss-chart')")));
 
             // the heatmap: every cell is the REST affinity, outlined where both tasks share a group
             JsonPath partition = given().get("/experiments/{id}/partition", EXPERIMENT).then().extract().jsonPath().using(DOUBLES);
@@ -252,8 +255,10 @@ class DashboardTest {
             js.executeScript("window.notReloaded = true");
             String s1 = runId("coop-mt", 1);
             sendProgress(step(s1, "coop-mt", 7, 0.123));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(driver.findElement(
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(driver.findElement(
                     By.cssSelector("#runs tr[data-run='" + s1 + "']")).getText()).contains("0.1230"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(js.executeScript(
+                    "return !!Chart.getChart('loss-chart')")));
             assertThat(js.executeScript("return window.notReloaded === true")).isEqualTo(true);
             assertThat(chartCurves(js)).isEqualTo(servedCurves(given().get("/experiments/{id}/progress", EXPERIMENT)
                     .then().extract().jsonPath().using(DOUBLES)));
@@ -261,7 +266,7 @@ class DashboardTest {
             // choosing another run shows its confusion matrices
             String other = runId("zero-shot", 1);
             new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("run-select"))).selectByValue(other);
-            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> assertThat(
                     driver.findElement(By.id("run-select")).getAttribute("value")).isEqualTo(other));
             assertThat(driver.getCurrentUrl()).contains("run=" + other);
         } finally {

@@ -1,7 +1,6 @@
 package org.mmapmtl.trainer.run;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -370,18 +369,7 @@ public class RunWorker {
     }
 
     private Device device() {
-        String d = settings.device().trim().toLowerCase(java.util.Locale.ROOT);
-        if (d.equals("cpu")) {
-            return Device.cpu();
-        }
-        if (d.equals("gpu")) {
-            if (Engine.getInstance().getGpuCount() == 0) {
-                throw new IllegalStateException("MMAP_DEVICE=gpu, but the PyTorch engine sees no GPU: build with -Pcuda, "
-                        + "point PYTORCH_LIBRARY_PATH at a CUDA libtorch, or set MMAP_DEVICE=cpu");
-            }
-            return Device.gpu();
-        }
-        throw new IllegalStateException("MMAP_DEVICE=" + settings.device() + ": use cpu or gpu");
+        return org.mmapmtl.train.Devices.named(settings.device());
     }
 
     private static String hostName() {

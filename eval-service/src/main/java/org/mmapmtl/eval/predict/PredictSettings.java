@@ -1,0 +1,20 @@
+package org.mmapmtl.eval.predict;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Limits of {@code POST /predict} ({@code mmap.predict.*}, env {@code MMAP_PREDICT_*}). */
+@ConfigMapping(prefix = "mmap.predict")
+public interface PredictSettings {
+    /** images in one request */
+    @WithDefault("16")
+    int maxImages();
+
+    /** bytes of one uploaded image (the whole request is also capped by quarkus.http.limits.max-body-size) */
+    @WithDefault("4194304")
+    long maxImageBytes();
+
+    /** class names in one request */
+    @WithDefault("1000")
+    int maxClasses();
+}
