@@ -1,0 +1,73 @@
+package org.mmapmtl.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** ./mmap predict on files it makes itself: random tiny CLIP weights and a generated image. */
+class PredictCommandTest {
+
+    record Outcome(int exit, String out, String err) {
+    }
+
+    static Outcome run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int exit = new CommandLine(new Mmap()).execute(args);
+            return new Outcome(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void zeroShotPredictionsListTheMostProbableClassesAndBadInputIsNamed(@TempDir Path dir) throws Exception {
+        Path weights = dir.resolve("tiny.safetensors");
+        assertThat(run("init-weights", "--out", weights.toString()).exit()).isZero();
+        assertThat(run("gen-data", "--out", dir.resolve("data").toString(), "--classes", "3", "--domains", "1",
+                "--per-class", "1").exit()).isZero();
+        Path image;
+        try (var files = Files.walk(dir.resolve("data"))) {
+            image = files.filter(f -> f.toString().endsWith(".png")).findFirst().orElseThrow();
+        }
+
+        Outcome ok = run("predict", "--weights", weights.toString(), "--classes", "cat,dog,bird", "--top", "2",
+                "--image", image.toString());
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains(image.toString()).contains("zero-shot").containsPattern("(cat|dog|bird) \\d+\\.\\d%");
+
+        Outcome json = run("predict", "--weights", weights.toString(), "--classes", "cat,dog", "--json",
+                "--image", image.toString());
+        assertThat(json.exit()).isZero();
+        assertThat(json.out()).contains("\"classes\"").contains("\"probability\"");
+
+        Outcome noClasses = run("predict", "--weights", weights.toString(), "--image", image.toString());
+        assertThat(noClasses.exit()).isEqualTo(2);
+        assertThat(noClasses.err()).contains("--classes");
+
+        Path notImage = dir.resolve("notes.png");
+        Files.writeString(notImage, "text");
+        Outcome bad = run("predict", "--weights", weights.toString(), "--classes", "a,b", "--image", notImage.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("notes.png");
+
+        Outcome notCheckpoint = run("predict", "--weights", weights.toString(), "--checkpoint", weights.toString(),
+                "--image", image.toString());
+        assertThat(notCheckpoint.exit()).isEqualTo(2);
+        assertThat(notCheckpoint.err()).contains("not an mmap checkpoint");
+    }
+}
