@@ -20,7 +20,7 @@ function draw() {
       type: "line",
       data: {
         datasets: data.curves.map((c, i) => ({
-          label: c.runId,
+          label: c.label,
           data: c.points.map(p => ({ x: p.step, y: p.loss })),
           borderColor: palette[i % palette.length],
           backgroundColor: palette[i % palette.length],

@@ -3,6 +3,7 @@ package org.mmapmtl.cli;
 import ai.djl.Device;
 import org.mmapmtl.bench.DataPipelineBench;
 import org.mmapmtl.bench.EncoderBench;
+import org.mmapmtl.bench.EvalBench;
 import org.mmapmtl.bench.ParameterTable;
 import org.mmapmtl.bench.PartitionSearchBench;
 import org.mmapmtl.bench.TrainStepBench;
@@ -16,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class,
                 BenchCommand.DataCommand.class, BenchCommand.ParamsCommand.class,
-                BenchCommand.TrainStepCommand.class})
+                BenchCommand.TrainStepCommand.class, BenchCommand.EvalCommand.class})
 final class BenchCommand {
 
     @Command(name = "data", mixinStandardHelpOptions = true,
@@ -102,6 +103,38 @@ final class BenchCommand {
         public Integer call() throws Exception {
             TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, iterations,
                     "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = "Images per second of evaluation (no gradients, every class scored) of --method with random weights of --arch.")
+    static final class EvalCommand implements Callable<Integer> {
+        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        String arch;
+
+        @Option(names = "--method", defaultValue = "mmap-mt")
+        String method;
+
+        @Option(names = "--batch", defaultValue = "64", description = "test images per forward pass (default: ${DEFAULT-VALUE}, the eval service's)")
+        int batch;
+
+        @Option(names = "--classes", defaultValue = "65", description = "classes scored (default: ${DEFAULT-VALUE}, Office-Home)")
+        int classes;
+
+        @Option(names = "--iterations", defaultValue = "3")
+        int iterations;
+
+        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}")
+        String device;
+
+        @Option(names = "--out", defaultValue = "bench/results/eval.json")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            EvalBench.run(ClipArchitecture.of(arch), method, batch, classes, iterations,
+                    org.mmapmtl.train.Devices.named(device), out, System.out);
             return 0;
         }
     }

@@ -128,7 +128,8 @@ final class DemoCommand implements Callable<Integer> {
         spec.putObject("grouping").put("snapshots", 2).put("objective", "threshold");
         JsonNode submitted = trainer.post("/experiments", spec.toString().getBytes(StandardCharsets.UTF_8), "application/json");
         System.out.println("\nExperiment " + id + ": " + methods + " on " + TASKS + ", seeds " + seeds + ", "
-                + submitted.path("runs").size() + " run(s) queued (phase 2 follows the grouping)\n");
+                + submitted.path("runs").size() + " run(s) queued (phase 2 follows the grouping)");
+        System.out.println("Watch it live in a browser: " + all.services.get(2).url() + "/?experiment=" + id + "\n");
 
         int code = ExperimentCommands.Status.follow(trainer, id);
         if (code != 0) {
@@ -149,6 +150,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.printf("%nThe same, any time the services run: %s/results/%s (?format=md|csv), runs at %s/experiments/%s%n",
                 all.services.get(2).url(), id, all.services.get(0).url(), id);
+        System.out.printf("Dashboard (curves, affinity heatmap, table, accuracy vs parameters, confusion matrices): "
+                + "%s/?experiment=%s%s%n", all.services.get(2).url(), id, keep ? "" : " (serving only with --keep)");
         System.out.printf("Demo finished in %d s.%n", Duration.between(began, Instant.now()).toSeconds());
         return failed == 0 ? 0 : 1;
     }

@@ -175,10 +175,17 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
         }
     }
 
+    /** A run id without its experiment's prefix, as tables and legends show it. */
+    public String shortRun(String runId) {
+        String prefix = experimentId + ".";
+        return runId != null && runId.startsWith(prefix) ? runId.substring(prefix.length()) : runId;
+    }
+
     /** The numbers the charts draw, for the page's script (escaped for a script element). */
     public String chartJson() {
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("curves", curves);
+        data.put("curves", curves.stream().map(c -> Map.of("runId", c.runId(), "label", shortRun(c.runId()),
+                "points", c.points())).toList());
         List<Map<String, Object>> points = new ArrayList<>();
         if (results != null) {
             for (ResultRow r : results.rows()) {

@@ -45,8 +45,14 @@ public class Boards {
                 .getResultList()) {
             latest.merge((String) row[0], (Instant) row[1], (a, b) -> a.isAfter(b) ? a : b);
         }
+        // each run's newest report (and the experiment's own) is all the list needs
+        Map<String, List<RunProgress>> newest = new LinkedHashMap<>();
+        for (RunProgress p : RunProgress.<RunProgress>list("id in (select max(q.id) from RunProgress q "
+                + "group by q.experimentId, q.runId) order by id")) {
+            newest.computeIfAbsent(p.experimentId, k -> new ArrayList<>()).add(p);
+        }
         return latest.entrySet().stream().sorted(Map.Entry.<String, Instant>comparingByValue().reversed())
-                .map(e -> state(e.getKey(), RunProgress.ofExperiment(e.getKey()), e.getValue())).toList();
+                .map(e -> state(e.getKey(), newest.getOrDefault(e.getKey(), List.of()), e.getValue())).toList();
     }
 
     @Transactional
