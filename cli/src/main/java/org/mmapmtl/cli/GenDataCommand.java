@@ -12,19 +12,22 @@ import java.util.concurrent.Callable;
         description = {"Writes a generated multi-domain dataset as root/{domain}/{class}/*.png: classes differ by shape",
                 "and texture, domains by style (photo, clipart, sketch, painting). The same seed writes the same pixels."})
 final class GenDataCommand implements Callable<Integer> {
-    @Option(names = "--out", required = true)
+    @Option(names = "--out", required = true, paramLabel = "FOLDER", description = "an empty or new folder")
     Path out;
 
-    @Option(names = "--domains", defaultValue = "4")
+    @Option(names = "--force", description = "write into a folder that already holds files (the old images stay beside the new)")
+    boolean force;
+
+    @Option(names = "--domains", defaultValue = "4", description = "1 to 5: photo, clipart, sketch, painting, photo_2 (default: ${DEFAULT-VALUE})")
     int domains;
 
     @Option(names = "--classes", defaultValue = "10", description = "at most 32 (default: ${DEFAULT-VALUE})")
     int classes;
 
-    @Option(names = "--per-class", defaultValue = "30")
+    @Option(names = "--per-class", defaultValue = "30", description = "images per class and domain (default: ${DEFAULT-VALUE})")
     int perClass;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "the same seed writes the same pixels (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--size", defaultValue = "64", description = "image side in pixels (default: ${DEFAULT-VALUE})")
@@ -37,7 +40,7 @@ final class GenDataCommand implements Callable<Integer> {
     String palette;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         try {
             SyntheticDomains.Palette chosen;
             try {
@@ -45,6 +48,19 @@ final class GenDataCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 System.err.println("mmap gen-data: unknown --palette '" + palette + "'; use class, domain or random");
                 return 2;
+            }
+            if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+                System.err.println("mmap gen-data: --out " + out + " is a file; give a folder");
+                return 2;
+            }
+            if (!force && java.nio.file.Files.isDirectory(out)) {
+                try (var entries = java.nio.file.Files.list(out)) {
+                    if (entries.findAny().isPresent()) {
+                        System.err.println("mmap gen-data: " + out + " already holds files; old and new images would mix: "
+                                + "choose an empty folder, or pass --force");
+                        return 2;
+                    }
+                }
             }
             long t0 = System.nanoTime();
             var summary = SyntheticDomains.generate(out, domains, classes, perClass, seed, size, chosen);

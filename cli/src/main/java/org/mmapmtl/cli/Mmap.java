@@ -12,7 +12,49 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class})
 public final class Mmap {
     public static void main(String[] args) {
-        int code = new CommandLine(new Mmap()).execute(args);
+        int code = commandLine().execute(args);
         System.exit(code);
+    }
+
+    /**
+     * The command line with its error handling: a command that fails prints one line naming the command and what went
+     * wrong (with the causes' messages), never a stack trace unless {@code MMAP_DEBUG} is set; bad input exits 2,
+     * anything else 1.
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Mmap());
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + oneLine(e));
+            if (System.getenv("MMAP_DEBUG") != null) {
+                e.printStackTrace(command.getErr());
+            }
+            command.getErr().flush();
+            return e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException
+                    || e instanceof java.io.IOException ? 2 : 1;
+        });
+        return cli;
+    }
+
+    /** The exception's message followed by each cause's that adds something, e.g. which file exists. */
+    static String oneLine(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            String m = t.getMessage();
+            if (m == null || m.isBlank()) {
+                m = t.getClass().getSimpleName();
+            } else if (t instanceof java.nio.file.FileSystemException) {
+                m = t.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                        .toLowerCase(java.util.Locale.ROOT) + ": " + m;
+            }
+            if (b.indexOf(m) >= 0) {
+                continue;
+            }
+            if (b.length() > 0) {
+                b.append(": ");
+            }
+            b.append(m.replace('\n', ' '));
+        }
+        return b.toString();
     }
 }

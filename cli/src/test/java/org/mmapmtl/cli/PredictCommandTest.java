@@ -2,7 +2,6 @@ package org.mmapmtl.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,7 +25,7 @@ class PredictCommandTest {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Mmap()).execute(args);
+            int exit = Mmap.commandLine().execute(args);
             return new Outcome(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -65,9 +64,37 @@ class PredictCommandTest {
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("notes.png");
 
+        Outcome missing = run("predict", "--weights", weights.toString(), "--classes", "a,b", "--image", "no-such.jpg");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no-such.jpg").contains("no such image file");
+
         Outcome notCheckpoint = run("predict", "--weights", weights.toString(), "--checkpoint", weights.toString(),
                 "--image", image.toString());
         assertThat(notCheckpoint.exit()).isEqualTo(2);
         assertThat(notCheckpoint.err()).contains("not an mmap checkpoint");
+    }
+
+    @Test
+    void aFailingCommandSaysWhatIsWrongInOneLine(@TempDir Path dir) throws Exception {
+        Outcome arch = run("bench", "params", "--arch", "ViT-X", "--out", dir.resolve("p.json").toString());
+        assertThat(arch.exit()).isEqualTo(2);
+        assertThat(arch.err().strip()).isEqualTo("mmap bench params: unknown architecture 'ViT-X': use one of "
+                + "[tiny, ViT-B-32, ViT-B-16, ViT-L-14]");
+
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Outcome intoFile = run("gen-data", "--out", file.toString());
+        assertThat(intoFile.exit()).isEqualTo(2);
+        assertThat(intoFile.err().strip()).doesNotContain("\n").contains("a-file").contains("is a file");
+
+        assertThat(run("gen-data", "--out", dir.resolve("d").toString(), "--domains", "1", "--classes", "2",
+                "--per-class", "1").exit()).isZero();
+        Outcome again = run("gen-data", "--out", dir.resolve("d").toString(), "--domains", "1");
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.err()).contains("already holds files").contains("--force");
+
+        Outcome none = run("bench", "data", "--images", "0", "--out", dir.resolve("d.json").toString());
+        assertThat(none.exit()).isNotZero();
+        assertThat(none.err().strip().lines()).hasSize(1);
+        assertThat(none.err()).startsWith("mmap bench data: ").doesNotContain("Exception");
     }
 }

@@ -28,6 +28,9 @@ public final class ClipPreprocessor {
 
     /** Reads an image file; an unreadable or truncated one fails with its path. */
     public static BufferedImage read(Path file) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": no such image file");
+        }
         try {
             BufferedImage image = ImageIO.read(file.toFile());
             if (image == null) {
