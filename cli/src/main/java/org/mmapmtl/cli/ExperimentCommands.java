@@ -119,10 +119,17 @@ final class ExperimentCommands {
             });
         }
 
+        /** Follows the experiment to its end: a bar per run redrawn in place on a terminal, plain lines otherwise. */
         static int follow(ServiceClient client, String id) {
             Map<String, Long> lastStepLine = new HashMap<>();
+            ProgressBoard board = ProgressBoard.terminal() ? new ProgressBoard() : null;
             client.events("/experiments/" + id + "/events", data -> {
                 Progress p = EventCodecs.PROGRESS.decode(data.getBytes(StandardCharsets.UTF_8));
+                if (board != null) {
+                    board.add(p);
+                    board.draw(System.out, p.loss() == null);
+                    return;
+                }
                 String run = p.runId() == null ? "experiment" : p.runId().substring(p.runId().indexOf('.') + 1);
                 if (p.loss() != null) {
                     long now = System.nanoTime();
@@ -138,6 +145,10 @@ final class ExperimentCommands {
                     System.out.printf("%-28s %-10s %s%n", run, p.state(), p.message() == null ? "" : p.message());
                 }
             });
+            if (board != null) {
+                board.draw(System.out, true);
+                System.out.println();
+            }
             JsonNode e = client.get("/experiments/" + id);
             print(e);
             return "DONE".equals(e.path("phase").asText()) ? 0 : 1;
