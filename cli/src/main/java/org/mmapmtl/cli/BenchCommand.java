@@ -23,22 +23,22 @@ final class BenchCommand {
     @Command(name = "data", mixinStandardHelpOptions = true,
             description = "Decode + preprocess throughput of the image pipeline on photo-sized JPEGs.")
     static final class DataCommand implements Callable<Integer> {
-        @Option(names = "--images", defaultValue = "200")
+        @Option(names = "--images", defaultValue = "200", description = "photo-sized JPEGs to generate and decode (default: ${DEFAULT-VALUE})")
         int images;
 
-        @Option(names = "--width", defaultValue = "512")
+        @Option(names = "--width", defaultValue = "512", description = "image width in pixels (default: ${DEFAULT-VALUE})")
         int width;
 
-        @Option(names = "--height", defaultValue = "384")
+        @Option(names = "--height", defaultValue = "384", description = "image height in pixels (default: ${DEFAULT-VALUE})")
         int height;
 
-        @Option(names = "--resolution", defaultValue = "224")
+        @Option(names = "--resolution", defaultValue = "224", description = "CLIP input side in pixels (default: ${DEFAULT-VALUE})")
         int resolution;
 
-        @Option(names = "--threads", defaultValue = "2")
+        @Option(names = "--threads", defaultValue = "2", description = "decoding threads (default: ${DEFAULT-VALUE})")
         int threads;
 
-        @Option(names = "--out", defaultValue = "bench/results/data-pipeline.json")
+        @Option(names = "--out", defaultValue = ".mmap/bench/data-pipeline.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
@@ -51,19 +51,19 @@ final class BenchCommand {
     @Command(name = "encoders", mixinStandardHelpOptions = true,
             description = "CLIP image and text encoder throughput (random weights of --arch); compare with bench/pytorch_encoders.py.")
     static final class EncodersCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
-        @Option(names = "--batch", defaultValue = "32")
+        @Option(names = "--batch", defaultValue = "32", description = "images per batch (default: ${DEFAULT-VALUE})")
         int batch;
 
-        @Option(names = "--iterations", defaultValue = "3")
+        @Option(names = "--iterations", defaultValue = "3", description = "timed repetitions, after a warm-up (default: ${DEFAULT-VALUE})")
         int iterations;
 
-        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}")
+        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE}; env MMAP_DEVICE)")
         String device;
 
-        @Option(names = "--out", defaultValue = "bench/results/encoders.json")
+        @Option(names = "--out", defaultValue = ".mmap/bench/encoders.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
@@ -78,10 +78,10 @@ final class BenchCommand {
             description = "Milliseconds per training step of --method on one task (random weights of --arch, random pixels); "
                     + "compare with bench/pytorch_train_step.py.")
     static final class TrainStepCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
-        @Option(names = "--method", defaultValue = "mmap-mt")
+        @Option(names = "--method", defaultValue = "mmap-mt", description = "the method timed, e.g. mmap-mt, coop-mt, vpt-mt, maple-mt (default: ${DEFAULT-VALUE})")
         String method;
 
         @Option(names = "--batch", defaultValue = "16", description = "images per step (default: ${DEFAULT-VALUE}, the paper's)")
@@ -90,13 +90,13 @@ final class BenchCommand {
         @Option(names = "--classes", defaultValue = "65", description = "class names whose text goes through the text encoder every step (default: ${DEFAULT-VALUE}, Office-Home)")
         int classes;
 
-        @Option(names = "--iterations", defaultValue = "3")
+        @Option(names = "--iterations", defaultValue = "3", description = "timed repetitions, after a warm-up (default: ${DEFAULT-VALUE})")
         int iterations;
 
-        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}")
+        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE}; env MMAP_DEVICE)")
         String device;
 
-        @Option(names = "--out", defaultValue = "bench/results/train-step.json")
+        @Option(names = "--out", defaultValue = ".mmap/bench/train-step.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
@@ -110,10 +110,10 @@ final class BenchCommand {
     @Command(name = "eval", mixinStandardHelpOptions = true,
             description = "Images per second of evaluation (no gradients, every class scored) of --method with random weights of --arch.")
     static final class EvalCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
-        @Option(names = "--method", defaultValue = "mmap-mt")
+        @Option(names = "--method", defaultValue = "mmap-mt", description = "the method timed, e.g. mmap-mt, coop-mt, vpt-mt, maple-mt (default: ${DEFAULT-VALUE})")
         String method;
 
         @Option(names = "--batch", defaultValue = "64", description = "test images per forward pass (default: ${DEFAULT-VALUE}, the eval service's)")
@@ -122,13 +122,13 @@ final class BenchCommand {
         @Option(names = "--classes", defaultValue = "65", description = "classes scored (default: ${DEFAULT-VALUE}, Office-Home)")
         int classes;
 
-        @Option(names = "--iterations", defaultValue = "3")
+        @Option(names = "--iterations", defaultValue = "3", description = "timed repetitions, after a warm-up (default: ${DEFAULT-VALUE})")
         int iterations;
 
-        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}")
+        @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE}; env MMAP_DEVICE)")
         String device;
 
-        @Option(names = "--out", defaultValue = "bench/results/eval.json")
+        @Option(names = "--out", defaultValue = ".mmap/bench/eval.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
@@ -142,10 +142,10 @@ final class BenchCommand {
     @Command(name = "params", mixinStandardHelpOptions = true,
             description = "Trainable parameters of every method for the four Office-Home tasks, next to the paper's Table 1.")
     static final class ParamsCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
-        @Option(names = "--out", defaultValue = "bench/results/params.json")
+        @Option(names = "--out", defaultValue = ".mmap/bench/params.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
@@ -158,7 +158,7 @@ final class BenchCommand {
     @Command(name = "partition-search", mixinStandardHelpOptions = true,
             description = "Exact search time for n = 8, 12, 16, 18; heuristic score ratio vs exact for n <= 18 and time for n = 32, 64.")
     static final class PartitionSearchCommand implements Callable<Integer> {
-        @Option(names = "--out", defaultValue = "bench/results/partition-search.json")
+        @Option(names = "--out", defaultValue = ".mmap/bench/partition-search.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Option(names = "--matrices", defaultValue = "5", description = "random matrices per size (default: ${DEFAULT-VALUE})")

@@ -26,7 +26,7 @@ final class DatasetCommand {
         @Option(names = "--kind", required = true, description = "office-home, mini-domainnet or folder")
         String kind;
 
-        @Option(names = "--root", required = true)
+        @Option(names = "--root", required = true, description = "the dataset folder")
         Path root;
 
         static final class Rule {
@@ -40,7 +40,7 @@ final class DatasetCommand {
         @ArgGroup(exclusive = true)
         Rule rule;
 
-        @Option(names = "--seed", defaultValue = "1")
+        @Option(names = "--seed", defaultValue = "1", description = "the split seed (default: ${DEFAULT-VALUE})")
         long seed;
 
         @Option(names = "--official", description = "draw training images from the dataset's own train list (MiniDomainNet)")

@@ -45,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "everything the demo keeps: data, weights, checkpoints, logs (default: ${DEFAULT-VALUE})")
     Path stateDir;
 
-    @Option(names = "--home", defaultValue = "${sys:mmap.home:-.}", description = "The project checkout with the built services")
+    @Option(names = "--home", defaultValue = "${sys:mmap.home:-.}", description = "the project checkout with the built services (default: ${DEFAULT-VALUE}, the checkout ./mmap runs from)")
     Path home;
 
     @Option(names = "--ports", split = ",", defaultValue = "9092,15432,8081,8082,8083",

@@ -30,16 +30,16 @@ final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--vocab", paramLabel = "V", description = "merges file or Hugging Face folder (default: the bundled CLIP vocabulary)")
     Path vocab;
 
-    @Option(names = "--image", paramLabel = "P")
+    @Option(names = "--image", paramLabel = "P", description = "an image to encode (repeatable)")
     List<Path> images = new ArrayList<>();
 
-    @Option(names = "--text", paramLabel = "T")
+    @Option(names = "--text", paramLabel = "T", description = "a text to encode (repeatable)")
     List<String> texts = new ArrayList<>();
 
     @Option(names = "--truncate", description = "cut texts longer than the context instead of refusing them")
     boolean truncate;
 
-    @Option(names = "--out", required = true, paramLabel = "out.json")
+    @Option(names = "--out", required = true, paramLabel = "out.json", description = "the JSON file to write")
     Path out;
 
     @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE})")

@@ -36,7 +36,7 @@ final class GenDataCommand implements Callable<Integer> {
     @Option(names = "--palette", defaultValue = "class",
             description = {"class: a shape has one hue in every coloured domain (colour is a shortcut to the class);",
                     "domain: each domain its own seeded shape-to-hue permutation (colour is a domain-specific cue);",
-                    "random: a random hue per image (only shape and texture tell the class). Default: ${DEFAULT-VALUE}"})
+                    "random: a random hue per image (only shape and texture tell the class). (default: ${DEFAULT-VALUE})"})
     String palette;
 
     @Override

@@ -44,8 +44,40 @@ final class GroupCommand implements Callable<Integer> {
     @Option(names = "--no-heuristic", description = "fail instead of using local search above the exact limit")
     boolean noHeuristic;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the local search's restarts (default: ${DEFAULT-VALUE})")
     long seed;
+
+    /** What is wrong with the file, in the file's terms (line, column, field), not the parser's. */
+    static String jsonProblem(IOException e) {
+        if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+            return "unknown field '" + u.getPropertyName() + "' (a file has only tasks and affinity)";
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+            String where = j.getLocation() == null ? ""
+                    : "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ": ";
+            String field = "";
+            if (j instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+                StringBuilder b = new StringBuilder();
+                for (var ref : m.getPath()) {
+                    b.append(ref.getFieldName() != null ? (b.length() == 0 ? "" : ".") + ref.getFieldName()
+                            : "[" + ref.getIndex() + "]");
+                }
+                field = b + ": ";
+            }
+            String what = j.getOriginalMessage();
+            if (what.contains("Non-standard token")) {
+                what = "NaN and Infinity are not allowed; every affinity must be a finite number";
+            } else if (j instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException) {
+                what = "expected " + (field.startsWith("tasks") ? "a list of task names" : "a list of rows of numbers");
+            } else if (j instanceof com.fasterxml.jackson.core.JsonParseException) {
+                what = "not valid JSON";
+            } else {
+                what = what.replaceAll("`[^`]*`", "").replaceAll("\\(class [^)]*\\)", "").trim();
+            }
+            return where + field + what;
+        }
+        return e.getMessage();
+    }
 
     @Override
     public Integer call() {
@@ -57,7 +89,7 @@ final class GroupCommand implements Callable<Integer> {
             return 2;
         } catch (IOException e) {
             System.err.println("mmap group: " + affinityFile + " is not {\"tasks\": [...], \"affinity\": [[...]]}: "
-                    + e.getMessage().lines().findFirst().orElse(""));
+                    + jsonProblem(e));
             return 2;
         }
         try {

@@ -14,10 +14,10 @@ final class InitWeightsCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "tiny", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
     String architecture;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "the initialisation seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--out", required = true, paramLabel = "W.safetensors")
+    @Option(names = "--out", required = true, paramLabel = "W.safetensors", description = "the weights file to write")
     Path out;
 
     @Override

@@ -21,7 +21,7 @@ final class TokenizeCommand implements Callable<Integer> {
                     + " vocab.json + merges.txt (default: the vocabulary shipped with mmap)")
     Path vocab;
 
-    @Option(names = "--context-length", defaultValue = "77")
+    @Option(names = "--context-length", defaultValue = "77", description = "tokens per text (default: ${DEFAULT-VALUE})")
     int contextLength;
 
     @Option(names = "--no-truncate", description = "refuse texts longer than the context instead of truncating them")

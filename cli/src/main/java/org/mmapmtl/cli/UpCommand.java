@@ -34,7 +34,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Delete the kept Kafka topics and database before starting")
     boolean fresh;
 
-    @Option(names = "--home", defaultValue = "${sys:mmap.home:-.}", description = "The project checkout with the built services")
+    @Option(names = "--home", defaultValue = "${sys:mmap.home:-.}", description = "the project checkout with the built services (default: ${DEFAULT-VALUE}, the checkout ./mmap runs from)")
     Path home;
 
     @Option(names = "--ready-timeout", defaultValue = "180", description = "Seconds to wait for the services (default: ${DEFAULT-VALUE})")

@@ -92,6 +92,12 @@ public final class RunExecutor {
                     + sha + ", the run was planned on " + run.weightsSha256() + "): restore the file or resubmit");
         }
         Split split = RunSetup.split(run);
+        for (String task : run.tasks()) {
+            if (split.task(task).test().isEmpty()) {
+                throw new org.mmapmtl.data.DatasetException("task " + task + " has no test images: the split ("
+                        + split.rule() + ") trains on every image of its classes; use fewer shots or a percent");
+            }
+        }
         TrainingConfig config = RunSetup.trainingConfig(run);
         Map<String, String> metadata = Map.of(RunSetup.RUN_SPEC_KEY, SpecJson.write(run.withoutIds()));
         ClipTokenizer tokenizer = ClipTokenizer.bundled();

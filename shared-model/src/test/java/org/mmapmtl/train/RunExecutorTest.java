@@ -91,6 +91,18 @@ class RunExecutorTest {
     }
 
     @Test
+    void aSplitThatLeavesATaskNoTestImagesIsRefusedBeforeTraining(@TempDir Path dir) {
+        RunSpec base = run("coop-mt", 1, 0, 0);
+        DatasetSpec allShots = new DatasetSpec("folder", base.dataset().root(), null, 1000, 1L, false, base.dataset().tasks());
+        RunSpec run = new RunSpec(base.experimentId(), base.runId(), base.variant(), base.stage(), base.method(),
+                base.seed(), base.tasks(), base.groups(), allShots, base.weights(), base.weightsUri(),
+                base.weightsSha256(), base.recipe(), base.prompt(), 0, 0, "cpu");
+        assertThatThrownBy(() -> RunExecutor.run(run, dir, Device.cpu(), 2, new Recording(Integer.MAX_VALUE)))
+                .isInstanceOf(org.mmapmtl.data.DatasetException.class)
+                .hasMessageContaining("clipart has no test images").hasMessageContaining("fewer shots");
+    }
+
+    @Test
     void aUsersCancelKeepsTheUnfinishedEpoch(@TempDir Path dir) {
         Recording cancel = new Recording(5) {
             @Override
