@@ -58,6 +58,27 @@ class DemoCommandTest {
         }
         assertThat(output).anyMatch(l -> l.startsWith("| method | clipart | sketch | painting | photo_2 | mean | params |"));
         assertThat(all).doesNotContain("incomplete").doesNotContain("not evaluated").contains("Stopped.");
+
+        // phase 2: one run per group the grouping service chose (per seed), for the grouping and the random grouping
+        String groupsLine = output.stream().filter(l -> l.startsWith("Groups: ")).findFirst().orElseThrow();
+        int groups = groupsLine.split("\\],\\[", -1).length;
+        for (String variant : List.of("mmap", "mmap-random")) {
+            assertThat(output.stream().map(l -> l.split("\\s+")[0]).filter(r -> r.matches(variant + "\\.s1\\.g\\d+"))
+                    .distinct().count()).as(variant + " runs for " + groupsLine).isEqualTo(groups);
+        }
+        // every announced checkpoint evaluated exactly once (the eval service logs each evaluation)
+        java.util.Map<String, Long> announced = output.stream()
+                .map(l -> java.util.regex.Pattern.compile("^(\\S+)\\s+running\\s+checkpoint \\S+ \\(epoch (\\d+)\\)").matcher(l))
+                .filter(java.util.regex.Matcher::find).collect(java.util.stream.Collectors.groupingBy(
+                        m -> m.group(1) + "@" + m.group(2), java.util.stream.Collectors.counting()));
+        java.util.Map<String, Long> evaluated;
+        try (var lines = java.nio.file.Files.lines(state.resolve("logs").resolve("eval-service.log"))) {
+            evaluated = lines.map(l -> java.util.regex.Pattern.compile("evaluated [^.]+\\.(\\S+) epoch (\\d+):").matcher(l))
+                    .filter(java.util.regex.Matcher::find).collect(java.util.stream.Collectors.groupingBy(
+                            m -> m.group(1) + "@" + m.group(2), java.util.stream.Collectors.counting()));
+        }
+        assertThat(announced).isNotEmpty().allSatisfy((k, n) -> assertThat(n).as(k).isEqualTo(1));
+        assertThat(evaluated).isEqualTo(announced);
         for (ProcessHandle child : children) {
             child.onExit().get(10, TimeUnit.SECONDS);
             assertThat(child.isAlive()).as("still running: " + child.info().commandLine().orElse("?")).isFalse();
