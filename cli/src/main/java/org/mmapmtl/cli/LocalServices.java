@@ -20,6 +20,7 @@ final class LocalServices implements AutoCloseable {
     final LocalStack stack;
     final List<ServiceProcess> services = new ArrayList<>();
     private boolean closed;
+    private java.nio.channels.FileChannel stateLock;
 
     private LocalServices(LocalStack stack) {
         this.stack = stack;
@@ -29,12 +30,23 @@ final class LocalServices implements AutoCloseable {
     static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds)
             throws InterruptedException {
         Path stackDir = stateDir.resolve("stack");
-        if (fresh) {
-            LocalStack.wipe(stackDir);
+        java.nio.channels.FileChannel lock = lockState(stateDir);
+        LocalServices all;
+        try {
+            requireFree("trainer-service", ports.trainer());
+            requireFree("grouping-service", ports.grouping());
+            requireFree("eval-service", ports.eval());
+            if (fresh) {
+                LocalStack.wipe(stackDir);
+            }
+            System.out.println("Starting Kafka (KRaft, in this JVM) and PostgreSQL ...");
+            all = new LocalServices(LocalStack.start(new LocalStack.Settings(ports.kafka(), ports.postgres(),
+                    stackDir, false)));
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
         }
-        System.out.println("Starting Kafka (KRaft, in this JVM) and PostgreSQL ...");
-        LocalServices all = new LocalServices(LocalStack.start(new LocalStack.Settings(ports.kafka(), ports.postgres(),
-                stackDir, false)));
+        all.stateLock = lock;
         try {
             all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports);
             all.awaitReady(readyTimeoutSeconds);
@@ -99,6 +111,57 @@ final class LocalServices implements AutoCloseable {
         services.parallelStream().forEach(s -> s.stop(Duration.ofSeconds(20)));
         System.out.println("Stopping Kafka and PostgreSQL ...");
         stack.close();
+        closeQuietly(stateLock);
         System.out.println("Stopped.");
+    }
+
+    /**
+     * One `mmap up` or `mmap demo` per state folder: a second one would find Kafka's and PostgreSQL's folders in use
+     * (and --fresh would wipe them under the first). The lock goes with the process, so a killed one leaves none.
+     */
+    private static java.nio.channels.FileChannel lockState(Path stateDir) {
+        try {
+            java.nio.file.Files.createDirectories(stateDir);
+            java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(stateDir.resolve(".lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                channel.close();
+                throw new IllegalStateException("another ./mmap up or ./mmap demo is running on " + stateDir
+                        + ": stop it first (Ctrl-C in its terminal), or give this one another --state-dir");
+            }
+            return channel;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            throw new IllegalStateException("this process already runs the local stack on " + stateDir, e);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot lock " + stateDir.resolve(".lock") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A service whose port is taken would fail to start while the process holding the port answered the health
+     * check in its place (services left behind by an `mmap up` that was killed, say): refuse before starting anything.
+     */
+    private static void requireFree(String service, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(port));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("port " + port + " for the " + service + " is in use (services left by an "
+                    + "earlier mmap that was killed? `ss -ltnp 'sport = :" + port + "'` shows the process): stop it, "
+                    + "or choose other ports (mmap up --trainer-port/--grouping-port/--eval-port, mmap demo --ports)");
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (java.io.IOException ignored) {
+                // the lock goes with the process anyway
+            }
+        }
     }
 }

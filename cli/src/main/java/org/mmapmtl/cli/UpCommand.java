@@ -47,7 +47,7 @@ final class UpCommand implements Callable<Integer> {
             all = LocalServices.start(home, stateDir, new LocalServices.Ports(kafkaPort, postgresPort, trainerPort,
                     groupingPort, evalPort), fresh, readyTimeoutSeconds);
         } catch (IllegalStateException e) {
-            System.err.println(e.getMessage());
+            System.err.println("mmap up: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

@@ -73,6 +73,20 @@ class UpCommandTest {
             // PostgreSQL is started through pg_ctl and is not our descendant: find it by its data folder
             assertThat(processesUsing(state)).isNotEmpty();
 
+            // a second `mmap up` on the same state folder says so in one line and changes nothing
+            Process second = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "-Dmmap.home=" + home, "org.mmapmtl.cli.Mmap", "up",
+                    "--kafka-port", "0", "--postgres-port", "0", "--state-dir", state.toString(), "--fresh"))
+                    .redirectErrorStream(true).start();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String said = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(second.exitValue()).as(said).isNotZero();
+            assertThat(said).contains("another ./mmap up or ./mmap demo is running on").doesNotContain("\tat ");
+            for (int port : List.of(trainer, grouping, eval)) {
+                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
+
             up.toHandle().destroy(); // SIGTERM (the shutdown path of Ctrl-C), keeping our end of its output open
             assertThat(up.waitFor(90, TimeUnit.SECONDS)).as("mmap up stops within 90 s").isTrue();
             reader.lines().forEach(output::add);
