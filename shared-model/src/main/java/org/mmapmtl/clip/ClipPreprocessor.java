@@ -26,18 +26,40 @@ public final class ClipPreprocessor {
         return resolution;
     }
 
-    /** Reads an image file; an unreadable or truncated one fails with its path. */
+    /**
+     * Reads an image file; a missing, unreadable, truncated or damaged one fails with its path (the decoders would
+     * otherwise fill a truncated JPEG's missing rows with grey and say nothing).
+     */
     public static BufferedImage read(Path file) {
         if (!java.nio.file.Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such image file");
         }
-        try {
-            BufferedImage image = ImageIO.read(file.toFile());
-            if (image == null) {
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
                 throw new IllegalArgumentException(file + ": not an image format this reader knows (JPEG, PNG, BMP, GIF)");
             }
-            return image;
-        } catch (IOException e) {
+            javax.imageio.ImageReader reader = readers.next();
+            java.util.List<String> warnings = new java.util.ArrayList<>();
+            try {
+                // decoders warn, not fail, on missing or corrupt data; other warnings (a CMYK file without a colour
+                // profile, say) do not make an image unusable
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    String w = warning.toLowerCase(java.util.Locale.ROOT);
+                    if (w.contains("premature end") || w.contains("corrupt") || w.contains("truncat")) {
+                        warnings.add(warning);
+                    }
+                });
+                reader.setInput(in, true, true);
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new IllegalArgumentException(file + ": damaged image (" + String.join("; ", warnings) + ")");
+                }
+                return image;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException(file + ": cannot read image: " + e.getMessage(), e);
         }
     }
