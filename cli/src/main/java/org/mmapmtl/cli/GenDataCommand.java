@@ -53,17 +53,24 @@ final class GenDataCommand implements Callable<Integer> {
                 System.err.println("mmap gen-data: --out " + out + " is a file; give a folder");
                 return 2;
             }
+            // the same command again writes the same pixels over themselves; other settings would mix two datasets
+            String settings = String.format(java.util.Locale.ROOT, "domains=%d classes=%d per-class=%d seed=%d size=%d palette=%s",
+                    domains, classes, perClass, seed, size, chosen.name().toLowerCase(java.util.Locale.ROOT));
+            Path stamp = out.resolve(".gen-data");
             if (!force && java.nio.file.Files.isDirectory(out)) {
+                boolean same = java.nio.file.Files.isRegularFile(stamp)
+                        && java.nio.file.Files.readString(stamp).strip().equals(settings);
                 try (var entries = java.nio.file.Files.list(out)) {
-                    if (entries.findAny().isPresent()) {
-                        System.err.println("mmap gen-data: " + out + " already holds files; old and new images would mix: "
-                                + "choose an empty folder, or pass --force");
+                    if (!same && entries.findAny().isPresent()) {
+                        System.err.println("mmap gen-data: " + out + " already holds other files; old and new images "
+                                + "would mix: choose an empty folder, or pass --force");
                         return 2;
                     }
                 }
             }
             long t0 = System.nanoTime();
             var summary = SyntheticDomains.generate(out, domains, classes, perClass, seed, size, chosen);
+            java.nio.file.Files.writeString(stamp, settings + "\n");
             System.out.printf("wrote %d images (%d domains %s × %d classes) to %s in %.1f s%n", summary.images(),
                     summary.domains().size(), summary.domains(), summary.classes().size(), out,
                     (System.nanoTime() - t0) / 1e9);

@@ -88,9 +88,12 @@ class PredictCommandTest {
 
         assertThat(run("gen-data", "--out", dir.resolve("d").toString(), "--domains", "1", "--classes", "2",
                 "--per-class", "1").exit()).isZero();
+        Outcome same = run("gen-data", "--out", dir.resolve("d").toString(), "--domains", "1", "--classes", "2",
+                "--per-class", "1");
+        assertThat(same.exit()).as(same.err()).isZero(); // the same settings again: the same pixels, nothing mixed
         Outcome again = run("gen-data", "--out", dir.resolve("d").toString(), "--domains", "1");
         assertThat(again.exit()).isEqualTo(2);
-        assertThat(again.err()).contains("already holds files").contains("--force");
+        assertThat(again.err()).contains("already holds other files").contains("--force");
 
         Outcome none = run("bench", "data", "--images", "0", "--out", dir.resolve("d.json").toString());
         assertThat(none.exit()).isNotZero();
