@@ -108,6 +108,10 @@ final class EncodeCommand implements Callable<Integer> {
                 result.set("logits_per_image", matrix(json, model.logits(imageFeatures, textFeatures)));
             }
         }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
         json.writeValue(out.toFile(), result);
         System.out.println("wrote " + out);
         return 0;

@@ -21,7 +21,7 @@ final class InitWeightsCommand implements Callable<Integer> {
     Path out;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         ClipArchitecture arch;
         try {
             arch = ClipArchitecture.of(architecture);
@@ -30,9 +30,8 @@ final class InitWeightsCommand implements Callable<Integer> {
             return 2;
         }
         Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !parent.toFile().isDirectory()) {
-            System.err.println("mmap init-weights: folder " + parent + " does not exist");
-            return 2;
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent); // fails with the path when it cannot be made
         }
         ClipInitializer.write(out, arch, seed);
         System.out.println("wrote " + arch.label() + " (seed " + seed + ") to " + out);
