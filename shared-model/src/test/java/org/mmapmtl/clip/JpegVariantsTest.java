@@ -44,13 +44,11 @@ class JpegVariantsTest {
     @Test
     void aTruncatedJpegIsRefusedWithItsPathInsteadOfDecodedWithGreyRows(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
-        byte[] whole = java.nio.file.Files.readAllBytes(resource("progressive.jpg"));
         for (String name : new String[] {"progressive.jpg", "cmyk.jpg"}) {
             byte[] bytes = java.nio.file.Files.readAllBytes(resource(name));
             Path cut = java.nio.file.Files.write(dir.resolve("cut-" + name), java.util.Arrays.copyOf(bytes, bytes.length / 2));
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClipPreprocessor.read(cut))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(cut.toString());
         }
-        assertThat(whole.length).isPositive();
     }
 }
