@@ -39,6 +39,13 @@ public interface GroupingSettings {
     @WithDefault("64")
     int restarts();
 
+    /**
+     * Most tasks a {@code POST /groupings/solve} request may pose (the local search's cost grows with them); its
+     * {@code exactLimit} may not exceed {@link #exactLimit()}, the exact search's memory and time growing as 3^n.
+     */
+    @WithDefault("64")
+    int solveMaxTasks();
+
     /** how often decisions whose send failed are sent again (read by the scheduler's expression) */
     @WithDefault("30s")
     java.time.Duration republishEvery();

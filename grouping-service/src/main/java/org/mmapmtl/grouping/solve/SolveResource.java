@@ -1,5 +1,6 @@
 package org.mmapmtl.grouping.solve;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -9,6 +10,7 @@ import org.mmapmtl.grouping.AffinityMatrix;
 import org.mmapmtl.grouping.GroupingObjective;
 import org.mmapmtl.grouping.Partition;
 import org.mmapmtl.grouping.PartitionSearch;
+import org.mmapmtl.grouping.experiment.GroupingSettings;
 import org.mmapmtl.service.Problem;
 
 import java.util.ArrayList;
@@ -17,10 +19,12 @@ import java.util.List;
 /** The partition search on a posted matrix: for what-if questions and for clients that compute their own affinity. */
 @Path("/groupings/solve")
 public class SolveResource {
+    @Inject
+    GroupingSettings settings;
 
     /**
      * @param objective      threshold (default), k, all-in-one or singletons
-     * @param exactLimit     largest task count solved exactly (default 18, at most 24)
+     * @param exactLimit     largest task count solved exactly (default and most: the service's mmap.grouping.exact-limit)
      * @param allowHeuristic whether a larger problem may be solved by local search (default true)
      */
     public record SolveRequest(List<String> tasks, double[][] affinity, String objective, Integer k, Double tau,
@@ -37,7 +41,20 @@ public class SolveResource {
         if (request == null) {
             throw Problem.badRequest("the body must be a JSON object with tasks and affinity", List.of());
         }
+        // what a request may cost is capped by the service's configuration, whatever the request asks for
+        if (request.tasks() != null && request.tasks().size() > settings.solveMaxTasks()) {
+            throw new org.mmapmtl.service.ProblemException(Problem.of(jakarta.ws.rs.core.Response.Status.REQUEST_ENTITY_TOO_LARGE,
+                    request.tasks().size() + " tasks; this service partitions at most " + settings.solveMaxTasks()
+                            + " per request (mmap.grouping.solve-max-tasks)"));
+        }
         List<Problem.FieldError> errors = new ArrayList<>();
+        if (request.exactLimit() != null && request.exactLimit() > settings.exactLimit()) {
+            errors.add(new Problem.FieldError("exactLimit", "at most " + settings.exactLimit() + " here (the exact search "
+                    + "grows as 3^n; mmap.grouping.exact-limit), got " + request.exactLimit()));
+        }
+        if (request.affinity() != null && request.affinity().length > settings.solveMaxTasks()) {
+            errors.add(new Problem.FieldError("affinity", "at most " + settings.solveMaxTasks() + " rows"));
+        }
         for (String p : AffinityMatrix.problems(request.tasks(), request.affinity())) {
             int colon = p.indexOf(": ");
             errors.add(new Problem.FieldError(p.substring(0, colon), p.substring(colon + 2)));
@@ -51,7 +68,7 @@ public class SolveResource {
         }
         PartitionSearch.Options options = null;
         try {
-            PartitionSearch.Options d = PartitionSearch.Options.defaults();
+            PartitionSearch.Options d = settings.searchOptions();
             options = new PartitionSearch.Options(request.exactLimit() == null ? d.exactLimit() : request.exactLimit(),
                     request.allowHeuristic() == null ? d.allowHeuristic() : request.allowHeuristic(),
                     request.seed() == null ? d.seed() : request.seed(), d.restarts());

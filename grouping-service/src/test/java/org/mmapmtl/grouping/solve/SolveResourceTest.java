@@ -68,6 +68,24 @@ class SolveResourceTest {
     }
 
     @Test
+    void aRequestCannotAskForMoreWorkThanTheServiceAllows() {
+        // the exact search at 24 tasks would allocate gigabytes and run 3^24 steps: capped at mmap.grouping.exact-limit
+        given().contentType("application/json").body(Map.of("tasks", TASKS, "affinity", BLOCKS, "exactLimit", 24))
+                .post("/groupings/solve").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", hasItem("exactLimit")).body("errors.message", hasItem(containsString("at most 18")));
+        int n = 65; // over mmap.grouping.solve-max-tasks
+        double[][] s = new double[n][n];
+        List<String> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            s[i][i] = 1;
+            tasks.add("t" + i);
+        }
+        given().contentType("application/json").body(Map.of("tasks", tasks, "affinity", s))
+                .post("/groupings/solve").then().statusCode(413).contentType("application/problem+json")
+                .body("detail", containsString("at most 64"));
+    }
+
+    @Test
     void malformedJsonIsProblemJson() {
         given().contentType("application/json").body("{\"tasks\": [\"a\"], \"affinity\": [[.8]]}")
                 .post("/groupings/solve").then().statusCode(400).contentType("application/problem+json")
