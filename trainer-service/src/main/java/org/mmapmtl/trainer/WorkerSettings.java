@@ -27,4 +27,11 @@ public interface WorkerSettings {
     /** at most one step report per run per this interval reaches mmap.progress */
     @WithDefault("1s")
     Duration progressInterval();
+
+    /**
+     * the most runs one submitted experiment may plan (methods × seeds, grouped methods counted at one run per task),
+     * so that one request cannot queue days of work by mistake
+     */
+    @WithDefault("1000")
+    int maxRuns();
 }

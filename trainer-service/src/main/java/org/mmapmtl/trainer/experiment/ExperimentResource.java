@@ -37,6 +37,9 @@ public class ExperimentResource {
     static final int MAX_SPEC_BYTES = 256 * 1024;
 
     @Inject
+    org.mmapmtl.trainer.WorkerSettings workerSettings;
+
+    @Inject
     Experiments experiments;
 
     /** One run as a user follows it. */
@@ -71,7 +74,15 @@ public class ExperimentResource {
         boolean yaml = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("yaml");
         ExperimentSpec spec;
         try {
-            spec = experiments.submit(SpecReader.read(body, yaml));
+            ExperimentSpec read = SpecReader.read(body, yaml);
+            long planned = (long) read.methods().size() * read.seeds().size() * Math.max(1, read.dataset().tasks().size()) + 1;
+            if (planned > workerSettings.maxRuns()) {
+                throw Problem.badRequest("the spec may plan up to " + planned + " runs (methods × seeds × tasks); this "
+                        + "trainer accepts at most " + workerSettings.maxRuns() + " per experiment (mmap.trainer.max-runs)",
+                        List.of(new Problem.FieldError("methods", read.methods().size() + " methods"),
+                                new Problem.FieldError("seeds", read.seeds().size() + " seeds")));
+            }
+            spec = experiments.submit(read);
         } catch (InvalidSpecException e) {
             throw Problem.badRequest("the experiment spec has " + e.errors().size() + " problem(s); each is named below",
                     e.errors().stream().map(x -> new Problem.FieldError(x.field(), x.message())).toList());

@@ -42,6 +42,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItems;
 
 /**
@@ -167,6 +168,12 @@ class ExperimentPipelineTest {
         given().contentType(ContentType.JSON).body("{\"methods\": [\"x\"], \"recipe\": {\"epochs\": 0}}").post("/experiments")
                 .then().statusCode(400).body("errors.field", hasItems("dataset", "weights", "methods[0]", "recipe.epochs"));
         given().get("/experiments/{id}/spec", "nope").then().statusCode(404).contentType("application/problem+json");
+        // 3 methods × 2 seeds × 4 tasks + phase 1 = 25 runs: over the test profile's mmap.trainer.max-runs (20)
+        given().contentType(ContentType.JSON).body(TestWorld.spec("too-many", "[\"coop-mt\", \"vpt-mt\", \"maple-mt\"]", 1)
+                        .replace("\"seeds\": [1]", "\"seeds\": [1, 2]"))
+                .post("/experiments").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("mmap.trainer.max-runs")).body("errors.field", hasItems("methods", "seeds"));
+        given().get("/experiments/{id}", "too-many").then().statusCode(404);
     }
 
     @Test
