@@ -1,6 +1,5 @@
 package org.mmapmtl.cli;
 
-import ai.djl.Device;
 import org.mmapmtl.bench.DataPipelineBench;
 import org.mmapmtl.bench.EncoderBench;
 import org.mmapmtl.bench.EvalBench;
@@ -69,7 +68,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             EncoderBench.run(ClipArchitecture.of(arch), batch, iterations,
-                    "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
+                    org.mmapmtl.train.Devices.named(device), out, System.out);
             return 0;
         }
     }
@@ -102,7 +101,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, iterations,
-                    "gpu".equalsIgnoreCase(device) ? Device.gpu() : Device.cpu(), out, System.out);
+                    org.mmapmtl.train.Devices.named(device), out, System.out);
             return 0;
         }
     }

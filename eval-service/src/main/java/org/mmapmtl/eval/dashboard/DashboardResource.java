@@ -63,9 +63,10 @@ public class DashboardResource {
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance dashboard(@QueryParam("experiment") String experiment, @QueryParam("run") String run,
                                       @QueryParam("fragment") String fragment) {
-        List<Board.ExperimentState> experiments = boards.experiments();
-        String id = experiment != null && !experiment.isBlank() ? experiment
-                : experiments.isEmpty() ? null : experiments.get(0).experimentId();
+        boolean named = experiment != null && !experiment.isBlank();
+        // the live refresh asks for one experiment's board only: the list on the left is not part of it
+        List<Board.ExperimentState> experiments = named && "board".equals(fragment) ? List.of() : boards.experiments();
+        String id = named ? experiment : experiments.isEmpty() ? null : experiments.get(0).experimentId();
         if (id != null && !boards.known(id)) {
             throw Problem.notFound("eval-service has heard nothing of experiment '" + id
                     + "': no progress report, checkpoint or partition of it has arrived");
