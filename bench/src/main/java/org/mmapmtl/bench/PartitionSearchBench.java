@@ -62,9 +62,9 @@ public final class PartitionSearchBench {
         result.put("java", System.getProperty("java.version"));
         result.put("cores", Runtime.getRuntime().availableProcessors());
         result.put("matricesPerSize", matricesPerSize);
-        result.put("objective", "threshold (tau = mean off-diagonal affinity)");
+        result.put("objective", "mean-centred (tau = mean off-diagonal affinity)");
         Random random = new Random(42);
-        GroupingObjective objective = new GroupingObjective.Threshold(null);
+        GroupingObjective objective = new GroupingObjective.MeanCentred();
         PartitionSearch.Options exactOnly = new PartitionSearch.Options(PartitionSearch.DEFAULT_EXACT_LIMIT, false, 1, 64);
         PartitionSearch.Options heuristicOnly = new PartitionSearch.Options(0, true, 1, 64);
 

@@ -29,13 +29,14 @@ final class GroupCommand implements Callable<Integer> {
     Path affinityFile;
 
     @Option(names = "--objective", defaultValue = "threshold",
-            description = "threshold (the data chooses the number of groups), k, all-in-one or singletons (default: ${DEFAULT-VALUE})")
+            description = "threshold (the data chooses the number of groups; tau 0 by default), mean-centred (tau = mean "
+                    + "off-diagonal affinity), k, all-in-one or singletons (default: ${DEFAULT-VALUE})")
     String objective;
 
     @Option(names = "--k", description = "the number of groups, with --objective k")
     Integer k;
 
-    @Option(names = "--tau", description = "threshold subtracted per pair (default: mean off-diagonal affinity; 0 for k)")
+    @Option(names = "--tau", description = "threshold subtracted per pair, for threshold and k (default: 0)")
     Double tau;
 
     @Option(names = "--exact-limit", defaultValue = "18", description = "largest task count solved exactly (default: ${DEFAULT-VALUE}, at most 24)")

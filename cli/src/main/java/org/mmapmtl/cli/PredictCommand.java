@@ -44,7 +44,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "3", paramLabel = "K", description = "classes shown per image and task (default: ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--json", description = "print every class's probability as JSON")
+    @Option(names = "--out", paramLabel = "FILE", description = "also write every class's logit and probability per "
+            + "image and task as JSON to FILE")
+    Path out;
+
+    @Option(names = "--json", description = "print every class's logit and probability as JSON")
     boolean json;
 
     @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE})")
@@ -74,18 +78,27 @@ final class PredictCommand implements Callable<Integer> {
             for (String t : tasks) {
                 byTask.put(t, predictor.predict(t, decoded));
             }
-            if (json) {
-                List<Map<String, Object>> out = new ArrayList<>();
+            if (json || out != null) {
+                List<Map<String, Object>> perImage = new ArrayList<>();
                 for (int i = 0; i < images.size(); i++) {
                     Map<String, Object> tasksOut = new LinkedHashMap<>();
                     for (Map.Entry<String, List<Predictor.Prediction>> e : byTask.entrySet()) {
                         tasksOut.put(e.getKey(), e.getValue().get(i));
                     }
-                    out.add(Map.of("image", images.get(i).toString(), "tasks", tasksOut));
+                    perImage.add(Map.of("image", images.get(i).toString(), "tasks", tasksOut));
                 }
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(
-                        Map.of("classes", predictor.classNames(), "images", out)));
-                return 0;
+                String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(
+                        Map.of("classes", predictor.classNames(), "images", perImage));
+                if (out != null) {
+                    if (out.toAbsolutePath().getParent() != null) {
+                        java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
+                    }
+                    java.nio.file.Files.writeString(out, text + System.lineSeparator());
+                }
+                if (json) {
+                    System.out.println(text);
+                    return 0;
+                }
             }
             for (int i = 0; i < images.size(); i++) {
                 System.out.println(images.get(i));

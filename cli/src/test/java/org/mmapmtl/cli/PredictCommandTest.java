@@ -52,7 +52,21 @@ class PredictCommandTest {
         Outcome json = run("predict", "--weights", weights.toString(), "--classes", "cat,dog", "--json",
                 "--image", image.toString());
         assertThat(json.exit()).isZero();
-        assertThat(json.out()).contains("\"classes\"").contains("\"probability\"");
+        assertThat(json.out()).contains("\"classes\"").contains("\"probability\"").contains("\"logit\"");
+
+        Path outFile = dir.resolve("out/predictions.json");
+        Outcome written = run("predict", "--weights", weights.toString(), "--classes", "cat,dog", "--out",
+                outFile.toString(), "--image", image.toString());
+        assertThat(written.exit()).as(written.err()).isZero();
+        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(outFile.toFile());
+        var classes = tree.at("/images/0/tasks/zero-shot/classes");
+        assertThat(classes.size()).isEqualTo(2);
+        double p0 = classes.get(0).get("probability").asDouble();
+        double p1 = classes.get(1).get("probability").asDouble();
+        double l0 = classes.get(0).get("logit").asDouble();
+        double l1 = classes.get(1).get("logit").asDouble();
+        assertThat(p0 + p1).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(p0 / p1).isCloseTo(Math.exp(l0 - l1), org.assertj.core.data.Offset.offset(1e-6 * p0 / p1));
 
         Outcome noClasses = run("predict", "--weights", weights.toString(), "--image", image.toString());
         assertThat(noClasses.exit()).isEqualTo(2);

@@ -22,16 +22,18 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Class probabilities of images under a trained checkpoint (its method, prompts and tasks rebuilt from the run spec
- * the file carries) or, without one, under zero-shot CLIP. Prompts learnt for a task are class-agnostic, so any
- * class names can be asked for; by default those the run trained on.
+ * Class probabilities of images under a checkpoint (its method, prompt sizes, tasks and groups read from the file's
+ * metadata; the README's "Checkpoint format") or, without one, under zero-shot CLIP. Prompts learnt for a task are
+ * class-agnostic, so any class names can be asked for; by default those of the run's dataset when the checkpoint
+ * was written by an experiment run (it then carries its run spec).
  * <p>BitFit and full fine-tuning checkpoints write into CLIP's own weights: give them a CLIP loaded for them alone.
  */
 public final class Predictor implements AutoCloseable {
     /** The task name zero-shot prediction reports under (it has no tasks of its own). */
     public static final String ZERO_SHOT_TASK = "zero-shot";
 
-    public record ClassProbability(String name, double probability) {
+    /** @param logit CLIP's scaled cosine similarity (logit_scale.exp() · cos), before the softmax */
+    public record ClassProbability(String name, double probability, double logit) {
     }
 
     /** @param classes every class, most probable first */
@@ -69,13 +71,17 @@ public final class Predictor implements AutoCloseable {
             return new Predictor(clip, method, new PromptedClip(clip, method, tokenizer, classes), null);
         }
         CheckpointFile.Loaded header = CheckpointFile.read(checkpoint);
-        RunSpec run = RunExecutor.runSpecOf(header);
+        RunSpec run = header.metadata().containsKey(RunSetup.RUN_SPEC_KEY) ? RunExecutor.runSpecOf(header) : null;
         if (baseWeightsSha256 != null && !header.baseWeightsSha256().isEmpty()
                 && !baseWeightsSha256.equals(header.baseWeightsSha256())) {
             throw new IllegalArgumentException(checkpoint + " was trained on base weights with sha256 "
                     + header.baseWeightsSha256() + ", not on the given ones (" + baseWeightsSha256 + ")");
         }
         List<String> names = classes;
+        if ((names == null || names.isEmpty()) && run == null) {
+            throw new IllegalArgumentException(checkpoint + " names no dataset (no run spec in its metadata): give the "
+                    + "class names (--classes a,b,c)");
+        }
         if (names == null || names.isEmpty()) {
             try {
                 names = RunSetup.dataset(run.dataset()).classNames();
@@ -84,8 +90,13 @@ public final class Predictor implements AutoCloseable {
                         + "class names (" + e.getMessage() + "): give the class names", e);
             }
         }
-        PromptMethod method = PromptMethod.create(RunSetup.methodSpec(run), clip, tokenizer, run.tasks(),
-                RunSetup.methodGroups(run), run.seed());
+        PromptMethod method;
+        try {
+            method = PromptMethod.create(header.spec(), clip, tokenizer, header.tasks(), header.groups(),
+                    run == null ? 0 : run.seed());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(checkpoint + ": " + e.getMessage(), e);
+        }
         try {
             CheckpointFile.restore(checkpoint, method);
             return new Predictor(clip, method, new PromptedClip(clip, method, tokenizer, names), run);
@@ -115,36 +126,64 @@ public final class Predictor implements AutoCloseable {
 
     /** Each image's class probabilities (softmax of CLIP's scaled similarities) under the task's prompts. */
     public List<Prediction> predict(String task, List<BufferedImage> images) {
-        int t = method.tasks().indexOf(task);
-        if (t < 0) {
-            throw new IllegalArgumentException("task '" + task + "' is not one of " + method.tasks());
-        }
         if (images.isEmpty()) {
+            checkTask(task);
             return List.of();
         }
-        GradMode.offOnThisThread();
         int r = preprocessor.resolution();
         float[] pixels = new float[images.size() * 3 * r * r];
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(preprocessor.apply(images.get(i)), 0, pixels, i * 3 * r * r, 3 * r * r);
         }
         List<String> classes = model.classNames();
-        float[] probabilities;
-        try (NDManager scope = NDManager.newBaseManager(clip.device())) {
-            method.parameters().bind(scope);
-            NDArray x = scope.create(pixels, new Shape(images.size(), 3, r, r));
-            probabilities = model.logits(t, x).softmax(1).toFloatArray();
-        }
+        float[] logits = logits(task, pixels, images.size());
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes.size(); c++) {
+                max = Math.max(max, logits[i * classes.size() + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < classes.size(); c++) {
+                sum += Math.exp(logits[i * classes.size() + c] - max);
+            }
             List<ClassProbability> ranked = new ArrayList<>();
             for (int c = 0; c < classes.size(); c++) {
-                ranked.add(new ClassProbability(classes.get(c), probabilities[i * classes.size() + c]));
+                float logit = logits[i * classes.size() + c];
+                ranked.add(new ClassProbability(classes.get(c), Math.exp(logit - max) / sum, logit));
             }
             ranked.sort(Comparator.comparingDouble(ClassProbability::probability).reversed());
             out.add(new Prediction(ranked.get(0).name(), ranked.get(0).probability(), List.copyOf(ranked)));
         }
         return out;
+    }
+
+    /**
+     * [images × classes] logits, row-major, of preprocessed pixels ([images, 3, r, r] row-major, normalised as
+     * {@link ClipPreprocessor} does) under the task's prompts.
+     */
+    public float[] logits(String task, float[] pixels, int images) {
+        int t = checkTask(task);
+        int r = preprocessor.resolution();
+        GradMode.offOnThisThread();
+        try (NDManager scope = NDManager.newBaseManager(clip.device())) {
+            method.parameters().bind(scope);
+            NDArray x = scope.create(pixels, new Shape(images, 3, r, r));
+            return model.logits(t, x).toFloatArray();
+        }
+    }
+
+    private int checkTask(String task) {
+        int t = method.tasks().indexOf(task);
+        if (t < 0) {
+            throw new IllegalArgumentException("task '" + task + "' is not one of " + method.tasks());
+        }
+        return t;
+    }
+
+    /** The token ids of each class's text, [classes × context] row-major. */
+    public long[] classTokens() {
+        return model.classTokens();
     }
 
     @Override

@@ -21,16 +21,16 @@ public record GradientSnapshot(String experimentId, String task, List<String> ta
      * The experiment's grouping settings, carried by every snapshot so that the grouping service decides each
      * experiment as it was submitted.
      *
-     * @param objective  threshold, k, all-in-one or singletons
+     * @param objective  threshold, mean-centred, k, all-in-one or singletons
      * @param k          number of groups for objective k
      * @param tau        τ subtracted per pair; null = the objective's default
      * @param similarity cosine or dot
      */
     public record Grouping(String objective, Integer k, Double tau, String similarity) {
         public Grouping {
-            if (!List.of("threshold", "k", "all-in-one", "singletons").contains(objective)) {
-                throw new EventFormatException("grouping objective '" + objective
-                        + "' must be threshold, k, all-in-one or singletons");
+            List<String> objectives = List.of("threshold", "mean-centred", "k", "all-in-one", "singletons");
+            if (!objectives.contains(objective)) {
+                throw new EventFormatException("grouping objective '" + objective + "' must be one of " + objectives);
             }
             if (!List.of("cosine", "dot").contains(similarity)) {
                 throw new EventFormatException("grouping similarity '" + similarity + "' must be cosine or dot");

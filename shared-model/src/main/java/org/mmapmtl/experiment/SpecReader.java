@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.mmapmtl.grouping.GradientSimilarity;
+import org.mmapmtl.grouping.GroupingObjective;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ public final class SpecReader {
         }
         List<String> methods = methods(root);
         List<Long> seeds = seeds(root);
-        Recipe recipe = recipe(root.path("recipe"));
+        Recipe recipe = recipe(root.path("recipe"), Recipe.paper(dataset == null ? null : dataset.kind()));
         PromptSettings prompt = prompt(root.path("prompt"));
         GroupingSpec grouping = grouping(root.path("grouping"), dataset);
         String device = "cpu";
@@ -207,8 +208,7 @@ public final class SpecReader {
         return seeds;
     }
 
-    private Recipe recipe(JsonNode node) {
-        Recipe d = Recipe.paper();
+    private Recipe recipe(JsonNode node, Recipe d) {
         if (node.isMissingNode() || node.isNull()) {
             return d;
         }
@@ -291,8 +291,8 @@ public final class SpecReader {
         String objective = d.objective();
         if (present(node, "objective")) {
             String o = lower(text(node, "objective", "grouping."));
-            if (o != null && !Set.of("threshold", "k", "all-in-one", "singletons").contains(o)) {
-                error("grouping.objective", "'" + o + "' must be threshold, k, all-in-one or singletons");
+            if (o != null && !GroupingObjective.NAMES.contains(o)) {
+                error("grouping.objective", "'" + o + "' must be one of " + GroupingObjective.NAMES);
             } else if (o != null) {
                 objective = o;
             }
@@ -305,6 +305,9 @@ public final class SpecReader {
             error("grouping.k", k + " groups cannot be made of " + dataset.tasks().size() + " tasks");
         }
         Double tau = present(node, "tau") ? number(node, "tau", "grouping.") : null;
+        if (tau != null && objective.equals("mean-centred")) {
+            error("grouping.tau", "objective mean-centred computes tau from the affinities; drop tau or use objective threshold");
+        }
         String similarity = d.similarity();
         if (present(node, "similarity")) {
             String s = lower(text(node, "similarity", "grouping."));

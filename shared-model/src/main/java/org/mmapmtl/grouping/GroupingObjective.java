@@ -3,19 +3,24 @@ package org.mmapmtl.grouping;
 import java.util.List;
 
 /**
- * What a partition of tasks into groups should maximise. The paper groups tasks whose gradients agree; with
- * all similarities positive, "maximise the total intra-group similarity" would always give one group, so the
- * default subtracts a threshold τ per pair and lets the data choose the number of groups (DESIGN §6).
+ * What a partition of tasks into groups should maximise. The paper pairs tasks whose similarity is positive ("a
+ * mutual gain effect") and maximises the total intra-group similarity: the default, {@code threshold} with τ = 0,
+ * reads it literally. With every similarity positive that gives one group, so {@code mean-centred} (τ = the mean
+ * off-diagonal affinity) is there for data where all tasks agree somewhat (DESIGN §6).
  */
 public sealed interface GroupingObjective {
 
-    /** Σ over groups Σ over pairs i&lt;j of (S_ij − τ); τ null means the mean off-diagonal affinity. */
+    /** Σ over groups Σ over pairs i&lt;j of (S_ij − τ); τ null means 0, the paper's "sim &gt; 0 is a gain". */
     record Threshold(Double tau) implements GroupingObjective {
         public Threshold {
             if (tau != null && !Double.isFinite(tau)) {
                 throw new IllegalArgumentException("tau must be finite, got " + tau);
             }
         }
+    }
+
+    /** {@link Threshold} with τ = the mean off-diagonal affinity: groups tasks that agree more than average. */
+    record MeanCentred() implements GroupingObjective {
     }
 
     /** Exactly {@code k} non-empty groups maximising Σ over pairs in a group of (S_ij − τ), τ = 0 unless set. */
@@ -49,13 +54,24 @@ public sealed interface GroupingObjective {
     }
 
     /**
-     * The objective of a name as written in configuration, requests and the CLI: {@code threshold} (τ optional),
-     * {@code k} (needs k), {@code all-in-one}, {@code singletons}. Random groups need sizes and are built directly.
+     * The objective of a name as written in configuration, requests and the CLI: {@code threshold} (τ optional,
+     * default 0), {@code mean-centred} (τ = mean off-diagonal affinity; a given τ is refused), {@code k} (needs k),
+     * {@code all-in-one}, {@code singletons}. Random groups need sizes and are built directly.
      */
+    /** The objective names {@link #parse} accepts. */
+    List<String> NAMES = List.of("threshold", "mean-centred", "k", "all-in-one", "singletons");
+
     static GroupingObjective parse(String name, Integer k, Double tau) {
         String n = name == null ? "threshold" : name.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (n) {
             case "threshold" -> new Threshold(tau);
+            case "mean-centred" -> {
+                if (tau != null) {
+                    throw new IllegalArgumentException("objective 'mean-centred' computes tau from the matrix; "
+                            + "drop tau or use objective 'threshold' with it");
+                }
+                yield new MeanCentred();
+            }
             case "k" -> {
                 if (k == null) {
                     throw new IllegalArgumentException("objective 'k' needs the number of groups k");
@@ -65,14 +81,14 @@ public sealed interface GroupingObjective {
             case "all-in-one" -> new AllInOne();
             case "singletons" -> new Singletons();
             default -> throw new IllegalArgumentException("unknown objective '" + name
-                    + "': use threshold, k, all-in-one or singletons");
+                    + "': use one of " + NAMES);
         };
     }
 
     /** The τ this objective subtracts per pair for this matrix. */
     static double tau(GroupingObjective objective, AffinityMatrix affinity) {
         if (objective instanceof Threshold t) {
-            return t.tau() != null ? t.tau() : affinity.meanOffDiagonal();
+            return t.tau() != null ? t.tau() : 0;
         }
         if (objective instanceof GroupCount g) {
             return g.tau() != null ? g.tau() : 0;

@@ -63,7 +63,8 @@ public final class PartitionSearch {
         if (k != null && k > n) {
             throw new IllegalArgumentException("k = " + k + " groups need at least " + k + " tasks, there are " + n);
         }
-        String name = k == null ? String.format(Locale.ROOT, "threshold(tau=%.6g)", tau)
+        String name = k == null ? String.format(Locale.ROOT, "%s(tau=%.6g)",
+                objective instanceof GroupingObjective.MeanCentred ? "mean-centred" : "threshold", tau)
                 : String.format(Locale.ROOT, "k=%d(tau=%.6g)", k, tau);
         if (n <= options.exactLimit()) {
             return exact(affinity, tau, k, name);

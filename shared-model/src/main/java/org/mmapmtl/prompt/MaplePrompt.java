@@ -13,7 +13,8 @@ import java.util.function.Function;
  */
 public record MaplePrompt(int tokens, int depth, int textWidth, int visionWidth) implements MultiModalPrompt {
     public static final int DEFAULT_TOKENS = 2;
-    public static final int DEFAULT_DEPTH = 9;
+    /** 12, not MaPLe's published 9: the paper's MaPLe-MT 4.8M and MaPLe 19.2M count 12 prompted layers. */
+    public static final int DEFAULT_DEPTH = 12;
     public static final String TEMPLATE_PREFIX = "a photo of a";
 
     @Override

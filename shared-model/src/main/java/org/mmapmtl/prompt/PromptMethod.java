@@ -151,26 +151,47 @@ public final class PromptMethod implements AutoCloseable {
         return modules;
     }
 
-    private static PromptModule module(MethodSpec spec, ClipConfig c) {
+    /**
+     * The spec with every default filled in for this model: the prompt length, depth (K) and, for the MmAP family,
+     * m and n that the method's modules use. Checkpoints record these, so a later change of a default cannot change
+     * how a checkpoint is read.
+     */
+    public static MethodSpec resolve(MethodSpec spec, ClipConfig c) {
         int dl = c.text().width();
         int dv = c.vision().width();
         int layers = Math.min(c.text().layers(), c.vision().layers());
         int b = spec.promptLength();
         int k = spec.depth();
         return switch (spec.family()) {
-            case COOP -> new CoopPrompt(or(b, CoopPrompt.DEFAULT_TOKENS), dl);
-            case VPT -> new VisualDeepPrompt(or(b, VisualDeepPrompt.DEFAULT_TOKENS), depth(k, c.vision().layers(), c.vision().layers()), dv);
-            case MAPLE -> new MaplePrompt(or(b, MaplePrompt.DEFAULT_TOKENS), depth(k, MaplePrompt.DEFAULT_DEPTH, layers), dl, dv);
-            case CLIP_ADAPTER -> new ClipAdapter(c.embedDim(), ClipAdapter.DEFAULT_REDUCTION, ClipAdapter.DEFAULT_RATIO);
-            case MMAP -> {
+            case ZERO_SHOT, BITFIT, FULL_FT, CLIP_ADAPTER -> spec;
+            case COOP -> spec.withPromptLength(or(b, CoopPrompt.DEFAULT_TOKENS));
+            case VPT -> spec.withPromptLength(or(b, VisualDeepPrompt.DEFAULT_TOKENS))
+                    .withDepth(depth(k, c.vision().layers(), c.vision().layers()));
+            case MAPLE -> spec.withPromptLength(or(b, MaplePrompt.DEFAULT_TOKENS))
+                    .withDepth(depth(k, MaplePrompt.DEFAULT_DEPTH, layers));
+            case MMAP, MMAP_JOINT, MMAP_MLP -> {
                 int tokens = or(b, MmapPrompt.DEFAULT_TOKENS);
-                int m = or(spec.m(), Math.min(MmapPrompt.DEFAULT_M, tokens));
-                int n = or(spec.n(), Math.min(MmapPrompt.DEFAULT_N, gcd(dl, dv)));
-                yield new MmapPrompt(new KroneckerPrompt(tokens, m, n, dl, dv), depth(k, MmapPrompt.DEFAULT_DEPTH, layers));
+                int m = spec.family() == MethodSpec.Family.MMAP ? or(spec.m(), Math.min(MmapPrompt.DEFAULT_M, tokens)) : 0;
+                int n = spec.family() == MethodSpec.Family.MMAP_JOINT ? 0 : or(spec.n(), Math.min(MmapPrompt.DEFAULT_N, gcd(dl, dv)));
+                yield spec.withPromptLength(tokens).withDepth(depth(k, MmapPrompt.DEFAULT_DEPTH, layers)).withFactors(m, n);
             }
-            case MMAP_JOINT -> new JointPrompt(or(b, MmapPrompt.DEFAULT_TOKENS), depth(k, MmapPrompt.DEFAULT_DEPTH, layers), dl, dv);
-            case MMAP_MLP -> new MlpPrompt(or(b, MmapPrompt.DEFAULT_TOKENS), depth(k, MmapPrompt.DEFAULT_DEPTH, layers),
-                    MlpPrompt.DEFAULT_SOURCE_WIDTH, dl, dv);
+        };
+    }
+
+    private static PromptModule module(MethodSpec spec, ClipConfig c) {
+        int dl = c.text().width();
+        int dv = c.vision().width();
+        MethodSpec r = resolve(spec, c);
+        int b = r.promptLength();
+        int k = r.depth();
+        return switch (spec.family()) {
+            case COOP -> new CoopPrompt(b, dl);
+            case VPT -> new VisualDeepPrompt(b, k, dv);
+            case MAPLE -> new MaplePrompt(b, k, dl, dv);
+            case CLIP_ADAPTER -> new ClipAdapter(c.embedDim(), ClipAdapter.DEFAULT_REDUCTION, ClipAdapter.DEFAULT_RATIO);
+            case MMAP -> new MmapPrompt(new KroneckerPrompt(b, r.m(), r.n(), dl, dv), k);
+            case MMAP_JOINT -> new JointPrompt(b, k, dl, dv);
+            case MMAP_MLP -> new MlpPrompt(b, k, r.n(), MlpPrompt.DEFAULT_HIDDEN, dl, dv);
             case ZERO_SHOT, BITFIT, FULL_FT -> throw new IllegalStateException(spec.family() + " has no prompt module");
         };
     }

@@ -57,7 +57,7 @@ public final class CheckpointFile {
         }
 
         public List<List<String>> groups() {
-            return readJson(metadata.get("groups"), new TypeReference<List<List<String>>>() { }, source);
+            return readJson(metadata.getOrDefault("groups", "[]"), new TypeReference<List<List<String>>>() { }, source);
         }
 
         public long seed() {
@@ -69,7 +69,12 @@ public final class CheckpointFile {
         }
 
         private int intOf(String key) {
-            return Integer.parseInt(metadata.getOrDefault(key, "0"));
+            try {
+                return Integer.parseInt(metadata.getOrDefault(key, "0"));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(source + ": metadata '" + key + "' must be a whole number, got "
+                        + metadata.get(key), e);
+            }
         }
 
         /** Refuses to resume a different run: another method, other tasks, seed, recipe or base weights. */
@@ -111,7 +116,7 @@ public final class CheckpointFile {
         if (sgd != null) {
             sgd.state().forEach((name, t) -> tensors.put(MOMENTUM + name, t));
         }
-        MethodSpec spec = method.spec();
+        MethodSpec spec = PromptMethod.resolve(method.spec(), method.config());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("schema", SCHEMA);
         meta.put("method", spec.name());
@@ -159,8 +164,17 @@ public final class CheckpointFile {
                 parameters.put(name, t);
             }
         });
-        return new Loaded(path.toString(), meta, parameters, momentum, Long.parseLong(meta.get("step")),
-                Integer.parseInt(meta.get("epoch")));
+        if (meta.get("method") == null || meta.get("tasks") == null) {
+            throw new IllegalArgumentException(path + " lacks the metadata 'method' and 'tasks' every checkpoint carries "
+                    + "(see the README's checkpoint format)");
+        }
+        try {
+            return new Loaded(path.toString(), meta, parameters, momentum, Long.parseLong(meta.getOrDefault("step", "0")),
+                    Integer.parseInt(meta.getOrDefault("epoch", "0")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(path + ": metadata 'step' and 'epoch' must be whole numbers, got "
+                    + meta.get("step") + " and " + meta.get("epoch"), e);
+        }
     }
 
     /** Puts a checkpoint's parameters into a method made for the same method, tasks and groups. */

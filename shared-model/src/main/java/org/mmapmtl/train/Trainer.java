@@ -130,7 +130,7 @@ public final class Trainer implements AutoCloseable {
         long stepsPerEpoch = plan.stepsPerEpoch();
         long total = stepsPerEpoch * config.epochs();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupLearningRate(),
-                stepsPerEpoch * config.warmupEpochs(), total);
+                config.warmupEpochs(), config.epochs(), stepsPerEpoch);
         TrainableParameters parameters = method.parameters();
         long start = 0;
         if (resumeFrom != null) {

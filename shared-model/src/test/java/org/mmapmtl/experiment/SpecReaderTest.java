@@ -38,6 +38,21 @@ class SpecReaderTest {
     }
 
     @Test
+    void miniDomainNetDefaultsToThePapersBatchOfFour() {
+        ExperimentSpec mini = read("""
+                {"dataset": {"kind": "mini-domainnet", "root": "data/mdn", "percent": 1}, "weights": "generated:tiny", "methods": ["mmap"]}""");
+        assertThat(mini.recipe().batchSize()).isEqualTo(4);
+        assertThat(mini.recipe().epochs()).isEqualTo(5);
+        ExperimentSpec office = read("""
+                {"dataset": {"kind": "office-home", "root": "data/oh", "percent": 10}, "weights": "generated:tiny", "methods": ["mmap"]}""");
+        assertThat(office.recipe().batchSize()).isEqualTo(16);
+        ExperimentSpec chosen = read("""
+                {"dataset": {"kind": "mini-domainnet", "root": "data/mdn", "percent": 1}, "weights": "generated:tiny", "methods": ["mmap"],
+                 "recipe": {"batchSize": 8}}""");
+        assertThat(chosen.recipe().batchSize()).isEqualTo(8);
+    }
+
+    @Test
     void theStoredSpecReadsBackToItself() {
         ExperimentSpec spec = read(MINIMAL).withId("e1");
         String json = SpecReader.toJson(spec);

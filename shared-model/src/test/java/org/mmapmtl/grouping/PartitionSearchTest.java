@@ -126,6 +126,24 @@ class PartitionSearchTest {
     }
 
     @Test
+    void theDefaultThresholdIsZeroAsThePaperReadsMutualGainAndMeanCentredIsTheOption() {
+        // every pair agrees (all > 0), tasks 0,1 and 2,3 agree more than average
+        double[][] s = {{1, .8, .2, .1}, {.8, 1, .15, .2}, {.2, .15, 1, .9}, {.1, .2, .9, 1}};
+        AffinityMatrix a = new AffinityMatrix(List.of("a", "b", "c", "d"), s);
+        var options = PartitionSearch.Options.defaults();
+        Partition literal = PartitionSearch.solve(a, GroupingObjective.parse("threshold", null, null), options);
+        assertThat(literal.tau()).isZero();
+        assertThat(literal.groups()).containsExactly(List.of(0, 1, 2, 3));
+        assertThat(literal.objective()).isEqualTo("threshold(tau=0.00000)");
+        Partition centred = PartitionSearch.solve(a, GroupingObjective.parse("mean-centred", null, null), options);
+        assertThat(centred.tau()).isCloseTo(a.meanOffDiagonal(), within(1e-12));
+        assertThat(centred.groups()).containsExactly(List.of(0, 1), List.of(2, 3));
+        assertThat(centred.objective()).startsWith("mean-centred(tau=0.39");
+        assertThatThrownBy(() -> GroupingObjective.parse("mean-centred", null, 0.1)).hasMessageContaining("drop tau");
+        assertThatThrownBy(() -> GroupingObjective.parse("median", null, null)).hasMessageContaining("mean-centred");
+    }
+
+    @Test
     void fixedObjectivesNeedNoSearch() {
         AffinityMatrix a = randomAffinity(6, new Random(1));
         var options = PartitionSearch.Options.defaults();

@@ -13,14 +13,14 @@ import java.util.OptionalDouble;
 /** How the service turns complete snapshots into a partition ({@code mmap.grouping.*}, env {@code MMAP_GROUPING_*}). */
 @ConfigMapping(prefix = "mmap.grouping")
 public interface GroupingSettings {
-    /** threshold (default: the data chooses the number of groups), k, all-in-one or singletons */
+    /** threshold (default: the data chooses the number of groups), mean-centred, k, all-in-one or singletons */
     @WithDefault("threshold")
     String objective();
 
     /** the number of groups, for objective k */
     Optional<Integer> k();
 
-    /** τ subtracted per pair; default: the mean off-diagonal affinity (threshold) or 0 (k) */
+    /** τ subtracted per pair by threshold and k; default 0 (mean-centred computes its own) */
     OptionalDouble tau();
 
     /** cosine (default) or dot */

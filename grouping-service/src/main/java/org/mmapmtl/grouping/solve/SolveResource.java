@@ -23,7 +23,7 @@ public class SolveResource {
     GroupingSettings settings;
 
     /**
-     * @param objective      threshold (default), k, all-in-one or singletons
+     * @param objective      threshold (default, tau 0), mean-centred, k, all-in-one or singletons
      * @param exactLimit     largest task count solved exactly (default and most: the service's mmap.grouping.exact-limit)
      * @param allowHeuristic whether a larger problem may be solved by local search (default true)
      */
