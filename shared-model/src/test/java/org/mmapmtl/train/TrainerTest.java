@@ -2,6 +2,8 @@ package org.mmapmtl.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.prompt.PromptedClip;
 
@@ -103,6 +105,49 @@ class TrainerTest {
                     assertThat((long) e.getValue().length).isEqualTo(model.method().parameters().count());
                 }
                 assertThat(s.gradients().get(TinyWorld.TASKS.get(0))).isNotEqualTo(s.gradients().get(TinyWorld.TASKS.get(1)));
+            }
+        }
+    }
+
+    /**
+     * A task's snapshot must be its own gradient, not one with the previous task's left in the buffer: each task's
+     * snapshot from a multi-task step equals the gradient of a step over that task's batch alone.
+     */
+    @Test
+    void eachTasksSnapshotEqualsItsGradientComputedAlone() {
+        TinyWorld world = TinyWorld.shared();
+        GradMode.offOnThisThread();
+        int r = world.pipeline.resolution();
+        try (ClipModel clip = world.loadClip();
+             PromptedClip model = world.prompted(clip, "mmap-joint", List.of(List.of("clipart", "painting")), 1);
+             NDManager scope = NDManager.newBaseManager(clip.device())) {
+            scope.getEngine().setRandomSeed(5);
+            List<TrainStep.TaskBatch> batches = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(4, 3, r, r)),
+                        scope.create(new int[] {0, 1, 2, t})));
+            }
+            Map<String, float[]> together;
+            try (NDManager step = scope.newSubManager()) {
+                together = new TrainStep(model, new Sgd(0.9, 5e-4, clip.device())).run(step, batches, 0, true, 0)
+                        .snapshotGradients();
+            }
+            assertThat(together.keySet()).containsExactly("clipart", "painting");
+            for (int t = 0; t < 2; t++) {
+                float[] alone;
+                try (NDManager step = scope.newSubManager()) {
+                    alone = new TrainStep(model, new Sgd(0.9, 5e-4, clip.device())).run(step, List.of(batches.get(t)), 0, true, 0)
+                            .snapshotGradients().get(TinyWorld.TASKS.get(t));
+                }
+                float[] mixed = together.get(TinyWorld.TASKS.get(t));
+                double scale = 0;
+                double worst = 0;
+                for (int i = 0; i < alone.length; i++) {
+                    scale = Math.max(scale, Math.abs(alone[i]));
+                    worst = Math.max(worst, Math.abs(alone[i] - mixed[i]));
+                }
+                assertThat(scale).isGreaterThan(0);
+                assertThat(worst / scale).as("task %s: snapshot vs its gradient alone", TinyWorld.TASKS.get(t)).isLessThan(1e-5);
             }
         }
     }
