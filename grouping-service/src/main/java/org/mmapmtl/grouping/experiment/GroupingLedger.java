@@ -100,6 +100,12 @@ public class GroupingLedger {
     }
 
     @Transactional
+    public boolean isPublished(String experimentId) {
+        GroupingDecision d = GroupingDecision.findById(experimentId);
+        return d != null && d.publishedAt != null;
+    }
+
+    @Transactional
     public List<TaskPartition> unpublished() {
         return GroupingDecision.unpublished().stream().map(GroupingDecision::partition).toList();
     }

@@ -31,8 +31,16 @@ public class PartitionPublisher {
     @Inject
     GroupingLedger ledger;
 
-    /** @return whether the broker acknowledged the record */
-    public boolean publish(TaskPartition partition) {
+    /**
+     * One send at a time, and none for a decision already acknowledged: the intake's send and the scheduled
+     * republish of the same decision would otherwise race and send it twice (harmless, consumers dedupe, but noise).
+     *
+     * @return whether the broker acknowledged the record (now or before)
+     */
+    public synchronized boolean publish(TaskPartition partition) {
+        if (ledger.isPublished(partition.experimentId())) {
+            return true;
+        }
         Message<byte[]> message = Message.of(EventCodecs.PARTITION.encode(partition))
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(partition.experimentId()).build());
         try {
@@ -52,7 +60,7 @@ public class PartitionPublisher {
 
     @Scheduled(every = "${mmap.grouping.republish-every:30s}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void republish() {
+    public void republish() {
         for (TaskPartition p : ledger.unpublished()) {
             publish(p);
         }
