@@ -53,11 +53,39 @@ class ScalarsTest {
         }
     }
 
+    private static boolean allEqualTo(float[] gradient, float expected) {
+        for (float g : gradient) {
+            if (Math.abs(g - expected) > 1e-3f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the freed scalar is reused before the backward depends on the collector and the allocator, so the test
+     * first shows, in this very JVM, that DJL's plain {@code mul(Number)} does get corrupted; only then does the
+     * same procedure with {@link Scalars#times} prove something. Where the corruption cannot be provoked the test is
+     * reported as aborted (skipped), never as passed.
+     */
     @Test
     void gradientOfAConstantProductSurvivesGarbageCollection() throws Exception {
-        float[] gradient = gradientAfterGarbageCollection(Scalars::times);
-        for (float g : gradient) {
-            assertThat(g).isEqualTo(200 * 1.702f, org.assertj.core.data.Offset.offset(1e-3f));
+        float expected = 200 * 1.702f;
+        for (int attempt = 1; attempt <= 10; attempt++) {
+            float[] control = gradientAfterGarbageCollection((x, v) -> x.mul(v));
+            if (allEqualTo(control, expected)) {
+                continue; // the freed scalar was not reused this time: nothing would be proved
+            }
+            for (int run = 0; run < 3; run++) {
+                float[] ours = gradientAfterGarbageCollection(Scalars::times);
+                for (float g : ours) {
+                    assertThat(g).as("attempt %d, run %d: DJL's mul(Number) gave %s", attempt, run, control[0])
+                            .isEqualTo(expected, org.assertj.core.data.Offset.offset(1e-3f));
+                }
+            }
+            return;
         }
+        org.junit.jupiter.api.Assumptions.abort("DJL's mul(Number) kept its scalar through 10 collections here, so the "
+                + "use-after-free this test guards against could not be provoked on this JVM");
     }
 }
