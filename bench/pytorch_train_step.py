@@ -7,9 +7,18 @@ visual prompts go after the class token and are replaced before each deeper prom
 random pixels and labels; then cross-entropy over `--classes` class texts, backward, and torch.optim.SGD
 (lr 0.0035, momentum 0.9, weight decay 5e-4). Frozen text features are computed once when no parameter reaches them.
 
-Usage: python3 bench/pytorch_train_step.py --arch ViT-B-16 --method mmap-mt --batch 16 --classes 65 --threads 2 \
-           --iterations 3 --out bench/results/train-step-pytorch.json
+With --tasks N the step is the paper's multi-task step as prompt-learning code writes it: for each task the model is
+called on that task's batch (text and image forward, as MaPLe's and CoOp's CustomCLIP.forward do), the tasks' losses
+are summed and one backward follows; with --snapshot each task goes forward and backward on its own (its gradient
+kept), as the steps that take gradient snapshots do.
+
+Debian's OpenBLAS may not recognise the CPU and fall back to slow kernels: the script measures its GEMM rate (2048³
+float32 matmul) and prints it with the result; try OPENBLAS_CORETYPE=SkylakeX/Haswell/Zen and keep the fastest.
+
+Usage: python3 bench/pytorch_train_step.py --arch ViT-B-16 --method mmap-mt --batch 4 --tasks 4 --classes 65 \
+           --threads 2 --iterations 3 --out bench/results/train-step-pytorch.json
 """
+import os
 import argparse
 import json
 import math
@@ -125,12 +134,12 @@ def method_parameters(method, arch, weights):
         ctx = torch.randn(16, t_width) * 0.02
         return [ctx], lambda: [ctx], lambda: []
     if method == "vpt":
-        vis = [torch.randn(8, v_width) * 0.02 for _ in range(v_layers)]
+        vis = [torch.randn(18, v_width) * 0.02 for _ in range(v_layers)]
         return vis, lambda: [], lambda: vis
     if method in ("mmap-mt", "mmap-st", "mmap"):
-        b, m = 8, 8
+        b, m = 6, 6
         n = min(256, math.gcd(t_width, v_width))
-        depth = min(9, v_layers, t_layers)
+        depth = min(12, v_layers, t_layers)
         sets = 2 if method == "mmap" else 1  # grouped: a group-shared MmAP, then the task-specific one
         layers = [[(torch.randn(m, n) * 0.02, torch.randn(b // m, t_width // n), torch.randn(b // m, v_width // n))
                    for _ in range(depth)] for _ in range(sets)]
@@ -141,17 +150,33 @@ def method_parameters(method, arch, weights):
     raise SystemExit(f"unknown method {method}: coop, vpt, mmap, mmap-mt, mmap-st, full-ft")
 
 
+def gemm_gflops(threads):
+    """The float32 GEMM rate this torch reaches here (median of 5 after a warm-up), to show the peer its best kernel."""
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ b
+        runs.append(time.perf_counter() - t0)
+    return 2 * 2048 ** 3 / statistics.median(runs) / 1e9
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--arch", default="ViT-B-16", choices=sorted(ARCHS))
     p.add_argument("--method", default="mmap-mt")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--classes", type=int, default=65)
+    p.add_argument("--tasks", type=int, default=1)
+    p.add_argument("--snapshot", action="store_true")
     p.add_argument("--iterations", type=int, default=3)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--out", default="bench/results/train-step-pytorch.json")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    gflops = gemm_gflops(a.threads)
+    print(f"GEMM 2048³ float32: {gflops:.0f} GFLOP/s (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     torch.manual_seed(0)
     weights = clip_weights(a.arch)
     params, text_prompts, vision_prompts = method_parameters(a.method, a.arch, weights)
@@ -167,18 +192,28 @@ def main():
         with torch.no_grad():
             frozen_text = encode_text(weights, tokens, a.arch, [])
 
-    def step():
-        images = torch.randn(a.batch, 3, res, res)
-        labels = torch.randint(0, a.classes, (a.batch,))
-        optimizer.zero_grad()
+    def forward_loss(images, labels):
         image = encode_image(weights, images, a.arch, vision_prompts())
         text = encode_text(weights, tokens, a.arch, text_prompts()) if text_trainable else frozen_text
         image = image / image.norm(dim=1, keepdim=True)
         text = text / text.norm(dim=1, keepdim=True)
-        loss = F.cross_entropy(100 * image @ text.t(), labels)
-        loss.backward()
+        return F.cross_entropy(100 * image @ text.t(), labels)
+
+    def step():
+        batches = [(torch.randn(a.batch, 3, res, res), torch.randint(0, a.classes, (a.batch,))) for _ in range(a.tasks)]
+        optimizer.zero_grad()
+        if a.snapshot:
+            kept = []
+            for images, labels in batches:
+                loss = forward_loss(images, labels)
+                loss.backward()
+                kept.append([t.grad.clone() for t in params])
+            total = loss
+        else:
+            total = sum(forward_loss(images, labels) for images, labels in batches)
+            total.backward()
         optimizer.step()
-        return loss.item()
+        return total.item()
 
     step()
     runs = []
@@ -190,8 +225,10 @@ def main():
     result = {"benchmark": "train-step", "implementation": f"pytorch eager {torch.__version__}",
               "when": datetime.now(timezone.utc).isoformat(), "arch": a.arch, "method": a.method,
               "trainableParameters": sum(t.numel() for t in params), "device": "cpu", "threads": a.threads,
-              "batch": a.batch, "classes": a.classes, "iterations": a.iterations, "stepMs": ms,
-              "imagesPerSecond": a.batch * 1000 / ms,
+              "batch": a.batch, "tasks": a.tasks, "snapshot": a.snapshot, "classes": a.classes,
+              "textPositions": 77, "iterations": a.iterations, "stepMs": ms, "stepsMs": runs,
+              "imagesPerSecond": a.batch * a.tasks * 1000 / ms, "gemmGflops": gflops,
+              "openblasCoretype": os.environ.get("OPENBLAS_CORETYPE"), "blas": torch.__config__.show(),
               "maxResidentMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
     print(json.dumps(result, indent=2))
     with open(a.out, "w") as f:

@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * A prompted CLIP of random weights for one task and {@code classes} class names ("object 0", ...), as the step
- * benchmarks time it; the weights file it writes is deleted on close.
+ * A prompted CLIP of random weights for {@code tasks} tasks ("task0", ...; the framework's methods put them in one
+ * group) and {@code classes} class names ("object 0", ...), as the step benchmarks time it; the weights file it
+ * writes is deleted on close.
  */
 final class BenchModel implements AutoCloseable {
     final MethodSpec spec;
@@ -36,8 +37,16 @@ final class BenchModel implements AutoCloseable {
     }
 
     static BenchModel create(ClipArchitecture arch, String methodName, int classes, Device device) throws IOException {
+        return create(arch, methodName, classes, 1, device);
+    }
+
+    static BenchModel create(ClipArchitecture arch, String methodName, int classes, int taskCount, Device device)
+            throws IOException {
+        if (taskCount < 1) {
+            throw new IllegalArgumentException("--tasks must be at least 1, got " + taskCount);
+        }
         MethodSpec spec = MethodSpec.parse(methodName);
-        List<String> tasks = List.of("task");
+        List<String> tasks = IntStream.range(0, taskCount).mapToObj(i -> "task" + i).toList();
         List<List<String>> groups = spec.sharing() == MethodSpec.Sharing.GROUPED ? List.of(tasks) : List.of();
         List<String> classNames = IntStream.range(0, classes).mapToObj(i -> "object " + i).toList();
         Path weights = Files.createTempFile("bench-" + arch.label(), ".safetensors");

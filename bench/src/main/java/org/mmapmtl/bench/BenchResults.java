@@ -48,6 +48,39 @@ final class BenchResults {
         return ms;
     }
 
+    /**
+     * The float32 GEMM rate the engine reaches here (2048³ matmul, median of 5 after a warm-up), in GFLOP/s: the
+     * ceiling a model's GEMM-bound work is measured against.
+     */
+    static double gemmGflops(ai.djl.Device device) {
+        org.mmapmtl.train.GradMode.offOnThisThread();
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
+            ai.djl.ndarray.NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(2048, 2048));
+            ai.djl.ndarray.NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(2048, 2048));
+            double[] ms = time(5, () -> {
+                try (ai.djl.ndarray.NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0); // waits for the result on devices that run asynchronously
+                }
+            });
+            return 2.0 * 2048 * 2048 * 2048 / (median(ms) / 1e3) / 1e9;
+        }
+    }
+
+    /**
+     * FLOPs of one image through the vision tower (multiply-adds counted as 2): the patch projection, and per block
+     * the four attention projections and the MLP (12·w² per token) plus scores and mixing (2·L²·w), over L tokens.
+     */
+    static double visionForwardFlops(org.mmapmtl.clip.ClipConfig config, int promptTokens) {
+        var v = config.vision();
+        long w = v.width();
+        long patches = (long) v.grid() * v.grid();
+        long tokens = patches + 1 + promptTokens;
+        double flops = 2.0 * patches * 3 * v.patchSize() * v.patchSize() * w;
+        flops += v.layers() * (2.0 * tokens * 12 * w * w + 2.0 * 2 * tokens * tokens * w);
+        flops += 2.0 * w * config.embedDim();
+        return flops;
+    }
+
     /** Resident memory of this process in MiB (Linux), or -1 where /proc is not there. */
     static long residentMiB() {
         try {

@@ -38,13 +38,22 @@ public final class EvalBench {
                 }
             });
             double median = BenchResults.median(ms);
+            double gemm = BenchResults.gemmGflops(device);
+            double flops = BenchResults.visionForwardFlops(arch.config(), m.method.visionTokens(0));
+            double imagesPerSecond = batch * 1000.0 / median;
+            double achieved = flops * imagesPerSecond / 1e9;
             BenchResults.djlHeader(result, "eval", arch.label(), device, batch, iterations);
             result.put("method", m.spec.name());
             result.put("classes", classes);
             result.put("batchMs", median);
-            result.put("imagesPerSecond", batch * 1000.0 / median);
-            log.printf("%s %s %s batch %d, %d classes: %.0f ms/batch, %.1f images/s%n", arch.label(), m.spec.name(),
-                    device, batch, classes, median, batch * 1000.0 / median);
+            result.put("imagesPerSecond", imagesPerSecond);
+            result.put("visionGflopPerImage", flops / 1e9);
+            result.put("achievedGflops", achieved);
+            result.put("gemmGflops", gemm);
+            result.put("fractionOfGemm", achieved / gemm);
+            log.printf("%s %s %s batch %d, %d classes: %.0f ms/batch, %.1f images/s; %.1f GFLOP/image, %.0f GFLOP/s "
+                            + "= %.0f %% of this engine's GEMM rate (%.0f GFLOP/s)%n", arch.label(), m.spec.name(),
+                    device, batch, classes, median, imagesPerSecond, flops / 1e9, achieved, 100 * achieved / gemm, gemm);
         }
         BenchResults.write(result, out, log);
         return result;

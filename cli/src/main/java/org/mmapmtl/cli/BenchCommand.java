@@ -74,8 +74,8 @@ final class BenchCommand {
     }
 
     @Command(name = "train-step", mixinStandardHelpOptions = true,
-            description = "Milliseconds per training step of --method on one task (random weights of --arch, random pixels); "
-                    + "compare with bench/pytorch_train_step.py.")
+            description = "Milliseconds per training step of --method on --tasks tasks, a batch of --batch images each "
+                    + "(random weights of --arch, random pixels); compare with bench/pytorch_train_step.py.")
     static final class TrainStepCommand implements Callable<Integer> {
         @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
@@ -98,9 +98,18 @@ final class BenchCommand {
         @Option(names = "--out", defaultValue = ".mmap/bench/train-step.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
+        @Option(names = "--tasks", defaultValue = "1", description = "tasks in the step, a batch each (default: ${DEFAULT-VALUE}; 4 for Office-Home)")
+        int tasks;
+
+        @Option(names = "--snapshot", description = "time a gradient-snapshot step (each task's gradient kept: one backward per task)")
+        boolean snapshot;
+
+        @Option(names = "--per-task", description = "time the straightforward step (per-task forward and backward) that the fused one equals")
+        boolean perTask;
+
         @Override
         public Integer call() throws Exception {
-            TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, iterations,
+            TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, tasks, snapshot, perTask, iterations,
                     org.mmapmtl.train.Devices.named(device), out, System.out);
             return 0;
         }

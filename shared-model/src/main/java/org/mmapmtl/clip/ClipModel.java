@@ -203,14 +203,17 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /**
-     * @param tokens   [batch, contextLength] int64 ids; pooling takes the end-of-text token (the largest id)
+     * @param tokens   [batch, length] int64 ids, length up to the model's context; pooling takes the end-of-text
+     *                 token (the largest id). Under the causal mask nothing after end-of-text reaches the pooled
+     *                 feature, so tokens cut after the batch's last end-of-text give the same features as the full
+     *                 context, for a fraction of the work.
      * @param eotShift how far a hook's inserted tokens moved end-of-text to the right
      */
     public NDArray encodeText(NDArray tokens, LayerHook hook, int eotShift) {
         NDManager scope = tokens.getManager();
         long batch = tokens.getShape().get(0);
         long length = tokens.getShape().get(1);
-        if (length != config.text().contextLength()) {
+        if (length < 1 || length > config.text().contextLength()) {
             throw new IllegalArgumentException("tokens have length " + length + ", the model's context is "
                     + config.text().contextLength());
         }
@@ -221,7 +224,13 @@ public final class ClipModel implements AutoCloseable {
             throw new IllegalStateException("a text hook changed the embedded length to " + x.getShape().get(1)
                     + "; prompts must overwrite placeholder tokens so the length stays " + length);
         }
-        x = x.add(textPositions);
+        if (length == config.text().contextLength()) {
+            x = x.add(textPositions);
+        } else {
+            NDArray positions = textPositions.get(new NDIndex(":{}", length));
+            positions.attach(scope);
+            x = x.add(positions);
+        }
         x = transformer(x, textBlocks, config.text().heads(), causalMask, hook);
         x = layerNorm(x, lnFinalWeight, lnFinalBias);
         long width = x.getShape().get(2);

@@ -255,6 +255,11 @@ public final class PromptMethod implements AutoCloseable {
         return slots(task).stream().mapToInt(s -> modules.get(s).textTokens()).sum();
     }
 
+    /** Visual prompt tokens a task's forward inserts after the class token (the same for every task of a method). */
+    public int visionTokens(int task) {
+        return slots(task).stream().mapToInt(s -> modules.get(s).visionTokens()).sum();
+    }
+
     /** The parameter-set prefixes a task uses, group-shared before task-specific. */
     public List<String> slots(int task) {
         String name = tasks.get(task);

@@ -15,9 +15,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One optimisation step: for each task its batch goes forward, its cross-entropy backward (one task's graph in memory
- * at a time), its gradients are added up over tasks and, when asked, kept per task for a snapshot; then SGD updates
- * every parameter once. Everything is made on the caller's step manager, to which the parameters are lent.
+ * One optimisation step. At a gradient snapshot each task's batch goes forward and its cross-entropy backward on its
+ * own (one task's graph in memory at a time), so each task's gradient can be kept; the gradients are added up over
+ * tasks. Any other step takes the cheaper, equal path: the summed gradient is the gradient of the summed loss, so all
+ * batches go forward together ({@link PromptedClip#logits(List, List)}: one text forward per distinct prompt set,
+ * images of tasks with the same prompts in one batch) and one backward follows. Then SGD updates every parameter once.
+ * Everything is made on the caller's step manager, to which the parameters are lent.
  */
 public final class TrainStep {
 
@@ -38,11 +41,18 @@ public final class TrainStep {
     private final PromptedClip model;
     private final Sgd sgd;
     private final Set<String> shared;
+    private final boolean fused;
 
     public TrainStep(PromptedClip model, Sgd sgd) {
+        this(model, sgd, true);
+    }
+
+    /** @param fused whether steps without a snapshot take one forward and one backward for all tasks (the default) */
+    public TrainStep(PromptedClip model, Sgd sgd, boolean fused) {
         this.model = model;
         this.sgd = sgd;
         this.shared = new HashSet<>(model.method().sharedParameterNames());
+        this.fused = fused;
     }
 
     /**
@@ -50,6 +60,9 @@ public final class TrainStep {
      * @param snapshot whether to keep each task's gradients of the shared parameters
      */
     public Outcome run(NDManager scope, List<TaskBatch> batches, double learningRate, boolean snapshot, long step) {
+        if (fused && !snapshot) {
+            return runFused(scope, batches, learningRate, step);
+        }
         TrainableParameters parameters = model.method().parameters();
         List<String> taskNames = model.method().tasks();
         parameters.bind(scope);
@@ -89,6 +102,43 @@ public final class TrainStep {
         }
         summed.forEach((name, gradient) -> sgd.update(name, parameters.get(name), gradient, learningRate));
         return new Outcome(taskLosses, snapshotGradients);
+    }
+
+    private Outcome runFused(NDManager scope, List<TaskBatch> batches, double learningRate, long step) {
+        TrainableParameters parameters = model.method().parameters();
+        List<String> taskNames = model.method().tasks();
+        parameters.bind(scope);
+        Map<String, Double> taskLosses = new LinkedHashMap<>();
+        if (batches.isEmpty()) {
+            return new Outcome(taskLosses, Map.of());
+        }
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            List<NDArray> logits = model.logits(batches.stream().map(TaskBatch::task).toList(),
+                    batches.stream().map(TaskBatch::pixels).toList());
+            List<NDArray> losses = new ArrayList<>();
+            NDArray total = null;
+            for (int i = 0; i < batches.size(); i++) {
+                NDArray l = crossEntropy(logits.get(i), batches.get(i).labels());
+                losses.add(l);
+                total = total == null ? l : total.add(l);
+            }
+            collector.backward(total);
+            for (int i = 0; i < batches.size(); i++) {
+                String task = taskNames.get(batches.get(i).task());
+                float loss = losses.get(i).getFloat();
+                if (!Float.isFinite(loss)) {
+                    throw new TrainingDivergedException("the loss of task " + task + " is " + loss + " at step " + step
+                            + " (learning rate " + learningRate + "); lower the learning rate");
+                }
+                taskLosses.put(task, (double) loss);
+            }
+        }
+        for (String name : parameters.names()) {
+            NDArray gradient = parameters.get(name).getGradient();
+            sgd.update(name, parameters.get(name), gradient, learningRate);
+            gradient.subi(gradient); // the next step's backward accumulates into a clean buffer
+        }
+        return new Outcome(taskLosses, Map.of());
     }
 
     /** Mean cross-entropy of logits [batch, classes] against class indices. */

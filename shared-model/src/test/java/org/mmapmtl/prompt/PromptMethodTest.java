@@ -100,6 +100,8 @@ class PromptMethodTest {
             int[] bare = tokenizer.tokenize("alarm clock.");
             assertThat(indexOf(tokens, 0, tokenizer.endOfText())).isEqualTo(indexOf(bare, tokenizer.endOfText()) + 12);
             assertThat(method.textTokens(0)).isEqualTo(12);
+            // the text tower runs only up to the longest class text's end-of-text ("alarm clock" is longer)
+            assertThat(model.textLength()).isEqualTo(indexOf(tokens, 0, tokenizer.endOfText()) + 1).isLessThan(77);
 
             NDArray logits = model.logits(0, scope.randomNormal(new Shape(3, 3, 64, 64)));
             assertThat(logits.getShape()).isEqualTo(new Shape(3, 2));
