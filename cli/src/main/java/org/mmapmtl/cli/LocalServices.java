@@ -19,7 +19,7 @@ final class LocalServices implements AutoCloseable {
 
     final LocalStack stack;
     final List<ServiceProcess> services = new ArrayList<>();
-    private boolean closed;
+    private volatile boolean closed;
     private java.nio.channels.FileChannel stateLock;
 
     private LocalServices(LocalStack stack) {
@@ -99,6 +99,14 @@ final class LocalServices implements AutoCloseable {
 
     private static Path runJar(Path home, String service) {
         return home.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** A service that stopped although nobody asked it to; null while all run (or while everything is stopping). */
+    ServiceProcess crashed() {
+        if (closed) {
+            return null;
+        }
+        return services.stream().filter(s -> !s.alive()).findFirst().orElse(null);
     }
 
     @Override

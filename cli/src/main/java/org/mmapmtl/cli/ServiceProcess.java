@@ -53,6 +53,8 @@ final class ServiceProcess {
                     .redirectOutput(log.toFile()).directory(workDir.toFile());
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            // the service stops itself when this process is gone, however it went (service-kit's LauncherWatch)
+            builder.environment().put("MMAP_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
             return new ServiceProcess(name, port, log, builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
@@ -69,6 +71,11 @@ final class ServiceProcess {
 
     long pid() {
         return process.pid();
+    }
+
+    /** The exit code once it has stopped. */
+    int exitCode() {
+        return process.exitValue();
     }
 
     boolean ready() {

@@ -6,10 +6,13 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Starts Kafka and PostgreSQL in this JVM and the three services as child processes,",
-                "waits until all are ready and runs until Ctrl-C, which stops everything it started."})
+                "waits until all are ready and runs until Ctrl-C, which stops everything it started.",
+                "A service that stops on its own is reported and everything stops (exit code 1); if this",
+                "process is killed, the services stop by themselves and the next up stops a leftover PostgreSQL."})
 final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka client port (default: ${DEFAULT-VALUE})")
@@ -62,7 +65,17 @@ final class UpCommand implements Callable<Integer> {
         System.out.println("  Health:                  " + all.services.get(0).url() + "/q/health  (likewise :"
                 + groupingPort + ", :" + evalPort + ")");
         System.out.println("Press Ctrl-C to stop everything.");
-        stopped.await();
+        // watch what we started: a service that stops on its own is reported, and everything stops with exit code 1
+        while (!stopped.await(1, TimeUnit.SECONDS)) {
+            ServiceProcess crashed = all.crashed();
+            if (crashed != null) {
+                System.err.printf("mmap up: %s stopped unexpectedly (exit code %d); the end of %s:%n%s%n", crashed.name,
+                        crashed.exitCode(), crashed.log, crashed.logTail(30));
+                System.err.println("mmap up: stopping everything else; start again with ./mmap up");
+                all.close();
+                return 1;
+            }
+        }
         return 0;
     }
 }

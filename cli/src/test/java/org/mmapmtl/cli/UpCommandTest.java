@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * `mmap up` as a user runs it: a separate JVM that starts Kafka, PostgreSQL and the three service jars this build
- * packaged, reports them UP, and on SIGTERM leaves no process behind. Runs in the full build, after the services
- * have been packaged.
+ * packaged and reports them UP; a second one on the same state folder is refused; killed with SIGKILL, its services
+ * stop by themselves and the next `up` stops the PostgreSQL it left and comes UP; a service that dies is reported and
+ * everything stops, leaving no process behind. Runs in the full build, after the services have been packaged.
  */
 class UpCommandTest {
     @TempDir
@@ -35,7 +36,7 @@ class UpCommandTest {
     }
 
     @Test
-    void bringsAllServicesUpAndSigtermLeavesNoProcessBehind() throws Exception {
+    void ownsWhatItStartsHoweverItOrTheyEnd() throws Exception {
         Path home = Path.of("..").toAbsolutePath().normalize();
         for (String service : List.of("trainer-service", "grouping-service", "eval-service")) {
             assertThat(home.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"))
@@ -52,24 +53,11 @@ class UpCommandTest {
         Process up = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> output = new ArrayList<>();
         List<ProcessHandle> children;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            boolean ready = false;
-            while (!ready && (line = reader.readLine()) != null) {
-                output.add(line);
-                ready = line.contains("All services are UP.");
-            }
-            assertThat(ready).as(String.join("\n", output)).isTrue();
-            HttpClient http = HttpClient.newHttpClient();
-            for (int port : List.of(trainer, grouping, eval)) {
-                HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-                        URI.create("http://localhost:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(health.statusCode()).isEqualTo(200);
-                assertThat(health.body()).contains("\"UP\"");
-            }
-            children = up.descendants().toList();
-            assertThat(children.stream().map(p -> p.info().commandLine().orElse("")))
-                    .filteredOn(c -> c.contains("quarkus-run.jar")).hasSize(3);
+        try (BufferedReader reader = reader(up)) {
+            assertThat(readUntil(reader, output, "All services are UP.")).as(String.join("\n", output)).isTrue();
+            assertHealthy(trainer, grouping, eval);
+            children = services(up);
+            assertThat(children).hasSize(3);
             // PostgreSQL is started through pg_ctl and is not our descendant: find it by its data folder
             assertThat(processesUsing(state)).isNotEmpty();
 
@@ -82,30 +70,88 @@ class UpCommandTest {
             String said = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(second.exitValue()).as(said).isNotZero();
             assertThat(said).contains("another ./mmap up or ./mmap demo is running on").doesNotContain("\tat ");
-            for (int port : List.of(trainer, grouping, eval)) {
-                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-                        + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-            }
+            assertHealthy(trainer, grouping, eval);
 
-            up.toHandle().destroy(); // SIGTERM (the shutdown path of Ctrl-C), keeping our end of its output open
-            assertThat(up.waitFor(90, TimeUnit.SECONDS)).as("mmap up stops within 90 s").isTrue();
-            reader.lines().forEach(output::add);
+            // SIGKILL: nothing of `up` runs any more, so its services must notice and stop by themselves
+            up.toHandle().destroyForcibly();
+            assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
         } finally {
-            if (up.isAlive()) {
-                up.destroy();
-                if (!up.waitFor(60, TimeUnit.SECONDS)) {
-                    up.descendants().forEach(ProcessHandle::destroyForcibly);
-                    up.destroyForcibly();
-                }
-            }
+            stopAll(up);
         }
-        assertThat(output).contains("Stopped.");
         for (ProcessHandle child : children) {
-            child.onExit().get(10, TimeUnit.SECONDS);
-            assertThat(child.isAlive()).as("still running: " + child.info().commandLine().orElse("?")).isFalse();
+            child.onExit().get(60, TimeUnit.SECONDS);
+            assertThat(child.isAlive()).as("service still running after its up was killed: "
+                    + child.info().commandLine().orElse("?")).isFalse();
+        }
+        assertThat(processesUsing(state)).as("the killed up's PostgreSQL keeps running: the next up must deal with it")
+                .isNotEmpty();
+
+        // the next `up` stops the leftover PostgreSQL, says so, and comes UP on the same state
+        Process again = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> againOutput = new ArrayList<>();
+        try (BufferedReader reader = reader(again)) {
+            assertThat(readUntil(reader, againOutput, "All services are UP.")).as(String.join("\n", againOutput)).isTrue();
+            assertThat(againOutput).anyMatch(l -> l.contains("left running") && l.contains("stopping it"));
+            assertHealthy(trainer, grouping, eval);
+            List<ProcessHandle> services = services(again);
+            assertThat(services).hasSize(3);
+
+            // a service that dies is reported by name, and everything stops with a non-zero exit
+            services.stream().filter(p -> p.info().commandLine().orElse("").contains("grouping-service"))
+                    .findFirst().orElseThrow().destroyForcibly();
+            assertThat(again.waitFor(90, TimeUnit.SECONDS)).as("mmap up stops within 90 s of a crash").isTrue();
+            reader.lines().forEach(againOutput::add);
+            assertThat(again.exitValue()).as(String.join("\n", againOutput)).isEqualTo(1);
+            assertThat(againOutput).anyMatch(l -> l.contains("grouping-service stopped unexpectedly"));
+            assertThat(againOutput).contains("Stopped.");
+            for (ProcessHandle child : services) {
+                child.onExit().get(10, TimeUnit.SECONDS);
+                assertThat(child.isAlive()).as("still running: " + child.info().commandLine().orElse("?")).isFalse();
+            }
+        } finally {
+            stopAll(again);
         }
         assertThat(processesUsing(state)).as("processes left behind").isEmpty();
         assertThat(Files.exists(state.resolve("logs/grouping-service.log"))).isTrue();
+    }
+
+    private static BufferedReader reader(Process p) {
+        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    private static boolean readUntil(BufferedReader reader, List<String> output, String marker) throws Exception {
+        String line;
+        while ((line = reader.readLine()) != null) {
+            output.add(line);
+            if (line.contains(marker)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<ProcessHandle> services(Process up) {
+        return up.descendants().filter(p -> p.info().commandLine().orElse("").contains("quarkus-run.jar")).toList();
+    }
+
+    private static void assertHealthy(int... ports) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (int port : ports) {
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"UP\"");
+        }
+    }
+
+    private static void stopAll(Process up) throws Exception {
+        if (up.isAlive()) {
+            up.destroy();
+            if (!up.waitFor(60, TimeUnit.SECONDS)) {
+                up.descendants().forEach(ProcessHandle::destroyForcibly);
+                up.destroyForcibly();
+            }
+        }
     }
 
     static List<String> processesUsing(Path folder) {

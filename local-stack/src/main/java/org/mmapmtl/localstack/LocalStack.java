@@ -58,6 +58,9 @@ public final class LocalStack implements AutoCloseable {
                     && ContainerKafka.dockerAvailable();
             kafka = useContainer ? ContainerKafka.start() : InJvmKafka.start(settings.kafkaPort(), dir.resolve("kafka"));
             TopicProvisioner.ensureTopics(kafka.bootstrapServers());
+            if (!temporary) {
+                stopLeftoverPostgres(dir.resolve("postgres"));
+            }
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dir.resolve("postgres"))
                     .setCleanDataDirectory(temporary);
@@ -129,6 +132,41 @@ public final class LocalStack implements AutoCloseable {
             if (temporary) {
                 deleteRecursively(dataDir);
             }
+        }
+    }
+
+    /**
+     * A launcher killed with SIGKILL cannot stop the PostgreSQL it started (pg_ctl runs it detached), and a new server
+     * on the same data folder would refuse to start. The caller holds the state folder's lock, so a server still
+     * running on this folder is such a leftover: it is stopped (fast shutdown, SIGKILL after 30 s) and said so.
+     */
+    static void stopLeftoverPostgres(Path dataDir) {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return; // unreadable or half-written: PostgreSQL itself decides whether it is stale
+        }
+        java.util.Optional<ProcessHandle> server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(true));
+        if (server.isEmpty()) {
+            return;
+        }
+        System.out.printf("PostgreSQL (pid %d) left running on %s by a killed ./mmap up: stopping it ...%n", pid, dataDir);
+        try {
+            // SIGINT is PostgreSQL's fast shutdown: it disconnects clients instead of waiting for them
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+            server.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the leftover PostgreSQL (pid " + pid + ")", e);
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            server.get().descendants().forEach(ProcessHandle::destroyForcibly);
+            server.get().destroyForcibly();
         }
     }
 
