@@ -68,7 +68,8 @@ final class UpCommand implements Callable<Integer> {
         // watch what we started: a service that stops on its own is reported, and everything stops with exit code 1
         while (!stopped.await(1, TimeUnit.SECONDS)) {
             ServiceProcess crashed = all.crashed();
-            if (crashed != null) {
+            // Ctrl-C signals the services as well as this process: give our shutdown hook time to say it is ours
+            if (crashed != null && !stopped.await(2, TimeUnit.SECONDS) && all.crashed() != null) {
                 System.err.printf("mmap up: %s stopped unexpectedly (exit code %d); the end of %s:%n%s%n", crashed.name,
                         crashed.exitCode(), crashed.log, crashed.logTail(30));
                 System.err.println("mmap up: stopping everything else; start again with ./mmap up");

@@ -86,8 +86,11 @@ class UpCommandTest {
         assertThat(processesUsing(state)).as("the killed up's PostgreSQL keeps running: the next up must deal with it")
                 .isNotEmpty();
 
-        // the next `up` stops the leftover PostgreSQL, says so, and comes UP on the same state
-        Process again = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // the next `up` stops the leftover PostgreSQL, says so, and comes UP on the same state folder (with --fresh,
+        // which wipes the folder the leftover's pid file is in: the leftover must be stopped before that)
+        List<String> fresh = new ArrayList<>(command);
+        fresh.add("--fresh");
+        Process again = new ProcessBuilder(fresh).redirectErrorStream(true).start();
         List<String> againOutput = new ArrayList<>();
         try (BufferedReader reader = reader(again)) {
             assertThat(readUntil(reader, againOutput, "All services are UP.")).as(String.join("\n", againOutput)).isTrue();

@@ -140,7 +140,7 @@ public final class LocalStack implements AutoCloseable {
      * on the same data folder would refuse to start. The caller holds the state folder's lock, so a server still
      * running on this folder is such a leftover: it is stopped (fast shutdown, SIGKILL after 30 s) and said so.
      */
-    static void stopLeftoverPostgres(Path dataDir) {
+    public static void stopLeftoverPostgres(Path dataDir) {
         Path pidFile = dataDir.resolve("postmaster.pid");
         if (!Files.isRegularFile(pidFile)) {
             return;

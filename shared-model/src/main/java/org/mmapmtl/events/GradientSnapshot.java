@@ -32,6 +32,10 @@ public record GradientSnapshot(String experimentId, String task, List<String> ta
             if (!objectives.contains(objective)) {
                 throw new EventFormatException("grouping objective '" + objective + "' must be one of " + objectives);
             }
+            if ("mean-centred".equals(objective) && tau != null) {
+                throw new EventFormatException("grouping objective mean-centred computes tau from the affinities; "
+                        + "a tau (" + tau + ") cannot go with it");
+            }
             if (!List.of("cosine", "dot").contains(similarity)) {
                 throw new EventFormatException("grouping similarity '" + similarity + "' must be cosine or dot");
             }

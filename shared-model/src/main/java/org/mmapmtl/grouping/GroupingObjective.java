@@ -53,14 +53,14 @@ public sealed interface GroupingObjective {
     record Singletons() implements GroupingObjective {
     }
 
+    /** The objective names {@link #parse} accepts. */
+    List<String> NAMES = List.of("threshold", "mean-centred", "k", "all-in-one", "singletons");
+
     /**
      * The objective of a name as written in configuration, requests and the CLI: {@code threshold} (τ optional,
      * default 0), {@code mean-centred} (τ = mean off-diagonal affinity; a given τ is refused), {@code k} (needs k),
      * {@code all-in-one}, {@code singletons}. Random groups need sizes and are built directly.
      */
-    /** The objective names {@link #parse} accepts. */
-    List<String> NAMES = List.of("threshold", "mean-centred", "k", "all-in-one", "singletons");
-
     static GroupingObjective parse(String name, Integer k, Double tau) {
         String n = name == null ? "threshold" : name.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (n) {

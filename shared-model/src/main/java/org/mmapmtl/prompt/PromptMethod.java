@@ -171,7 +171,7 @@ public final class PromptMethod implements AutoCloseable {
                     .withDepth(depth(k, MaplePrompt.DEFAULT_DEPTH, layers));
             case MMAP, MMAP_JOINT, MMAP_MLP -> {
                 int tokens = or(b, MmapPrompt.DEFAULT_TOKENS);
-                int m = spec.family() == MethodSpec.Family.MMAP ? or(spec.m(), Math.min(MmapPrompt.DEFAULT_M, tokens)) : 0;
+                int m = spec.family() == MethodSpec.Family.MMAP ? or(spec.m(), largestDivisorUpTo(tokens, MmapPrompt.DEFAULT_M)) : 0;
                 int n = spec.family() == MethodSpec.Family.MMAP_JOINT ? 0 : or(spec.n(), Math.min(MmapPrompt.DEFAULT_N, gcd(dl, dv)));
                 yield spec.withPromptLength(tokens).withDepth(depth(k, MmapPrompt.DEFAULT_DEPTH, layers)).withFactors(m, n);
             }
@@ -194,6 +194,16 @@ public final class PromptMethod implements AutoCloseable {
             case MMAP_MLP -> new MlpPrompt(b, k, r.n(), MlpPrompt.DEFAULT_HIDDEN, dl, dv);
             case ZERO_SHOT, BITFIT, FULL_FT -> throw new IllegalStateException(spec.family() + " has no prompt module");
         };
+    }
+
+    /** m must divide b: the largest divisor of b not above the default (6 for b = 6 or 12, 5 for b = 10, 1 for 7). */
+    private static int largestDivisorUpTo(int b, int limit) {
+        for (int m = Math.min(b, limit); m > 1; m--) {
+            if (b % m == 0) {
+                return m;
+            }
+        }
+        return 1;
     }
 
     private static int or(int value, int fallback) {

@@ -65,6 +65,15 @@ class EventCodecsTest {
     }
 
     @Test
+    void groupingSettingsThatNoObjectiveTakesAreRefused() {
+        assertThat(new GradientSnapshot.Grouping("mean-centred", null, null, "cosine").objective()).isEqualTo("mean-centred");
+        assertThatThrownBy(() -> new GradientSnapshot.Grouping("mean-centred", null, 0.1, "cosine"))
+                .isInstanceOf(EventFormatException.class).hasMessageContaining("computes tau");
+        assertThatThrownBy(() -> new GradientSnapshot.Grouping("median", null, null, "cosine"))
+                .isInstanceOf(EventFormatException.class).hasMessageContaining("mean-centred");
+    }
+
+    @Test
     void unknownMajorVersionIsRejectedWithAnUpgradeHint() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
         json.put("schema", "mmap.partition/2");

@@ -64,6 +64,15 @@ class PromptMethodTest {
     }
 
     @Test
+    void mDefaultsToTheLargestDivisorOfTheTokenCountUpToSix() {
+        for (int[] bm : new int[][] {{6, 6}, {12, 6}, {10, 5}, {8, 4}, {7, 1}, {3, 3}}) {
+            MethodSpec spec = PromptMethod.resolve(MethodSpec.parse("mmap-mt").withPromptLength(bm[0]), B16);
+            assertThat(spec.m()).as("b = %d", bm[0]).isEqualTo(bm[1]);
+            assertThat(PromptMethod.layout(spec, B16, TASKS, null)).isNotEmpty();
+        }
+    }
+
+    @Test
     void namesRoundTripAndBadOnesAreNamed() {
         for (String name : MethodSpec.names()) {
             assertThat(MethodSpec.parse(name).name()).isEqualTo(name);

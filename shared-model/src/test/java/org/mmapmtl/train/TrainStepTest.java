@@ -77,6 +77,9 @@ class TrainStepTest {
                     scope.getEngine().setRandomSeed(100 + s);
                     List<TrainStep.TaskBatch> batches = new ArrayList<>();
                     for (int t = 0; t < TASKS.size(); t++) {
+                        if (s == 1 && t == 1) {
+                            continue; // a step without one task's batch, as mixed sampling can draw
+                        }
                         int n = 2 + t; // tasks of different batch sizes, as a last batch can be
                         batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(n, 3, r, r)),
                                 scope.randomInteger(0, CLASSES.size(), new Shape(n), DataType.INT64)));
@@ -96,11 +99,13 @@ class TrainStepTest {
         Trained plain = train(method, false, false);
         Trained fused = train(method, true, false);
         for (int s = 0; s < 2; s++) {
-            for (String task : TASKS) {
+            assertThat(fused.losses().get(s).keySet()).isEqualTo(plain.losses().get(s).keySet());
+            for (String task : plain.losses().get(s).keySet()) {
                 assertThat(fused.losses().get(s).get(task)).as("step %d, loss of %s", s, task)
                         .isCloseTo(plain.losses().get(s).get(task), org.assertj.core.data.Offset.offset(1e-5));
             }
         }
+        assertThat(plain.losses().get(1)).doesNotContainKey(TASKS.get(1));
         assertClose("parameter", plain.parameters(), fused.parameters());
         assertClose("momentum", plain.momentum(), fused.momentum());
     }

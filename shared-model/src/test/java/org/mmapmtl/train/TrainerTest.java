@@ -128,15 +128,14 @@ class TrainerTest {
                         scope.create(new int[] {0, 1, 2, t})));
             }
             Map<String, float[]> together;
-            try (NDManager step = scope.newSubManager()) {
-                together = new TrainStep(model, new Sgd(0.9, 5e-4, clip.device())).run(step, batches, 0, true, 0)
-                        .snapshotGradients();
+            try (NDManager step = scope.newSubManager(); Sgd sgd = new Sgd(0.9, 5e-4, clip.device())) {
+                together = new TrainStep(model, sgd).run(step, batches, 0, true, 0).snapshotGradients();
             }
             assertThat(together.keySet()).containsExactly("clipart", "painting");
             for (int t = 0; t < 2; t++) {
                 float[] alone;
-                try (NDManager step = scope.newSubManager()) {
-                    alone = new TrainStep(model, new Sgd(0.9, 5e-4, clip.device())).run(step, List.of(batches.get(t)), 0, true, 0)
+                try (NDManager step = scope.newSubManager(); Sgd sgd = new Sgd(0.9, 5e-4, clip.device())) {
+                    alone = new TrainStep(model, sgd).run(step, List.of(batches.get(t)), 0, true, 0)
                             .snapshotGradients().get(TinyWorld.TASKS.get(t));
                 }
                 float[] mixed = together.get(TinyWorld.TASKS.get(t));
