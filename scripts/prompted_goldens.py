@@ -34,6 +34,8 @@ import sys
 import numpy as np
 import torch
 
+from clip_goldens import write_safetensors  # the same writer as the CLIP goldens (this folder is on sys.path)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB = os.path.join(HERE, "..", "..", "shared", "data", "bpe_simple_vocab_16e6.txt.gz")
 
@@ -51,25 +53,6 @@ def read_safetensors(path):
         array = np.frombuffer(data[start:end], dtype=kinds[info["dtype"]]).reshape(info["shape"])
         tensors[name] = torch.from_numpy(array.astype(np.float32 if info["dtype"] != "I64" else np.int64))
     return tensors, metadata
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata} if metadata else {}
-    offset, blobs = 0, []
-    for name, t in tensors.items():
-        array = np.ascontiguousarray(t.detach().numpy() if isinstance(t, torch.Tensor) else t)
-        dtype = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}[array.dtype]
-        data = array.tobytes()
-        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def token_ids():
