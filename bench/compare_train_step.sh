@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Side-by-side train step, DJL (./mmap bench train-step) against PyTorch eager (bench/pytorch_train_step.py), for 1
+# and 4 tasks, interleaved over rounds so that a noisy machine's slow minutes fall on both sides alike; both with
+# tcmalloc where installed. Writes one JSON per run under OUT_DIR and prints each round's ratio with both GEMM rates.
+#
+# Usage: bench/compare_train_step.sh [ROUNDS=2] [ARCH=ViT-B-16] [METHOD=mmap-mt] [BATCH=4] [OUT_DIR=bench/results/compare-train-step]
+# Needs: python3 with torch (Debian: python3-torch libopenblas0-pthread); set OPENBLAS_CORETYPE to the fastest kernel
+# pytorch_train_step.py reports for this CPU (e.g. Haswell, Zen or SkylakeX). One such run's results, renamed:
+# bench/results/train-step-{djl,pytorch}-vit-b-16-tasks{1,4}-round{1,2}.json.
+set -euo pipefail
+rounds="${1:-2}"
+arch="${2:-ViT-B-16}"
+method="${3:-mmap-mt}"
+batch="${4:-4}"
+out="${5:-bench/results/compare-train-step}"
+python="${PYTHON:-python3}"
+tcmalloc="$(ls /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 2>/dev/null | head -1 || true)"
+threads="${THREADS:-2}"
+mkdir -p "$out"
+for round in $(seq 1 "$rounds"); do
+  for tasks in 1 4; do
+    ./mmap bench train-step --arch "$arch" --method "$method" --batch "$batch" --tasks "$tasks" --classes 65 \
+        --iterations 3 --out "$out/djl-tasks$tasks-round$round.json" > /dev/null
+    LD_PRELOAD="$tcmalloc" "$python" bench/pytorch_train_step.py --arch "$arch" --method "$method" --batch "$batch" \
+        --tasks "$tasks" --classes 65 --threads "$threads" --iterations 3 \
+        --out "$out/pytorch-tasks$tasks-round$round.json" > /dev/null
+  done
+done
+"$python" - "$out" <<'PY'
+import glob, json, os, sys
+out = sys.argv[1]
+print(f"{'tasks':>5} {'round':>5} {'DJL ms':>10} {'PyTorch ms':>11} {'ratio':>6} {'DJL GEMM':>9} {'PyTorch GEMM':>13}")
+for djl_file in sorted(glob.glob(os.path.join(out, "djl-tasks*-round*.json"))):
+    name = os.path.basename(djl_file)[len("djl-"):]
+    djl = json.load(open(djl_file))
+    pt = json.load(open(os.path.join(out, "pytorch-" + name)))
+    print(f"{djl['tasks']:>5} {name.split('round')[1].split('.')[0]:>5} {djl['stepMs']:>10.0f} {pt['stepMs']:>11.0f} "
+          f"{djl['stepMs'] / pt['stepMs']:>6.2f} {djl.get('gemmGflops', 0):>9.0f} {pt['gemmGflops']:>13.0f}")
+PY
