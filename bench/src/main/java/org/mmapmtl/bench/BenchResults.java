@@ -1,8 +1,14 @@
 package org.mmapmtl.bench;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.mmapmtl.clip.ClipConfig;
+import org.mmapmtl.train.GradMode;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,13 +58,13 @@ final class BenchResults {
      * The float32 GEMM rate the engine reaches here (2048³ matmul, median of 5 after a warm-up), in GFLOP/s: the
      * ceiling a model's GEMM-bound work is measured against.
      */
-    static double gemmGflops(ai.djl.Device device) {
-        org.mmapmtl.train.GradMode.offOnThisThread();
-        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
-            ai.djl.ndarray.NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(2048, 2048));
-            ai.djl.ndarray.NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(2048, 2048));
+    static double gemmGflops(Device device) {
+        GradMode.offOnThisThread();
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray a = m.randomNormal(new Shape(2048, 2048));
+            NDArray b = m.randomNormal(new Shape(2048, 2048));
             double[] ms = time(5, () -> {
-                try (ai.djl.ndarray.NDArray c = a.matMul(b)) {
+                try (NDArray c = a.matMul(b)) {
                     c.getFloat(0, 0); // waits for the result on devices that run asynchronously
                 }
             });
@@ -70,7 +76,7 @@ final class BenchResults {
      * FLOPs of one image through the vision tower (multiply-adds counted as 2): the patch projection, and per block
      * the four attention projections and the MLP (12·w² per token) plus scores and mixing (2·L²·w), over L tokens.
      */
-    static double visionForwardFlops(org.mmapmtl.clip.ClipConfig config, int promptTokens) {
+    static double visionForwardFlops(ClipConfig config, int promptTokens) {
         var v = config.vision();
         long w = v.width();
         long patches = (long) v.grid() * v.grid();

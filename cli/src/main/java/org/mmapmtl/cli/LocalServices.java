@@ -36,8 +36,6 @@ final class LocalServices implements AutoCloseable {
             requireFree("trainer-service", ports.trainer());
             requireFree("grouping-service", ports.grouping());
             requireFree("eval-service", ports.eval());
-            // before --fresh wipes its folder (and its postmaster.pid with it), or it would keep running unseen
-            LocalStack.stopLeftoverPostgres(stackDir.resolve("postgres"));
             if (fresh) {
                 LocalStack.wipe(stackDir);
             }

@@ -83,6 +83,8 @@ public final class LocalStack implements AutoCloseable {
 
     /** Deletes a persistent stack's topics and database; the stack must not be running. */
     public static void wipe(Path dataDir) {
+        // a PostgreSQL left running on the folder would lose its pid file with it and keep running unseen
+        stopLeftoverPostgres(dataDir.resolve("postgres"));
         if (Files.exists(dataDir)) {
             deleteRecursively(dataDir);
         }

@@ -78,11 +78,7 @@ public final class PromptedClip implements AutoCloseable {
 
     /** [images, classes] logits of one task, on the images' manager. */
     public NDArray logits(int task, NDArray images) {
-        NDManager scope = images.getManager();
-        PromptMethod.TaskPrompts prompts = method.prompts(task);
-        NDArray text = textFeatures(prompts, scope);
-        NDArray image = method.adaptImage(task, clip.encodeImage(images, visionHook(prompts.vision())));
-        return clip.logits(image, text);
+        return logits(List.of(task), List.of(images)).get(0);
     }
 
     /**

@@ -77,11 +77,7 @@ public final class TrainStep {
                 collector.backward(l);
                 loss = l.getFloat();
             }
-            if (!Float.isFinite(loss)) {
-                throw new TrainingDivergedException("the loss of task " + task + " is " + loss + " at step " + step
-                        + " (learning rate " + learningRate + "); lower the learning rate");
-            }
-            taskLosses.put(task, (double) loss);
+            taskLosses.put(task, finite(task, loss, step, learningRate));
             List<float[]> flat = new ArrayList<>();
             for (String name : parameters.names()) {
                 NDArray gradient = parameters.get(name).getGradient();
@@ -126,11 +122,7 @@ public final class TrainStep {
             for (int i = 0; i < batches.size(); i++) {
                 String task = taskNames.get(batches.get(i).task());
                 float loss = losses.get(i).getFloat();
-                if (!Float.isFinite(loss)) {
-                    throw new TrainingDivergedException("the loss of task " + task + " is " + loss + " at step " + step
-                            + " (learning rate " + learningRate + "); lower the learning rate");
-                }
-                taskLosses.put(task, (double) loss);
+                taskLosses.put(task, finite(task, loss, step, learningRate));
             }
         }
         for (String name : parameters.names()) {
@@ -139,6 +131,14 @@ public final class TrainStep {
             gradient.subi(gradient); // the next step's backward accumulates into a clean buffer
         }
         return new Outcome(taskLosses, Map.of());
+    }
+
+    private static double finite(String task, float loss, long step, double learningRate) {
+        if (!Float.isFinite(loss)) {
+            throw new TrainingDivergedException("the loss of task " + task + " is " + loss + " at step " + step
+                    + " (learning rate " + learningRate + "); lower the learning rate");
+        }
+        return loss;
     }
 
     /** Mean cross-entropy of logits [batch, classes] against class indices. */
