@@ -67,6 +67,8 @@ final class LocalServices implements AutoCloseable {
         env.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
         env.put("MMAP_ARTIFACTS_DIR", System.getenv().getOrDefault("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString()));
         env.put("MMAP_CACHE_DIR", System.getenv().getOrDefault("MMAP_CACHE_DIR", state.resolve("cache").toString()));
+        // nothing routes requests to these processes: a stopping trainer need not keep answering while it is unready
+        env.put("QUARKUS_SHUTDOWN_DELAY", System.getenv().getOrDefault("QUARKUS_SHUTDOWN_DELAY", "0s"));
         Path logs = state.resolve("logs");
         services.add(ServiceProcess.launch("trainer-service", runJar(home, "trainer-service"), ports.trainer(), env, logs, home));
         services.add(ServiceProcess.launch("grouping-service", runJar(home, "grouping-service"), ports.grouping(), env, logs, home));

@@ -21,19 +21,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Trains one {@link RunSpec} to the end, or until cancelled, continuing from the newest epoch checkpoint in its
- * folder: a run resumed on another trainer writes the same checkpoints, byte for byte, as one never interrupted
+ * Trains one {@link RunSpec} to the end, or until cancelled, continuing from the newest epoch checkpoint or resume
+ * point in its folder: a run resumed on another trainer writes the same checkpoints, byte for byte, as one never interrupted
  * (the batch order, the augmentation and the optimizer state all follow from the seed and the checkpoint).
  * A zero-shot run trains nothing and writes one checkpoint without parameters, so that it is evaluated through the
  * same path as every other run.
  */
 public final class RunExecutor {
-    private static final Pattern EPOCH_FILE = Pattern.compile("epoch-(\\d+)\\.safetensors");
-
     /** What the run reports while it goes; called on the run's own thread. */
     public interface Events {
         /** Must return only once the snapshot is durably delivered: training goes on after it. */
@@ -46,16 +43,17 @@ public final class RunExecutor {
         /** Polled once per step. */
         boolean cancelled();
 
-        /** Whether a cancelled run writes a checkpoint of its unfinished epoch (false when it stops to be resumed). */
-        default boolean checkpointWhenCancelled() {
-            return true;
+        /** What a cancelled run writes of its unfinished epoch. */
+        default Trainer.WhenStopped whenStopped() {
+            return Trainer.WhenStopped.KEEP_UNFINISHED_EPOCH;
         }
 
         default void status(String message) {
         }
     }
 
-    public record Outcome(boolean cancelled, long stepsDone, long totalSteps) {
+    /** @param resumePoint the file the next trainer continues from, when this one stopped the run; else null */
+    public record Outcome(boolean cancelled, long stepsDone, long totalSteps, Path resumePoint) {
     }
 
     private RunExecutor() {
@@ -67,7 +65,7 @@ public final class RunExecutor {
             return List.of();
         }
         try (Stream<Path> files = Files.list(runDir)) {
-            return files.filter(f -> EPOCH_FILE.matcher(f.getFileName().toString()).matches())
+            return files.filter(f -> Trainer.EPOCH_FILE.matcher(f.getFileName().toString()).matches())
                     .sorted(Comparator.comparingInt(RunExecutor::epochOf)).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + runDir + ": " + e.getMessage(), e);
@@ -75,7 +73,7 @@ public final class RunExecutor {
     }
 
     private static int epochOf(Path file) {
-        Matcher m = EPOCH_FILE.matcher(file.getFileName().toString());
+        Matcher m = Trainer.EPOCH_FILE.matcher(file.getFileName().toString());
         return m.matches() ? Integer.parseInt(m.group(1)) : -1;
     }
 
@@ -109,12 +107,12 @@ public final class RunExecutor {
             if (!run.trains()) {
                 Path file = runDir.resolve("zero-shot.safetensors");
                 events.checkpoint(CheckpointFile.write(file, method, null, 0, 0, true, config, sha, metadata));
-                return new Outcome(false, 0, 0);
+                return new Outcome(false, 0, 0, null);
             }
             List<Trainer.TaskData> data = run.tasks().stream()
                     .map(t -> new Trainer.TaskData(t, split.task(t).train())).toList();
             try (Trainer trainer = new Trainer(model, data, pipeline, config, sha, metadata)) {
-                Optional<Path> resume = epochCheckpoints(runDir).stream().reduce((a, b) -> b);
+                Optional<Path> resume = trainer.resumePoint(runDir);
                 resume.ifPresent(p -> events.status("resuming from " + p.getFileName()));
                 Trainer.Result result = trainer.run(runDir, resume.orElse(null), new Trainer.Listener() {
                     @Override
@@ -141,11 +139,11 @@ public final class RunExecutor {
                     }
 
                     @Override
-                    public boolean checkpointWhenCancelled() {
-                        return events.checkpointWhenCancelled();
+                    public Trainer.WhenStopped whenStopped() {
+                        return events.whenStopped();
                     }
                 });
-                return new Outcome(result.cancelled(), result.stepsDone(), result.totalSteps());
+                return new Outcome(result.cancelled(), result.stepsDone(), result.totalSteps(), result.resumePoint());
             }
         }
     }

@@ -8,11 +8,18 @@ import org.mmapmtl.prompt.PromptMethod;
 import org.mmapmtl.prompt.PromptedClip;
 import org.mmapmtl.prompt.TrainableParameters;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Trains a method on several tasks at once: at every step each task contributes one batch of its own images, the
@@ -56,18 +63,34 @@ public final class Trainer implements AutoCloseable {
             return false;
         }
 
-        /**
-         * Whether a stopped run writes what it learned since its last epoch (a user's cancel) or not (a trainer
-         * shutting down or losing its run to another trainer, which resumes from the last epoch checkpoint).
-         */
-        default boolean checkpointWhenCancelled() {
-            return true;
+        /** What a stopped run keeps of the steps since its last epoch checkpoint. */
+        default WhenStopped whenStopped() {
+            return WhenStopped.KEEP_UNFINISHED_EPOCH;
         }
     }
 
-    public record Result(long stepsDone, long totalSteps, List<Double> losses, CheckpointFile.Saved lastCheckpoint,
-                         boolean cancelled) {
+    /** What a run stopped between epochs writes. */
+    public enum WhenStopped {
+        /** A user's cancel: the unfinished epoch is a checkpoint like any other, announced and evaluated. */
+        KEEP_UNFINISHED_EPOCH,
+        /**
+         * A trainer shutting down: a resume point ({@link #RESUME_FILE}), not announced, from which the next trainer
+         * continues at the same step, so the run's checkpoints are the ones an uninterrupted run writes.
+         */
+        RESUME_POINT,
+        /** The run now belongs to another trainer, which writes into its folder: nothing. */
+        NOTHING
     }
+
+    /**
+     * @param resumePoint the resume point written when the run stopped ({@link WhenStopped#RESUME_POINT}), or null
+     */
+    public record Result(long stepsDone, long totalSteps, List<Double> losses, CheckpointFile.Saved lastCheckpoint,
+                         boolean cancelled, Path resumePoint) {
+    }
+
+    private static final Pattern RESUME_FILE = Pattern.compile("resume-step-(\\d+)\\.safetensors");
+    static final Pattern EPOCH_FILE = Pattern.compile("epoch-(\\d+)\\.safetensors");
 
     private final PromptedClip model;
     private final PromptMethod method;
@@ -194,17 +217,76 @@ public final class Trainer implements AutoCloseable {
                 last = CheckpointFile.write(checkpointDir.resolve(epochFileName(done)), method, sgd,
                         step + 1, done, step + 1 == total, config, baseWeightsSha256, checkpointMetadata);
                 listener.onCheckpoint(last);
+                deleteResumePointsBefore(checkpointDir, step + 1);
             }
         }
-        if (cancelled && listener.checkpointWhenCancelled() && checkpointDir != null && step > start
-                && step % stepsPerEpoch != 0) {
-            // a cancelled run keeps what it learned since its last epoch; the epoch in progress is named, unfinished
+        Path resumePoint = null;
+        if (cancelled && checkpointDir != null && step > start && step % stepsPerEpoch != 0) {
             int inProgress = (int) (step / stepsPerEpoch) + 1;
-            last = CheckpointFile.write(checkpointDir.resolve("cancelled-epoch-" + inProgress + "-step-" + step + ".safetensors"),
-                    method, sgd, step, inProgress, false, config, baseWeightsSha256, checkpointMetadata);
-            listener.onCheckpoint(last);
+            switch (listener.whenStopped()) {
+                case KEEP_UNFINISHED_EPOCH -> {
+                    last = CheckpointFile.write(checkpointDir.resolve("cancelled-epoch-" + inProgress + "-step-" + step
+                            + ".safetensors"), method, sgd, step, inProgress, false, config, baseWeightsSha256,
+                            checkpointMetadata);
+                    listener.onCheckpoint(last);
+                }
+                case RESUME_POINT -> resumePoint = CheckpointFile.write(checkpointDir.resolve(resumeFileName(step)),
+                        method, sgd, step, inProgress, false, config, baseWeightsSha256, checkpointMetadata).path();
+                case NOTHING -> {
+                }
+            }
         }
-        return new Result(step, total, losses, last, cancelled);
+        return new Result(step, total, losses, last, cancelled, resumePoint);
+    }
+
+    /**
+     * Where a run continues in {@code dir}: the epoch checkpoint or resume point with the most steps done, or empty
+     * when the run starts afresh. Resume points older than the newest epoch checkpoint are left over from a shutdown
+     * followed by a crash, and are ignored.
+     */
+    public Optional<Path> resumePoint(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        long stepsPerEpoch = plan().stepsPerEpoch();
+        Path best = null;
+        long bestStep = -1;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                Matcher epoch = EPOCH_FILE.matcher(name);
+                Matcher resume = RESUME_FILE.matcher(name);
+                long step = epoch.matches() ? Long.parseLong(epoch.group(1)) * stepsPerEpoch
+                        : resume.matches() ? Long.parseLong(resume.group(1)) : -1;
+                // an epoch checkpoint wins a tie: it is the one announced
+                if (step > bestStep || (step == bestStep && epoch.matches())) {
+                    best = f;
+                    bestStep = step;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** The file of the resume point written when a trainer stopped the run after {@code step} steps. */
+    public static String resumeFileName(long step) {
+        return "resume-step-" + step + ".safetensors";
+    }
+
+    /** Resume points the run has passed: an epoch checkpoint at {@code step} supersedes them. */
+    private static void deleteResumePointsBefore(Path dir, long step) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Matcher m = RESUME_FILE.matcher(f.getFileName().toString());
+                if (m.matches() && Long.parseLong(m.group(1)) <= step) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove old resume points in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** The file of the checkpoint written after {@code epoch} epochs (1-based); resuming looks for these. */

@@ -62,8 +62,8 @@ class RunExecutorTest {
         }
 
         @Override
-        public boolean checkpointWhenCancelled() {
-            return false; // a trainer dying: the next one resumes from the last epoch
+        public Trainer.WhenStopped whenStopped() {
+            return Trainer.WhenStopped.NOTHING; // a trainer dying: the next one resumes from the last epoch
         }
     }
 
@@ -91,6 +91,34 @@ class RunExecutorTest {
     }
 
     @Test
+    void aTrainerShuttingDownMidEpochLeavesAResumePointAndTheRunEndsAsIfNeverStopped(@TempDir Path dir) {
+        RunSpec run = run("coop-mt", 3, 0, 0);
+        Recording straight = new Recording(Integer.MAX_VALUE);
+        RunExecutor.run(run, dir.resolve("straight"), Device.cpu(), 2, straight);
+
+        Path runDir = dir.resolve("stopped");
+        Recording shutdown = new Recording(11) { // 8 steps per epoch: stops 3 steps into epoch 2
+            @Override
+            public Trainer.WhenStopped whenStopped() {
+                return Trainer.WhenStopped.RESUME_POINT;
+            }
+        };
+        RunExecutor.Outcome first = RunExecutor.run(run, runDir, Device.cpu(), 2, shutdown);
+        assertThat(first.resumePoint()).isEqualTo(runDir.resolve("resume-step-11.safetensors")).exists();
+        assertThat(shutdown.saved).extracting(CheckpointFile.Saved::epoch).as("a resume point is not announced")
+                .containsExactly(1);
+        assertThat(CheckpointFile.read(first.resumePoint()).step()).isEqualTo(11);
+
+        Recording rest = new Recording(Integer.MAX_VALUE);
+        RunExecutor.run(run, runDir, Device.cpu(), 2, rest);
+        assertThat(rest.steps.get()).as("continues at step 11 of 24").isEqualTo(13);
+        List<String> resumed = new ArrayList<>(shutdown.saved.stream().map(CheckpointFile.Saved::sha256).toList());
+        rest.saved.forEach(s -> resumed.add(s.sha256()));
+        assertThat(resumed).isEqualTo(straight.saved.stream().map(CheckpointFile.Saved::sha256).toList());
+        assertThat(first.resumePoint()).as("epoch 2's checkpoint supersedes it").doesNotExist();
+    }
+
+    @Test
     void aSplitThatLeavesATaskNoTestImagesIsRefusedBeforeTraining(@TempDir Path dir) {
         RunSpec base = run("coop-mt", 1, 0, 0);
         DatasetSpec allShots = new DatasetSpec("folder", base.dataset().root(), null, 1000, 1L, false, base.dataset().tasks());
@@ -106,8 +134,8 @@ class RunExecutorTest {
     void aUsersCancelKeepsTheUnfinishedEpoch(@TempDir Path dir) {
         Recording cancel = new Recording(5) {
             @Override
-            public boolean checkpointWhenCancelled() {
-                return true;
+            public Trainer.WhenStopped whenStopped() {
+                return Trainer.WhenStopped.KEEP_UNFINISHED_EPOCH;
             }
         };
         RunExecutor.run(run("coop-mt", 2, 0, 0), dir, Device.cpu(), 2, cancel);

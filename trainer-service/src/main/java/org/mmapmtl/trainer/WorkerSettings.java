@@ -34,4 +34,12 @@ public interface WorkerSettings {
      */
     @WithDefault("1000")
     int maxRuns();
+
+    /**
+     * how long a stopping trainer waits for its run's current step, its resume point and the hand-back of the run;
+     * keep it below the platform's kill deadline (Kubernetes: terminationGracePeriodSeconds, 30 s by default) minus
+     * {@code quarkus.shutdown.delay}. A run not handed back in time is taken over when its lease lapses.
+     */
+    @WithDefault("20s")
+    Duration shutdownGrace();
 }

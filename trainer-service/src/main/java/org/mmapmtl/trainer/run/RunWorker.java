@@ -2,6 +2,7 @@ package org.mmapmtl.trainer.run;
 
 import ai.djl.Device;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -63,6 +64,10 @@ public class RunWorker {
     @Inject
     Experiments experiments;
 
+    @Inject
+    @org.eclipse.microprofile.health.Readiness
+    TrainerReadiness readiness;
+
     private final String owner = hostName() + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/"
             + UUID.randomUUID().toString().substring(0, 8);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -82,17 +87,37 @@ public class RunWorker {
         LOG.infof("trainer %s looking for runs", owner);
     }
 
+    /**
+     * The first sign of a shutdown (SIGTERM): readiness goes DOWN, then the worker takes no new run and stops its run
+     * after the current step, while HTTP still answers during {@code quarkus.shutdown.delay}.
+     */
+    void stopTakingWork(@Observes ShutdownDelayInitiatedEvent event) {
+        beginStopping();
+    }
+
     void stop(@Observes ShutdownEvent event) {
-        stopping.set(true);
+        beginStopping();
         if (thread != null) {
             try {
-                thread.join(30_000); // the run stops after its step; the lease lapses if it does not
+                // the run stops after its step, writes its resume point and is handed back; the lease lapses if not
+                thread.join(settings.trainer().shutdownGrace().toMillis());
+                if (thread.isAlive()) {
+                    LOG.warnf("the run in progress did not stop within mmap.trainer.shutdown-grace (%s); another trainer "
+                            + "takes it over when its lease lapses", settings.trainer().shutdownGrace());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         if (heartbeat != null) {
             heartbeat.shutdownNow();
+        }
+    }
+
+    private void beginStopping() {
+        readiness.stopping(); // before the flag: nothing routes work here once this instance stops taking it
+        if (!stopping.getAndSet(true) && thread != null) {
+            LOG.info("stopping: no new runs; the run in progress stops after its current step and is handed back");
         }
     }
 
@@ -174,7 +199,7 @@ public class RunWorker {
                 return;
             }
             if (outcome.cancelled() && stopping.get()) {
-                release(run);
+                release(run, outcome);
                 return;
             }
             finish(run, outcome.cancelled() ? TrainingRun.CANCELLED : TrainingRun.DONE, null);
@@ -228,7 +253,7 @@ public class RunWorker {
     }
 
     /** Hands a run this trainer stops (shutting down) back to the queue; the next trainer resumes it. */
-    private void release(RunSpec run) {
+    private void release(RunSpec run, RunExecutor.Outcome outcome) {
         QuarkusTransaction.requiringNew().run(() -> {
             boolean cancelled = experiments.locked(run.experimentId()).cancelRequested;
             TrainingRun.update("state = ?1, owner = null, leaseUntil = null, updatedAt = ?2 where id = ?3 and owner = ?4",
@@ -237,7 +262,12 @@ public class RunWorker {
                 experiments.updatePhase(run.experimentId());
             }
         });
-        LOG.infof("run %s handed back to the queue: this trainer is stopping", run.runId());
+        String where = outcome.resumePoint() != null
+                ? "at step " + outcome.stepsDone() + " of " + outcome.totalSteps() + " (resume point "
+                + outcome.resumePoint().getFileName() + ")"
+                : "at step " + outcome.stepsDone() + " of " + outcome.totalSteps() + " (from its last epoch checkpoint)";
+        LOG.infof("run %s handed back to the queue %s: this trainer is stopping", run.runId(), where);
+        report(run, "queued", "handed back " + where + ": " + owner + " is stopping", null);
     }
 
     private void finish(RunSpec run, String state, String error) {
@@ -350,8 +380,9 @@ public class RunWorker {
         }
 
         @Override
-        public boolean checkpointWhenCancelled() {
-            return !stopping.get() && !leaseLost.get();
+        public Trainer.WhenStopped whenStopped() {
+            return leaseLost.get() ? Trainer.WhenStopped.NOTHING
+                    : stopping.get() ? Trainer.WhenStopped.RESUME_POINT : Trainer.WhenStopped.KEEP_UNFINISHED_EPOCH;
         }
 
         @Override
