@@ -23,20 +23,52 @@ import java.util.regex.Pattern;
  * too, since a misspelt option silently ignored would run a different experiment than the one asked for.
  */
 public final class SpecReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new YAMLMapper();
+    // a body with anything after the spec ("{} {}", a second YAML document) is refused, not half read
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper YAML = new YAMLMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Set<String> KINDS = Set.of("folder", "office-home", "mini-domainnet");
     static final int MAX_SEEDS = 10;
     static final int MAX_METHODS = 32;
 
-    private final List<SpecError> errors = new ArrayList<>();
+    /**
+     * What the spec names, as the service that receives it sees it, so that problems with the files are reported
+     * together with every other problem of the spec.
+     */
+    public interface World {
+        /** Judges nothing: the spec's form alone. */
+        World ANY = new World() {
+        };
 
-    private SpecReader() {
+        /** Why a path the spec names (the dataset folder, the weights file) is refused, or null. */
+        default String pathProblem(String path, boolean directory) {
+            return null;
+        }
+
+        /** The domains of the dataset in an accepted folder, or null when they cannot be read. */
+        default List<String> domains(String kind, String root) {
+            return null;
+        }
+    }
+
+    private final List<SpecError> errors = new ArrayList<>();
+    private final World world;
+    /** The number of tasks the spec selects, once known from its list or its dataset's domains; else 0. */
+    private int taskCount;
+
+    private SpecReader(World world) {
+        this.world = world;
     }
 
     /** @param yaml whether the text is YAML (JSON otherwise; JSON is valid YAML too) */
     public static ExperimentSpec read(byte[] text, boolean yaml) {
+        return read(text, yaml, World.ANY);
+    }
+
+    /** @param world judges the files the spec names */
+    public static ExperimentSpec read(byte[] text, boolean yaml, World world) {
         JsonNode root;
         try {
             root = (yaml ? YAML : JSON).readTree(text);
@@ -47,11 +79,15 @@ public final class SpecReader {
         } catch (IOException e) {
             throw new InvalidSpecException(List.of(new SpecError("$", "unreadable: " + e.getMessage())));
         }
-        return read(root);
+        return read(root, world);
     }
 
     public static ExperimentSpec read(JsonNode root) {
-        SpecReader r = new SpecReader();
+        return read(root, World.ANY);
+    }
+
+    public static ExperimentSpec read(JsonNode root, World world) {
+        SpecReader r = new SpecReader(world);
         ExperimentSpec spec = r.experiment(root == null ? NullNode.getInstance() : root);
         if (!r.errors.isEmpty()) {
             throw new InvalidSpecException(r.errors);
@@ -85,6 +121,7 @@ public final class SpecReader {
         String weights = null;
         if (require(root, "weights", "a CLIP weights file under an allowed data root, or " + ExperimentSpec.GENERATED_TINY)) {
             weights = text(root, "weights", "");
+            checkPath("weights", weights, false);
         }
         List<String> methods = methods(root);
         List<Long> seeds = seeds(root);
@@ -128,6 +165,7 @@ public final class SpecReader {
         String root = null;
         if (require(node, "root", "the dataset folder", "dataset.")) {
             root = text(node, "root", "dataset.");
+            checkPath("dataset.root", root, true);
         }
         Double percent = null;
         Integer shots = null;
@@ -158,6 +196,22 @@ public final class SpecReader {
         List<String> tasks = List.of();
         if (present(node, "tasks")) {
             tasks = distinctTexts(node.get("tasks"), "dataset.tasks", 64);
+            if (node.get("tasks").isArray() && node.get("tasks").isEmpty()) {
+                error("dataset.tasks", "an empty list selects no task: list the domains to train on, or leave tasks out "
+                        + "for every domain of the dataset");
+            }
+            taskCount = tasks.size();
+        }
+        List<String> domains = root == null || kind == null || !KINDS.contains(kind) || hasError("dataset.root")
+                ? null : world.domains(kind, root);
+        if (domains != null) {
+            for (int i = 0; i < tasks.size(); i++) {
+                if (!domains.contains(tasks.get(i))) {
+                    error("dataset.tasks[" + i + "]", "'" + tasks.get(i) + "' is not a domain of " + root
+                            + " (domains: " + domains + ")");
+                }
+            }
+            taskCount = tasks.isEmpty() ? domains.size() : taskCount;
         }
         return new DatasetSpec(kind, root, percent, shots, seed, official, tasks);
     }
@@ -301,8 +355,8 @@ public final class SpecReader {
         if (objective.equals("k") && k == null && !present(node, "k")) {
             error("grouping.k", "objective k needs the number of groups k");
         }
-        if (k != null && dataset != null && !dataset.tasks().isEmpty() && k > dataset.tasks().size()) {
-            error("grouping.k", k + " groups cannot be made of " + dataset.tasks().size() + " tasks");
+        if (k != null && taskCount > 0 && k > taskCount) {
+            error("grouping.k", k + " groups cannot be made of " + taskCount + " tasks");
         }
         Double tau = present(node, "tau") ? number(node, "tau", "grouping.") : null;
         if (tau != null && objective.equals("mean-centred")) {
@@ -435,6 +489,20 @@ public final class SpecReader {
             }
         }
         return out;
+    }
+
+    private void checkPath(String field, String path, boolean directory) {
+        if (path == null || ExperimentSpec.GENERATED_TINY.equals(path)) {
+            return;
+        }
+        String problem = world.pathProblem(path, directory);
+        if (problem != null) {
+            error(field, problem);
+        }
+    }
+
+    private boolean hasError(String field) {
+        return errors.stream().anyMatch(e -> e.field().equals(field));
     }
 
     private static String lower(String s) {

@@ -159,6 +159,12 @@ public final class Safetensors {
             }
             entries.add(entry(name, node, dataSize, source));
         }
+        long dataEnd = entries.stream().mapToLong(Entry::end).max().orElse(0);
+        if (dataEnd != dataSize) {
+            // as the reference reader: bytes after the last tensor mean a file not written whole, or two files in one
+            throw new SafetensorsFormatException(source + ": the tensors end at data byte " + dataEnd + " but the data "
+                    + "section has " + dataSize + " bytes: trailing bytes, or not a file written whole");
+        }
         return new Header(metadata, entries, dataStart);
     }
 

@@ -93,6 +93,7 @@ class SpecReaderTest {
             "misspelt recipe field   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"epoch\": 2}} | recipe.epoch",
             "unknown top-level field | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"seed\": 1} | seed",
             "seed repeated           | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"seeds\": [1, 1]} | seeds[1]",
+            "empty task list         | {\"dataset\": {\"root\": \"r\", \"percent\": 1, \"tasks\": []}, \"weights\": \"w\", \"methods\": [\"coop\"]} | dataset.tasks",
             "negative seed           | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"seeds\": [-1]} | seeds[0]",
             "bad id                  | {\"id\": \"../etc\", \"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"]} | id",
             "objective k without k   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"objective\": \"k\"}} | grouping.k",

@@ -6,6 +6,7 @@ import org.mmapmtl.trainer.TrainerSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,27 +38,49 @@ public class DataRoots {
         return roots;
     }
 
-    /** The real path, or why it is refused. */
+    /**
+     * The real path, or why it is refused. A path outside the roots is refused before anything about it is looked up,
+     * so that the answer never tells whether a file exists elsewhere on the machine.
+     */
     public Result check(String path, boolean directory) {
-        Path p = Path.of(path).toAbsolutePath().normalize();
+        Path p;
+        try {
+            p = Path.of(path).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            return Result.refused("'" + shown(path) + "' is not a valid path: " + e.getReason());
+        }
+        List<Path> roots = roots();
+        List<Path> configured = settings.dataRoots().stream().filter(r -> !r.isBlank())
+                .map(r -> Path.of(r.trim()).toAbsolutePath().normalize()).toList();
+        if (roots.stream().noneMatch(p::startsWith) && configured.stream().noneMatch(p::startsWith)) {
+            return outside(path, p, roots);
+        }
         if (!Files.exists(p)) {
-            return Result.refused("'" + path + "' does not exist (resolved to " + p + ")");
+            return Result.refused("'" + shown(path) + "' does not exist (resolved to " + shown(p.toString()) + ")");
         }
         Path real;
         try {
             real = p.toRealPath();
         } catch (IOException e) {
-            return Result.refused("'" + path + "' cannot be resolved: " + e.getMessage());
+            return Result.refused("'" + shown(path) + "' cannot be resolved: " + e.getMessage());
         }
-        List<Path> roots = roots();
         if (roots.stream().noneMatch(real::startsWith)) {
-            return Result.refused("'" + path + "' (" + real + ") is outside the allowed data roots " + roots
-                    + "; put it under one of them or add its folder to MMAP_DATA_ROOTS");
+            return outside(path, real, roots); // a symbolic link out of the roots
         }
         if (directory != Files.isDirectory(real)) {
-            return Result.refused("'" + path + "' is " + (directory ? "not a folder" : "a folder, not a file"));
+            return Result.refused("'" + shown(path) + "' is " + (directory ? "not a folder" : "a folder, not a file"));
         }
         return new Result(Optional.of(real), null);
+    }
+
+    private static Result outside(String path, Path resolved, List<Path> roots) {
+        return Result.refused("'" + shown(path) + "' (" + shown(resolved.toString()) + ") is outside the allowed data roots "
+                + roots + "; put it under one of them or add its folder to MMAP_DATA_ROOTS");
+    }
+
+    /** A path as an answer repeats it: long ones cut, so that a request cannot make the answer large. */
+    private static String shown(String path) {
+        return path.length() <= 200 ? path : path.substring(0, 200) + "… (" + path.length() + " characters)";
     }
 
     public record Result(Optional<Path> path, String problem) {

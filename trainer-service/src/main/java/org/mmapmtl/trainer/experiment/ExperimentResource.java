@@ -42,6 +42,7 @@ public class ExperimentResource {
     @Inject
     Experiments experiments;
 
+
     /** One run as a user follows it. */
     public record RunView(String runId, String variant, String stage, String method, long seed, List<String> tasks,
                           String state, int attempts, String owner, int epoch, int epochs, long step, long totalSteps,
@@ -74,7 +75,7 @@ public class ExperimentResource {
         boolean yaml = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("yaml");
         ExperimentSpec spec;
         try {
-            ExperimentSpec read = SpecReader.read(body, yaml);
+            ExperimentSpec read = SpecReader.read(body, yaml, experiments.world());
             long planned = (long) read.methods().size() * read.seeds().size() * Math.max(1, read.dataset().tasks().size()) + 1;
             if (planned > workerSettings.maxRuns()) {
                 throw Problem.badRequest("the spec may plan up to " + planned + " runs (methods × seeds × tasks); this "

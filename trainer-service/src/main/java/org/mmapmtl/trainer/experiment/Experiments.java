@@ -6,6 +6,7 @@ import jakarta.transaction.Transactional;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.mmapmtl.data.Dataset;
+import org.mmapmtl.data.DatasetLoader;
 import org.mmapmtl.data.Domain;
 import org.mmapmtl.data.Split;
 import org.mmapmtl.events.Progress;
@@ -16,6 +17,7 @@ import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.InvalidSpecException;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.experiment.SpecError;
+import org.mmapmtl.experiment.SpecReader;
 import org.mmapmtl.service.Problem;
 import org.mmapmtl.service.ProblemException;
 import org.mmapmtl.train.BaseWeights;
@@ -53,6 +55,27 @@ public class Experiments {
      * against phase 1's length), fills in the id, the tasks and the snapshot interval, and queues the first runs.
      */
     @Transactional
+    /** The data roots and the datasets under them, as a spec being read is checked against them. */
+    public SpecReader.World world() {
+        return new SpecReader.World() {
+            @Override
+            public String pathProblem(String path, boolean directory) {
+                return roots.check(path, directory).problem();
+            }
+
+            @Override
+            public List<String> domains(String kind, String root) {
+                try {
+                    Path real = roots.check(root, true).path().orElse(null);
+                    return real == null ? null
+                            : DatasetLoader.load(kind, real).domains().stream().map(Domain::name).toList();
+                } catch (RuntimeException e) {
+                    return null; // submit names what is wrong with the folder
+                }
+            }
+        };
+    }
+
     public ExperimentSpec submit(ExperimentSpec submitted) {
         List<SpecError> errors = new ArrayList<>();
         DataRoots.Result root = roots.check(submitted.dataset().root(), true);

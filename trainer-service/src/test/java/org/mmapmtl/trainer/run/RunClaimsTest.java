@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @TestProfile(RunClaimsTest.WorkerOff.class)
 @WithTestResource(LocalStackResource.class)
-class RunClaimsTest {
+public class RunClaimsTest {
     public static class WorkerOff implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
