@@ -47,14 +47,63 @@ public final class ProblemMappers {
             Response.StatusType type = status != null ? status : e.getResponse().getStatusInfo();
             String detail = e.getMessage() == null ? type.getReasonPhrase() : e.getMessage();
             if (e.getCause() instanceof JsonProcessingException json) {
-                // a body the JSON reader rejected: say where, not just "400"
-                detail = "the request body is not the expected JSON: " + json.getOriginalMessage()
-                        + (json.getLocation() == null ? "" : " (line " + json.getLocation().getLineNr()
-                        + ", column " + json.getLocation().getColumnNr() + ")");
+                return unreadable(json, uri);
             }
             Problem p = new Problem("about:blank", type.getReasonPhrase(), type.getStatusCode(), detail, null, List.of());
             return respond(p, uri);
         }
+    }
+
+    /** A body the JSON reader rejected: 400 naming where it stopped, not just "400". */
+    static Response unreadable(JsonProcessingException json, UriInfo uri) {
+        String message = json.getOriginalMessage() == null ? json.getClass().getSimpleName() : json.getOriginalMessage();
+        String detail = "the request body is not the expected JSON: " + (message.length() > 300
+                ? message.substring(0, 300) + "…" : message)
+                + (json.getLocation() == null ? "" : " (line " + json.getLocation().getLineNr()
+                + ", column " + json.getLocation().getColumnNr() + ")");
+        return respond(new Problem("about:blank", "Bad Request", 400, detail, null,
+                List.of(new Problem.FieldError(field(json), detail))), uri);
+    }
+
+    /** Bodies the JSON reader rejects while parsing. */
+    @Provider
+    public static class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProcessingException> {
+        @Context
+        UriInfo uri;
+
+        @Override
+        public Response toResponse(JsonProcessingException e) {
+            return unreadable(e, uri);
+        }
+    }
+
+    /** Values of the wrong type; this mapper takes the place of Quarkus's own, which answers with a bare object. */
+    @Provider
+    public static class MismatchedInputExceptionMapper
+            implements ExceptionMapper<com.fasterxml.jackson.databind.exc.MismatchedInputException> {
+        @Context
+        UriInfo uri;
+
+        @Override
+        public Response toResponse(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            return unreadable(e, uri);
+        }
+    }
+
+    /** The field a JSON reader stopped at, as the errors of a problem name fields ({@code affinity[0][1]}); "$": the body. */
+    static String field(JsonProcessingException e) {
+        if (!(e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping) || mapping.getPath().isEmpty()) {
+            return "$";
+        }
+        StringBuilder b = new StringBuilder();
+        for (var ref : mapping.getPath()) {
+            if (ref.getFieldName() != null) {
+                b.append(b.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                b.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return b.length() == 0 ? "$" : b.toString();
     }
 
     /** A bug of ours: logged with its stack trace, answered without it. */

@@ -22,28 +22,44 @@ public record AffinityMatrix(List<String> tasks, double[][] values) {
         values = Arrays.stream(values).map(double[]::clone).toArray(double[][]::new);
     }
 
+    /** The longest task name accepted: a domain's folder name, with room to spare. */
+    public static final int MAX_NAME = 128;
+
     /** Every reason these inputs do not form an affinity matrix; empty when they do. */
     public static List<String> problems(List<String> tasks, double[][] values) {
         List<String> problems = new ArrayList<>();
-        if (tasks == null || tasks.isEmpty()) {
+        boolean named = tasks != null && !tasks.isEmpty();
+        if (!named) {
             problems.add("tasks: at least one task is needed");
+        } else {
+            for (int i = 0; i < tasks.size(); i++) {
+                String t = tasks.get(i);
+                if (t == null || t.isBlank() || t.length() > MAX_NAME) {
+                    problems.add("tasks[" + i + "]: a task is a non-blank name of at most " + MAX_NAME + " characters");
+                }
+            }
+            if (new HashSet<>(tasks).size() != tasks.size()) {
+                problems.add("tasks: task names must be distinct");
+            }
+        }
+        if (values == null || values.length == 0) {
+            problems.add("affinity: missing: one row per task");
             return problems;
         }
-        if (new HashSet<>(tasks).size() != tasks.size()) {
-            problems.add("tasks: task names must be distinct");
+        // the matrix is judged on its own too, so that every problem is named at once
+        int n = values.length;
+        if (named && n != tasks.size()) {
+            problems.add("affinity: expected " + tasks.size() + " rows (one per task), got " + n);
         }
-        int n = tasks.size();
-        if (values == null || values.length != n) {
-            problems.add("affinity: expected " + n + " rows (one per task), got " + (values == null ? 0 : values.length));
-            return problems;
-        }
+        boolean square = true;
         for (int i = 0; i < n; i++) {
             if (values[i] == null || values[i].length != n) {
                 problems.add("affinity[" + i + "]: expected " + n + " entries (a square matrix), got "
                         + (values[i] == null ? 0 : values[i].length));
+                square = false;
             }
         }
-        if (!problems.isEmpty()) {
+        if (!square) {
             return problems;
         }
         for (int i = 0; i < n; i++) {
@@ -51,8 +67,8 @@ public record AffinityMatrix(List<String> tasks, double[][] values) {
                 if (!Double.isFinite(values[i][j])) {
                     problems.add("affinity[" + i + "][" + j + "]: " + values[i][j] + " is not a finite number");
                 } else if (j > i && Double.isFinite(values[j][i]) && Math.abs(values[i][j] - values[j][i]) > SYMMETRY_TOLERANCE) {
-                    problems.add("affinity[" + i + "][" + j + "] = " + values[i][j] + " but affinity[" + j + "][" + i
-                            + "] = " + values[j][i] + ": the matrix must be symmetric");
+                    problems.add("affinity[" + i + "][" + j + "]: " + values[i][j] + " but affinity[" + j + "][" + i
+                            + "] is " + values[j][i] + "; the matrix must be symmetric");
                 }
             }
         }

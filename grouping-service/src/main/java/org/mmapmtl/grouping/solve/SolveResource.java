@@ -59,12 +59,19 @@ public class SolveResource {
             int colon = p.indexOf(": ");
             errors.add(new Problem.FieldError(p.substring(0, colon), p.substring(colon + 2)));
         }
+        int taskCount = request.tasks() != null && !request.tasks().isEmpty() ? request.tasks().size()
+                : request.affinity() != null ? request.affinity().length : 0;
+        if (request.k() != null && taskCount > 0 && request.k() > taskCount) {
+            errors.add(new Problem.FieldError("k", request.k() + " groups cannot be made of " + taskCount + " tasks"));
+        }
         GroupingObjective objective = null;
         try {
             objective = GroupingObjective.parse(request.objective(), request.k(), request.tau());
         } catch (IllegalArgumentException e) {
-            errors.add(new Problem.FieldError(request.k() == null && "k".equals(request.objective()) ? "k" : "objective",
-                    e.getMessage()));
+            String m = e.getMessage();
+            String field = m.startsWith("k ") || m.contains("number of groups k") ? "k"
+                    : m.startsWith("tau ") || m.contains("computes tau") ? "tau" : "objective";
+            errors.add(new Problem.FieldError(field, m));
         }
         PartitionSearch.Options options = null;
         try {
