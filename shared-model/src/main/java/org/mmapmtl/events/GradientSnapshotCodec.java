@@ -50,6 +50,10 @@ final class GradientSnapshotCodec implements EventCodec<GradientSnapshot> {
 
     @Override
     public GradientSnapshot decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new EventFormatException((bytes == null ? "a record without a value (a tombstone)" : "an empty record")
+                    + ", expected a " + schema() + " event");
+        }
         SafetensorsContent content;
         try {
             content = Safetensors.read(bytes, "gradient record");

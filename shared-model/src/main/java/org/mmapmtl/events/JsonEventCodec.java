@@ -21,7 +21,9 @@ final class JsonEventCodec<T> implements EventCodec<T> {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            // bytes after the event mean a corrupt record (two records run together, junk appended): refused
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final SchemaId schema;
     private final Class<T> type;
@@ -57,6 +59,10 @@ final class JsonEventCodec<T> implements EventCodec<T> {
 
     @Override
     public T decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new EventFormatException((bytes == null ? "a record without a value (a tombstone)" : "an empty record")
+                    + ", expected a " + schema + " event");
+        }
         JsonNode node;
         try {
             node = JSON.readTree(bytes);

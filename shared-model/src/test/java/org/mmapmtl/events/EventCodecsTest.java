@@ -38,6 +38,23 @@ class EventCodecsTest {
     }
 
     @Test
+    void noValueAnEmptyValueAndBytesAfterTheEventAreRefusedByEveryCodec() {
+        List<Map.Entry<EventCodec<?>, byte[]>> valid = List.of(Map.entry(EventCodecs.GRADIENT, EventCodecs.GRADIENT.encode(gradient())),
+                Map.entry(EventCodecs.PARTITION, EventCodecs.PARTITION.encode(partition())),
+                Map.entry(EventCodecs.CHECKPOINT, EventCodecs.CHECKPOINT.encode(checkpoint())),
+                Map.entry(EventCodecs.EVALUATION, EventCodecs.EVALUATION.encode(evaluation())));
+        for (var e : valid) {
+            EventCodec<?> codec = e.getKey();
+            assertThatThrownBy(() -> codec.decode(null)).isInstanceOf(EventFormatException.class).hasMessageContaining("tombstone");
+            assertThatThrownBy(() -> codec.decode(new byte[0])).isInstanceOf(EventFormatException.class).hasMessageContaining("empty");
+            byte[] twice = new byte[e.getValue().length * 2];
+            System.arraycopy(e.getValue(), 0, twice, 0, e.getValue().length);
+            System.arraycopy(e.getValue(), 0, twice, e.getValue().length, e.getValue().length);
+            assertThatThrownBy(() -> codec.decode(twice)).as("two records run together").isInstanceOf(EventFormatException.class);
+        }
+    }
+
+    @Test
     void everyContractRoundTrips() {
         assertThat(EventCodecs.GRADIENT.decode(EventCodecs.GRADIENT.encode(gradient()))).isEqualTo(gradient());
         assertThat(EventCodecs.PARTITION.decode(EventCodecs.PARTITION.encode(partition()))).isEqualTo(partition());

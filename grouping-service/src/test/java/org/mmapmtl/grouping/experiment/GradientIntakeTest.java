@@ -106,6 +106,21 @@ class GradientIntakeTest {
     }
 
     @Test
+    void everyKindOfCorruptRecordGoesToTheDeadLetterTopicOnceAndTheNextRecordIsProcessed() {
+        var corrupt = org.mmapmtl.localstack.CorruptRecords.from(EventCodecs.GRADIENT.encode(snapshot("exp-corrupt", "Art", 0)),
+                false, EventTopic.GRADIENTS.maxMessageBytes() - 4096, 20261130L);
+        corrupt.forEach(c -> kafka.send(TOPIC, "exp-corrupt", c.value()));
+        send(snapshot("exp-corrupt", "Clipart", 1));
+        awaitReceived("exp-corrupt", "Clipart", 1);
+        List<ConsumerRecord<String, byte[]>> dead = kafka.readUntil(EventTopic.GRADIENTS.deadLetterTopicName(),
+                records -> records.stream().filter(r -> "exp-corrupt".equals(r.key())).count() >= corrupt.size(),
+                Duration.ofSeconds(60)).stream().filter(r -> "exp-corrupt".equals(r.key())).toList();
+        assertThat(dead).as("one dead letter per corrupt record: " + corrupt).hasSize(corrupt.size());
+        assertThat(dead).allSatisfy(r -> assertThat(TopicProbe.header(r, "dead-letter-reason")).isNotBlank());
+        assertThat(stored("exp-corrupt")).isEqualTo(1);
+    }
+
+    @Test
     void snapshotContradictingItsExperimentIsDeadLettered() {
         send(snapshot("exp-conflict", "Art", 0));
         kafka.send(TOPIC, "exp-conflict", EventCodecs.GRADIENT.encode(

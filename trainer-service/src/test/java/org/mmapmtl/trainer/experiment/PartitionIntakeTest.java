@@ -91,6 +91,21 @@ class PartitionIntakeTest {
     }
 
     @Test
+    void everyKindOfCorruptRecordGoesToTheDeadLetterTopicOnceAndTheNextRecordIsProcessed() {
+        var corrupt = org.mmapmtl.localstack.CorruptRecords.from(EventCodecs.PARTITION.encode(partition("exp-corrupt", 1)),
+                true, EventTopic.PARTITIONS.maxMessageBytes() - 4096, 20261130L);
+        corrupt.forEach(c -> kafka.send(TOPIC, "exp-corrupt", c.value()));
+        send(partition("exp-corrupt", 0.5));
+        awaitGrouped("exp-corrupt");
+        var dead = kafka.readUntil(EventTopic.PARTITIONS.deadLetterTopicName(),
+                records -> records.stream().filter(r -> "exp-corrupt".equals(r.key())).count() >= corrupt.size(),
+                Duration.ofSeconds(60)).stream().filter(r -> "exp-corrupt".equals(r.key())).toList();
+        assertThat(dead).as("one dead letter per corrupt record: " + corrupt).hasSize(corrupt.size());
+        assertThat(dead).allSatisfy(r -> assertThat(TopicProbe.header(r, "dead-letter-reason")).isNotBlank());
+        given().get("/experiments/{id}", "exp-corrupt").then().body("partition.score", equalTo(0.5f));
+    }
+
+    @Test
     void unknownExperimentAnswersProblemJson() {
         given().get("/experiments/{id}", "nope").then().statusCode(404).contentType("application/problem+json")
                 .body("detail", containsString("nope")).body("instance", equalTo("/experiments/nope"));
