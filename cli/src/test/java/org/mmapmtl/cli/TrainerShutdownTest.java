@@ -67,6 +67,8 @@ class TrainerShutdownTest {
             env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
             env.put("MMAP_TRAINER_POLL", "200ms");
             env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");
+            // one libtorch thread: bit-identical arithmetic from one process to the next (as the services' own tests)
+            env.put("JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");
             env.put("QUARKUS_SHUTDOWN_DELAY", "2s");
             env.put("MMAP_TRAINER_SHUTDOWN_GRACE", "20s");
 

@@ -13,8 +13,6 @@ import java.util.List;
  * @param tasks    the domains trained as tasks, in this order; null or empty = every domain
  */
 public record DatasetSpec(String kind, String root, Double percent, Integer shots, Long seed, boolean official,
-                          // written out only when chosen: a spec read back must not list no task, which is refused
-                          @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
                           List<String> tasks) {
     public DatasetSpec {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);

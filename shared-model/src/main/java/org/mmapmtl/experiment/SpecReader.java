@@ -2,6 +2,7 @@ package org.mmapmtl.experiment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -98,7 +99,11 @@ public final class SpecReader {
     /** The spec as JSON, every default written out. */
     public static String toJson(ExperimentSpec spec) {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec);
+            JsonNode tree = JSON.valueToTree(spec);
+            if (tree.path("dataset").path("tasks").isEmpty() && tree.path("dataset") instanceof ObjectNode d) {
+                d.remove("tasks"); // no list means every domain; an empty one is refused when read back
+            }
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -359,6 +364,10 @@ public final class SpecReader {
             error("grouping.k", k + " groups cannot be made of " + taskCount + " tasks");
         }
         Double tau = present(node, "tau") ? number(node, "tau", "grouping.") : null;
+        if (tau != null && Math.abs(tau) > org.mmapmtl.grouping.AffinityMatrix.MAX_MAGNITUDE) {
+            error("grouping.tau", tau + " is beyond ±" + org.mmapmtl.grouping.AffinityMatrix.MAX_MAGNITUDE
+                    + " (similarities are cosines in [-1, 1])");
+        }
         if (tau != null && objective.equals("mean-centred")) {
             error("grouping.tau", "objective mean-centred computes tau from the affinities; drop tau or use objective threshold");
         }

@@ -22,6 +22,28 @@ public record AffinityMatrix(List<String> tasks, double[][] values) {
         values = Arrays.stream(values).map(double[]::clone).toArray(double[][]::new);
     }
 
+    /**
+     * The largest |affinity| or |τ| a client may post: similarities are cosines in [-1, 1]; a client's own scale has
+     * room up to here, and sums over any partition of 64 tasks stay far from overflowing to infinity. Matrices this
+     * service computes itself are only required to be finite.
+     */
+    public static final double MAX_MAGNITUDE = 1e6;
+
+    /** {@link #problems} plus the magnitude limit of what a client posts. */
+    public static List<String> postedProblems(List<String> tasks, double[][] values) {
+        List<String> problems = problems(tasks, values);
+        if (values != null) {
+            for (int i = 0; i < values.length; i++) {
+                for (int j = 0; values[i] != null && j < values[i].length; j++) {
+                    if (Double.isFinite(values[i][j]) && Math.abs(values[i][j]) > MAX_MAGNITUDE) {
+                        problems.add("affinity[" + i + "][" + j + "]: " + values[i][j] + " is beyond ±" + MAX_MAGNITUDE);
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
     /** The longest task name accepted: a domain's folder name, with room to spare. */
     public static final int MAX_NAME = 128;
 

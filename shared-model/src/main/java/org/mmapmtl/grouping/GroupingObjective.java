@@ -13,9 +13,13 @@ public sealed interface GroupingObjective {
     /** Σ over groups Σ over pairs i&lt;j of (S_ij − τ); τ null means 0, the paper's "sim &gt; 0 is a gain". */
     record Threshold(Double tau) implements GroupingObjective {
         public Threshold {
-            if (tau != null && !Double.isFinite(tau)) {
-                throw new IllegalArgumentException("tau must be finite, got " + tau);
-            }
+            checkTau(tau);
+        }
+    }
+
+    private static void checkTau(Double tau) {
+        if (tau != null && !Double.isFinite(tau)) {
+            throw new IllegalArgumentException("tau must be finite, got " + tau);
         }
     }
 
@@ -29,9 +33,7 @@ public sealed interface GroupingObjective {
             if (k < 1) {
                 throw new IllegalArgumentException("k must be at least 1, got " + k);
             }
-            if (tau != null && !Double.isFinite(tau)) {
-                throw new IllegalArgumentException("tau must be finite, got " + tau);
-            }
+            checkTau(tau);
         }
     }
 

@@ -17,6 +17,8 @@ import org.mmapmtl.service.Problem;
 import org.mmapmtl.service.ProblemException;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -87,18 +89,23 @@ public class PredictResource {
                     + settings.maxImages() + " (mmap.predict.max-images)");
         }
         ReceivedCheckpoint record = find(experiment, run, epoch, checkpoint);
-        List<BufferedImage> decoded = new ArrayList<>();
+        Checkpoint c = record.checkpoint();
+        if (task != null && !task.isBlank() && !c.tasks().contains(task)) {
+            throw Problem.badRequest("task '" + task + "' is not one of run " + c.runId() + "'s tasks " + c.tasks(),
+                    List.of(new Problem.FieldError("task", "use one of " + c.tasks())));
+        }
         for (FileUpload f : images) {
             if (f.size() > settings.maxImageBytes()) {
                 throw problem(Response.Status.REQUEST_ENTITY_TOO_LARGE, "image '" + f.fileName() + "' has " + f.size()
                         + " bytes; at most " + settings.maxImageBytes() + " (mmap.predict.max-image-bytes)");
             }
-            decoded.add(decode(f));
         }
-        Checkpoint c = record.checkpoint();
-        if (task != null && !task.isBlank() && !c.tasks().contains(task)) {
-            throw Problem.badRequest("task '" + task + "' is not one of run " + c.runId() + "'s tasks " + c.tasks(),
-                    List.of(new Problem.FieldError("task", "use one of " + c.tasks())));
+        List<BufferedImage> decoded = new ArrayList<>();
+        long budget = settings.maxRequestPixels();
+        for (FileUpload f : images) {
+            BufferedImage image = decode(f, settings.maxImagePixels(), budget);
+            budget -= (long) image.getWidth() * image.getHeight();
+            decoded.add(image);
         }
         Map<String, List<Predictor.Prediction>> byTask;
         List<String> served;
@@ -148,17 +155,44 @@ public class PredictResource {
         return found.get(0);
     }
 
-    private static BufferedImage decode(FileUpload f) {
-        try {
-            BufferedImage image = ImageIO.read(f.uploadedFile().toFile());
-            if (image == null) {
-                throw problem(Response.Status.UNSUPPORTED_MEDIA_TYPE, "'" + f.fileName() + "' is not an image this "
+    /**
+     * Reads the image's size from its header and refuses one larger than {@code maxPixels}, or than what the request
+     * has left of its pixel budget, before decoding it; any
+     * failure of the decoder on a damaged file is a 415 naming the file, not a 500.
+     */
+    static BufferedImage decode(FileUpload f, long maxPixels, long pixelsLeft) {
+        String name = f.fileName();
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.uploadedFile().toFile())) {
+            java.util.Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator()
+                    : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw problem(Response.Status.UNSUPPORTED_MEDIA_TYPE, "'" + name + "' is not an image this "
                         + "service reads (JPEG, PNG, BMP, GIF)");
             }
-            return image;
-        } catch (IOException e) {
-            throw problem(Response.Status.UNSUPPORTED_MEDIA_TYPE, "'" + f.fileName() + "' cannot be read as an image: "
-                    + e.getMessage());
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > maxPixels) {
+                    throw problem(Response.Status.REQUEST_ENTITY_TOO_LARGE, "'" + name + "' is " + reader.getWidth(0)
+                            + " × " + reader.getHeight(0) + " pixels; at most " + maxPixels
+                            + " pixels (mmap.predict.max-image-pixels)");
+                }
+                if (pixels > pixelsLeft) {
+                    throw problem(Response.Status.REQUEST_ENTITY_TOO_LARGE, "'" + name + "' (" + pixels + " pixels) "
+                            + "takes the request's images over mmap.predict.max-request-pixels; send fewer or smaller "
+                            + "images per request");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ProblemException p) {
+                throw p;
+            }
+            throw problem(Response.Status.UNSUPPORTED_MEDIA_TYPE, "'" + name + "' cannot be read as an image: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }
 

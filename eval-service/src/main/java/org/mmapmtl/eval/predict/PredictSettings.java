@@ -14,6 +14,17 @@ public interface PredictSettings {
     @WithDefault("4194304")
     long maxImageBytes();
 
+    /**
+     * pixels (width × height) of one decoded image: a small compressed file can claim a huge bitmap, which is refused
+     * from its header, before it is decoded
+     */
+    @WithDefault("16777216")
+    long maxImagePixels();
+
+    /** pixels of all images of one request together: what one request may hold decoded in memory at once */
+    @WithDefault("33554432")
+    long maxRequestPixels();
+
     /** class names in one request */
     @WithDefault("1000")
     int maxClasses();

@@ -87,6 +87,29 @@ class PredictTest {
                 .statusCode(200).body("method", equalTo("zero-shot")).body("classes", equalTo(List.of("circle", "star")));
     }
 
+    /** A PNG of this size (8-bit grey) whose one data chunk holds {@code idat}: written by hand, so the size can lie. */
+    static byte[] png(int width, int height, byte[] idat) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+                .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", header.array());
+        chunk(out, "IDAT", idat);
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        byte[] name = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        crc.update(name);
+        crc.update(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.write(name);
+        out.write(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
     @Test
     void badRequestsAreProblemsNamingWhatIsWrong(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
         announce();
@@ -118,5 +141,15 @@ class PredictTest {
                 .statusCode(400).contentType("application/problem+json").body("detail", containsString("watercolour"));
         given().multiPart("run", EXPERIMENT + ".coop-mt.s1").post("/predict").then()
                 .statusCode(400).contentType("application/problem+json").body("errors.field", org.hamcrest.Matchers.hasItem("image"));
+        // a few hundred bytes that claim 100000 × 100000 pixels: refused from the header, never decoded
+        Path bomb = dir.resolve("bomb.png");
+        Files.write(bomb, png(100_000, 100_000, new byte[] {1, 2, 3}));
+        given().multiPart("run", EXPERIMENT + ".coop-mt.s1").multiPart("image", bomb.toFile()).post("/predict").then()
+                .statusCode(413).contentType("application/problem+json").body("detail", containsString("max-image-pixels"));
+        // a valid header over damaged pixel data: the decoder's failure is a 415 naming the file
+        Path damaged = dir.resolve("damaged.png");
+        Files.write(damaged, png(8, 8, new byte[] {(byte) 0x78, (byte) 0x9c, 5, 6, 7, 8}));
+        given().multiPart("run", EXPERIMENT + ".coop-mt.s1").multiPart("image", damaged.toFile()).post("/predict").then()
+                .statusCode(415).contentType("application/problem+json").body("detail", containsString("damaged.png"));
     }
 }

@@ -92,6 +92,11 @@ class MalformedSolveRequestsTest {
         c.add(new Damage("a cell 1e400", (r, g) -> row(r, 0).set(1, new java.math.BigDecimal("1e400")), List.of("affinity[0][1]")));
         c.add(new Damage("asymmetric", (r, g) -> row(r, 0).set(1, row(r, 1).get(0).asDouble() + 0.5), List.of("affinity[0][1]")));
         c.add(new Damage("a cell an array", (r, g) -> row(r, 0).set(0, JSON.createArrayNode().add(1)), List.of("affinity[0][0]")));
+        c.add(new Damage("cells near the largest double", (r, g) -> {
+            row(r, 0).set(1, -1.7e308);
+            row(r, 1).set(0, -1.7e308);
+        }, List.of("affinity[0][1]", "affinity[1][0]")));
+        c.add(new Damage("tau near the largest double", (r, g) -> r.put("tau", 1.7e308), List.of("tau")));
         c.add(new Damage("unknown objective", (r, g) -> r.put("objective", "median"), List.of("objective")));
         c.add(new Damage("objective a number", (r, g) -> r.put("objective", 3), List.of("objective")));
         c.add(new Damage("k without k", (r, g) -> r.put("objective", "k"), List.of("k")));
@@ -171,7 +176,8 @@ class MalformedSolveRequestsTest {
         Response r = post(JSON.writeValueAsBytes(big));
         assertThat(r.statusCode()).as(r.asString()).isEqualTo(413);
         assertThat(r.contentType()).startsWith("application/problem+json");
-        for (String body : List.of("", "{", "[]", "null", "7", "{\"tasks\": [\"a\"]} trailing", "[".repeat(100_000))) {
+        String validThenJunk = JSON.writeValueAsString(valid(random)) + " {\"tasks\": []}";
+        for (String body : List.of("", "{", "[]", "null", "7", validThenJunk, "[".repeat(100_000))) {
             r = post(body.getBytes(StandardCharsets.UTF_8));
             assertThat(r.statusCode()).as(body.substring(0, Math.min(40, body.length())) + " -> " + r.asString()).isEqualTo(400);
             assertThat(r.contentType()).startsWith("application/problem+json");

@@ -50,11 +50,6 @@ public class Experiments {
     @Inject
     ProgressReporter progress;
 
-    /**
-     * Checks what only the service can check (paths under the data roots, the dataset's domains, the snapshots
-     * against phase 1's length), fills in the id, the tasks and the snapshot interval, and queues the first runs.
-     */
-    @Transactional
     /** The data roots and the datasets under them, as a spec being read is checked against them. */
     public SpecReader.World world() {
         return new SpecReader.World() {
@@ -76,6 +71,11 @@ public class Experiments {
         };
     }
 
+    /**
+     * Checks what only the service can check (paths under the data roots, the dataset's domains, the snapshots
+     * against phase 1's length), fills in the id, the tasks and the snapshot interval, and queues the first runs.
+     */
+    @Transactional
     public ExperimentSpec submit(ExperimentSpec submitted) {
         List<SpecError> errors = new ArrayList<>();
         DataRoots.Result root = roots.check(submitted.dataset().root(), true);

@@ -150,7 +150,11 @@ public class RunWorker {
             return r;
         });
         GradientSnapshot.Grouping grouping = QuarkusTransaction.requiringNew().call(() -> {
-            var g = Experiment.<Experiment>findById(row.experimentId).experimentSpec().grouping();
+            var spec = Experiment.<Experiment>findById(row.experimentId).experimentSpec();
+            if (spec == null) {
+                return null; // an experiment known only from its partition record: its runs send no snapshots
+            }
+            var g = spec.grouping();
             return new GradientSnapshot.Grouping(g.objective(), g.k(), g.tau(), g.similarity());
         });
         RunSpec planned = row.runSpec();
@@ -381,8 +385,10 @@ public class RunWorker {
 
         @Override
         public Trainer.WhenStopped whenStopped() {
+            // a user's cancel wins over a shutdown arriving at the same time: the run ends, keeping what it learned
             return leaseLost.get() ? Trainer.WhenStopped.NOTHING
-                    : stopping.get() ? Trainer.WhenStopped.RESUME_POINT : Trainer.WhenStopped.KEEP_UNFINISHED_EPOCH;
+                    : stop.get() || !stopping.get() ? Trainer.WhenStopped.KEEP_UNFINISHED_EPOCH
+                    : Trainer.WhenStopped.RESUME_POINT;
         }
 
         @Override

@@ -104,7 +104,7 @@ class MalformedSpecsTest {
         c.put("grouping.snapshotEvery", List.of(v(-1), v("often")));
         c.put("grouping.objective", List.of(v("x"), v(1)));
         c.put("grouping.k", List.of(v(0), v(99)));
-        c.put("grouping.tau", List.of(v("x")));
+        c.put("grouping.tau", List.of(v("x"), v(2e6), v(-1.7e308)));
         c.put("grouping.similarity", List.of(v("l2")));
         c.put("device", List.of(v("tpu"), v(3)));
         c.put("epochs", List.of(v(3))); // unknown top-level names

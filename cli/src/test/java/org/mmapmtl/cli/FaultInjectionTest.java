@@ -1,0 +1,280 @@
+package org.mmapmtl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.ClipInitializer;
+import org.mmapmtl.data.SyntheticDomains;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.events.Evaluation;
+import org.mmapmtl.localstack.LocalStack;
+import org.mmapmtl.localstack.TopicProbe;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real tiny MmAP experiment (phase 1, grouping, phase 2, evaluation) on the local stack with the three packaged
+ * services, run twice: once without faults, once with each service killed with SIGKILL at a point of the pipeline
+ * and started again (the trainer in phase 1, the grouping service while snapshots arrive, the trainer in phase 2, the
+ * evaluator while it scores). The faulted run must end exactly as the clean one: the same partition, the same
+ * checkpoints (sha256) per run and epoch, exactly one evaluation per checkpoint, the same accuracies.
+ * Several minutes: tagged {@code faults}, run by {@code ./mvnw verify -Pfaults} (and .ci/run), not by the default build.
+ */
+@Tag("faults")
+@org.junit.jupiter.api.Timeout(value = 30, unit = java.util.concurrent.TimeUnit.MINUTES)
+class FaultInjectionTest {
+    private static final List<String> SERVICES = List.of("trainer-service", "grouping-service", "eval-service");
+
+    @TempDir
+    Path state;
+
+    private final Map<String, ServiceProcess> running = new LinkedHashMap<>();
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final List<String> table = new ArrayList<>();
+    private Map<String, String> env;
+    private Path home;
+
+    @Test
+    void anExperimentWhoseServicesAreKilledEndsExactlyAsOneWithoutFaults() throws Exception {
+        home = Path.of("..").toAbsolutePath().normalize();
+        for (String s : SERVICES) {
+            assertThat(jar(s)).as("the services must be packaged first; run ./mvnw verify -Pfaults from the root").exists();
+        }
+        Path data = state.resolve("data");
+        SyntheticDomains.generate(data, 4, 4, 8, 11, 64);
+        Path weights = state.resolve("tiny.safetensors");
+        ClipInitializer.write(weights, ClipArchitecture.TINY, 7);
+
+        try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
+             TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
+            env = new LinkedHashMap<>();
+            env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
+            env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
+            env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
+            env.put("MMAP_DATA_ROOTS", state.toString());
+            env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
+            env.put("MMAP_CACHE_DIR", state.resolve("cache").toString());
+            env.put("MMAP_TRAINER_POLL", "200ms");
+            env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");
+            env.put("MMAP_TRAINER_LEASE", "4s"); // a killed trainer's run is taken over 4 s later
+            env.put("MMAP_EVAL_LEASE", "4s");
+            env.put("MMAP_EVAL_POLL", "200ms");
+            // one libtorch thread: bit-identical arithmetic from one process to the next (as the services' own tests)
+            env.put("JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");
+            env.put("QUARKUS_SHUTDOWN_DELAY", "0s");
+            for (String s : SERVICES) {
+                ports.put(s, UpCommandTest.freePort());
+                start(s);
+            }
+            String spec = """
+                    {"id": "%s", "dataset": {"root": "%s", "percent": 50}, "weights": "%s", "methods": ["mmap"],
+                     "seeds": [1], "recipe": {"epochs": 3, "batchSize": 2, "augment": false},
+                     "prompt": {"length": 2, "depth": 1, "m": 2, "n": 64}, "grouping": {"epochs": 3, "snapshots": 2}}
+                    """;
+            trainer().post("/experiments", spec.formatted("clean", data, weights).getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+            Outcome clean = awaitOutcome(kafka, "clean");
+
+            trainer().post("/experiments", spec.formatted("faulted", data, weights).getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+            // each moment is checked while its stage is still under way, so no fault lands after the fact
+            kill("trainer-service", "phase 1: the global run 3+ steps in, not finished", () -> inProgress("faulted", "phase-1", 3));
+            kill("grouping-service", "grouping: a snapshot received, no partition yet", () -> {
+                JsonNode g = grouping().get("/groupings/faulted");
+                boolean some = false;
+                for (JsonNode task : g.path("received")) {
+                    some |= task.size() > 0;
+                }
+                return some && g.path("partition").isNull();
+            });
+            kill("trainer-service", "phase 2: a group's run 2+ steps in, not finished", () -> inProgress("faulted", "phase-2", 2));
+            kill("eval-service", "evaluation: a checkpoint scored, another not yet", () -> {
+                long done = 0;
+                long waiting = 0;
+                for (JsonNode c : eval().get("/results/faulted").path("checkpoints")) {
+                    if (c.path("evaluated").asBoolean()) {
+                        done++;
+                    } else {
+                        waiting++;
+                    }
+                }
+                return done >= 1 && waiting >= 1;
+            });
+            Outcome faulted = awaitOutcome(kafka, "faulted");
+
+            assertThat(faulted.groups()).as("the same partition").isEqualTo(clean.groups());
+            assertThat(faulted.checkpoints()).as("the same checkpoints (sha256) per run and epoch").isEqualTo(clean.checkpoints());
+            assertThat(faulted.evaluationCounts().values()).as("exactly one evaluation per checkpoint " + faulted.evaluationCounts())
+                    .allMatch(n -> n == 1);
+            assertThat(faulted.accuracies()).as("the same accuracies").isEqualTo(clean.accuracies());
+            JsonNode runs = trainer().get("/experiments/faulted").path("runs");
+            for (String stage : List.of("phase-1", "phase-2")) {
+                boolean resumed = false;
+                for (JsonNode run : runs) {
+                    resumed |= run.path("stage").asText().equals(stage) && run.path("attempts").asInt() >= 2;
+                }
+                assertThat(resumed).as("a " + stage + " run was taken over after its trainer was killed: " + runs).isTrue();
+            }
+            System.out.println("fault | when injected | recovery | checked after the run (all held)\n" + String.join("\n", table));
+        } finally {
+            running.values().forEach(p -> p.stop(Duration.ofSeconds(10)));
+        }
+    }
+
+    /** What an experiment ended with, with run ids stripped of the experiment's. */
+    record Outcome(List<List<String>> groups, Map<String, String> checkpoints, Map<String, Integer> evaluationCounts,
+                   Map<String, Double> accuracies) {
+    }
+
+    private Outcome awaitOutcome(TopicProbe kafka, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+        JsonNode experiment;
+        while (true) {
+            assertThat(System.nanoTime()).as(id + " done within 8 minutes").isLessThan(deadline);
+            try {
+                experiment = trainer().get("/experiments/" + id);
+                if (experiment.path("phase").asText().equals("FAILED")) {
+                    throw new AssertionError(id + " failed: " + experiment + "\n" + DemoCommandTest.errors(state.resolve("logs")));
+                }
+                if (experiment.path("phase").asText().equals("DONE") && allEvaluated(id)) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                // a service being restarted: ask again
+            }
+            Thread.sleep(1000);
+        }
+        List<List<String>> groups = new ArrayList<>();
+        experiment.path("partition").path("groups").forEach(g -> {
+            List<String> group = new ArrayList<>();
+            g.forEach(t -> group.add(t.asText()));
+            groups.add(group);
+        });
+        Map<String, String> checkpoints = new TreeMap<>();
+        int announced = eval().get("/results/" + id).path("checkpoints").size();
+        kafka.readUntil(EventTopic.CHECKPOINTS.topicName(), rs -> {
+            checkpoints.clear();
+            rs.stream().filter(r -> id.equals(r.key())).forEach(r -> {
+                Checkpoint c = EventCodecs.CHECKPOINT.decode(r.value());
+                String previous = checkpoints.put(local(id, c.runId()) + "@" + c.epoch(), c.sha256());
+                assertThat(previous == null || previous.equals(c.sha256())).as("one checkpoint per (run, epoch)").isTrue();
+            });
+            return checkpoints.size() >= announced;
+        }, Duration.ofSeconds(60));
+        Map<String, Integer> counts = new TreeMap<>();
+        Map<String, Double> accuracies = new TreeMap<>();
+        int expected = checkpoints.size();
+        kafka.readUntil(EventTopic.EVALUATIONS.topicName(), rs -> {
+            counts.clear();
+            accuracies.clear();
+            rs.stream().filter(r -> id.equals(r.key())).forEach(r -> {
+                Evaluation e = EventCodecs.EVALUATION.decode(r.value());
+                String key = local(id, e.runId()) + "@" + Path.of(java.net.URI.create(e.checkpointUri())).getFileName();
+                counts.merge(key, 1, Integer::sum);
+                e.tasks().forEach((task, score) -> accuracies.put(key + "/" + task, score.accuracy()));
+            });
+            return counts.size() >= expected;
+        }, Duration.ofSeconds(60));
+        return new Outcome(groups, checkpoints, counts, accuracies);
+    }
+
+    private boolean allEvaluated(String id) {
+        JsonNode cps = eval().get("/results/" + id).path("checkpoints");
+        if (cps.isEmpty()) {
+            return false;
+        }
+        for (JsonNode c : cps) {
+            if (!c.path("evaluated").asBoolean()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String local(String experiment, String runId) {
+        return runId.startsWith(experiment + ".") ? runId.substring(experiment.length() + 1) : runId;
+    }
+
+    /** Whether a run of the experiment in this stage is running, at least {@code steps} in and 2 or more from its end. */
+    private boolean inProgress(String id, String stage, long steps) {
+        for (JsonNode run : trainer().get("/experiments/" + id).path("runs")) {
+            long step = run.path("step").asLong();
+            if (run.path("stage").asText().equals(stage) && run.path("state").asText().equals("running")
+                    && step >= steps && step <= run.path("totalSteps").asLong() - 2) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits for the moment, kills the service with SIGKILL, starts it again and waits until it is ready. */
+    private void kill(String service, String when, Condition moment) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            try {
+                if (moment.holds()) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                // not answering for a moment
+            }
+            assertThat(System.nanoTime()).as("moment '" + when + "' within 5 minutes").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        ServiceProcess p = running.get(service);
+        ProcessHandle.of(p.pid()).orElseThrow().destroyForcibly();
+        ProcessHandle.of(p.pid()).ifPresent(h -> h.onExit().join());
+        long killed = System.nanoTime();
+        start(service);
+        table.add("SIGKILL " + service + " | " + when + " | restarted, ready after "
+                + String.format("%.1f s", (System.nanoTime() - killed) / 1e9) + " | same partition, same checkpoint "
+                + "sha256 per (run, epoch), one evaluation per checkpoint, same accuracies, killed runs resumed");
+    }
+
+    private void start(String service) throws Exception {
+        ServiceProcess p = ServiceProcess.launch(service + "-" + running.size() + "-" + System.nanoTime() % 1000, jar(service),
+                ports.get(service), env, state.resolve("logs"), home);
+        running.put(service, p);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!p.ready()) {
+            assertThat(p.alive()).as(p.logTail(40)).isTrue();
+            assertThat(System.nanoTime()).as(service + " ready within 3 minutes").isLessThan(deadline);
+            Thread.sleep(300);
+        }
+    }
+
+    private Path jar(String service) {
+        return home.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private ServiceClient trainer() {
+        return new ServiceClient(running.get("trainer-service").url(), "trainer");
+    }
+
+    private ServiceClient grouping() {
+        return new ServiceClient(running.get("grouping-service").url(), "grouping");
+    }
+
+    private ServiceClient eval() {
+        return new ServiceClient(running.get("eval-service").url(), "eval");
+    }
+}
