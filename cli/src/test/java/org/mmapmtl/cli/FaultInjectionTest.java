@@ -117,6 +117,9 @@ class FaultInjectionTest {
             });
             Outcome faulted = awaitOutcome(kafka, "faulted");
 
+            assertThat(clean.groups()).as("a partition was decided").isNotEmpty();
+            assertThat(clean.checkpoints()).as("checkpoints of phase 1 and phase 2").hasSizeGreaterThan(3);
+            assertThat(clean.accuracies()).isNotEmpty();
             assertThat(faulted.groups()).as("the same partition").isEqualTo(clean.groups());
             assertThat(faulted.checkpoints()).as("the same checkpoints (sha256) per run and epoch").isEqualTo(clean.checkpoints());
             assertThat(faulted.evaluationCounts().values()).as("exactly one evaluation per checkpoint " + faulted.evaluationCounts())
@@ -130,7 +133,9 @@ class FaultInjectionTest {
                 }
                 assertThat(resumed).as("a " + stage + " run was taken over after its trainer was killed: " + runs).isTrue();
             }
-            System.out.println("fault | when injected | recovery | checked after the run (all held)\n" + String.join("\n", table));
+            System.out.println("fault | when injected | recovery | checked after the run (all held)\n" + String.join("\n", table)
+                    + "\ncompared: partition " + clean.groups() + ", " + clean.checkpoints().size() + " checkpoints, "
+                    + clean.evaluationCounts().size() + " evaluations, " + clean.accuracies().size() + " task accuracies");
         } finally {
             running.values().forEach(p -> p.stop(Duration.ofSeconds(10)));
         }
