@@ -40,6 +40,9 @@ public class DashboardResource {
     @Inject
     Boards boards;
 
+    @Inject
+    ChangeStreams streams;
+
     /**
      * @param experiments the list on the left
      * @param board       the selected experiment's board; null when no experiment is known yet
@@ -119,11 +122,12 @@ public class DashboardResource {
     @Blocking
     public Multi<OutboundSseEvent> changes(@PathParam("id") String id, @Context Sse sse) {
         requireKnown(id);
-        return Multi.createFrom().ticks().every(Duration.ofSeconds(1))
+        return streams.slots().open(() -> Multi.createFrom().ticks().every(Duration.ofSeconds(1))
+                .onOverflow().drop() // a slow database or client skips ticks instead of failing the stream
                 .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().item(() -> boards.version(id))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
                 .skip().repetitions()
-                .map(version -> sse.newEventBuilder().name("change").id(version).data(String.class, version).build());
+                .map(version -> sse.newEventBuilder().name("change").id(version).data(String.class, version).build()));
     }
 
     private void requireKnown(String id) {

@@ -42,6 +42,9 @@ public class ExperimentResource {
     @Inject
     Experiments experiments;
 
+    @Inject
+    org.mmapmtl.trainer.progress.EventStreams streams;
+
 
     /** One run as a user follows it. */
     public record RunView(String runId, String variant, String stage, String method, long seed, List<String> tasks,
@@ -136,9 +139,14 @@ public class ExperimentResource {
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse,
                                           @HeaderParam("Last-Event-ID") Long lastEventId) {
         experiments.find(id);
+        return streams.slots().open(() -> progressEvents(id, sse, lastEventId));
+    }
+
+    private Multi<OutboundSseEvent> progressEvents(String id, Sse sse, Long lastEventId) {
         AtomicLong last = new AtomicLong(lastEventId == null ? 0 : lastEventId);
         AtomicLong endedPolls = new AtomicLong();
         return Multi.createFrom().ticks().every(Duration.ofMillis(250))
+                .onOverflow().drop() // a slow database or client skips ticks instead of failing the stream
                 .onItem().transformToUniAndConcatenate(tick -> io.smallrye.mutiny.Uni.createFrom().item(() ->
                         QuarkusTransaction.requiringNew().call(() -> {
                             List<ProgressEntry> next = ProgressEntry.after(id, last.get(), Instant.now().minusSeconds(1), 200);
