@@ -61,15 +61,8 @@ class FaultInjectionTest {
 
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
              TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
-            env = new LinkedHashMap<>();
-            env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
-            env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
-            env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
-            env.put("MMAP_DATA_ROOTS", state.toString());
-            env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
+            env = ServiceEnvironment.of(stack, state);
             env.put("MMAP_CACHE_DIR", state.resolve("cache").toString());
-            env.put("MMAP_TRAINER_POLL", "200ms");
             env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");
             env.put("MMAP_TRAINER_LEASE", "4s"); // a killed trainer's run is taken over 4 s later
             env.put("MMAP_EVAL_LEASE", "4s");

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,7 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * SIGTERM to a trainer process in the middle of an epoch, as Kubernetes sends it: readiness goes DOWN while the process
  * still answers, the run stops after its step, writes a resume point and is handed back within the grace period; a
  * second trainer continues at that step, and the run's checkpoints are byte for byte those of a run never stopped.
+ * Tagged {@code faults}: it runs with the fault-injection suite ({@code -Pfaults}, .ci/run), not in the default build.
  */
+@org.junit.jupiter.api.Tag("faults")
 class TrainerShutdownTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Pattern HANDED_BACK = Pattern.compile("handed back to the queue at step (\\d+) of (\\d+) "
@@ -58,14 +59,7 @@ class TrainerShutdownTest {
         ServiceProcess second = null;
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
              TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
-            env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
-            env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
-            env.put("MMAP_DATA_ROOTS", state.toString());
-            env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
-            env.put("MMAP_TRAINER_POLL", "200ms");
+            Map<String, String> env = ServiceEnvironment.of(stack, state);
             env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");
             // one libtorch thread: bit-identical arithmetic from one process to the next (as the services' own tests)
             env.put("JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");

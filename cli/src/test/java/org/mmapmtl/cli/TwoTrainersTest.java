@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,14 +44,7 @@ class TwoTrainersTest {
         List<ServiceProcess> trainers = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
              TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
-            env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
-            env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
-            env.put("MMAP_DATA_ROOTS", state.toString());
-            env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
-            env.put("MMAP_TRAINER_POLL", "200ms");
+            Map<String, String> env = ServiceEnvironment.of(stack, state);
             for (String name : List.of("trainer-a", "trainer-b")) {
                 trainers.add(ServiceProcess.launch(name, jar, UpCommandTest.freePort(), env, state.resolve("logs"), home));
             }

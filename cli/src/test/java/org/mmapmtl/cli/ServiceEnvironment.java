@@ -1,0 +1,25 @@
+package org.mmapmtl.cli;
+
+import org.mmapmtl.localstack.LocalStack;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What the tests that launch packaged services give them: the stack to talk to, and a state folder as data root. */
+final class ServiceEnvironment {
+    private ServiceEnvironment() {
+    }
+
+    static Map<String, String> of(LocalStack stack, Path state) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
+        env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
+        env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
+        env.put("MMAP_DATA_ROOTS", state.toString());
+        env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
+        env.put("MMAP_TRAINER_POLL", "200ms");
+        return env;
+    }
+}
