@@ -4,11 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmapmtl.safetensors.DType;
 import org.mmapmtl.safetensors.Safetensors;
 import org.mmapmtl.safetensors.SafetensorsContent;
 import org.mmapmtl.safetensors.SafetensorsFormatException;
 import org.mmapmtl.safetensors.Tensor;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -97,79 +99,38 @@ class ClipWeightsTest {
                 .hasMessageContaining("convert it to safetensors");
     }
 
+    /**
+     * A tiny {@code CLIPModel} as transformers itself saves it, with transformers' own features on fixed inputs
+     * (scripts/hf_clip_goldens.py): the names, the q/k/v split and the projection layout come from transformers, not
+     * from a table of ours.
+     */
     @Test
-    void huggingFaceNamesGiveTheSameModel() throws Exception {
-        SafetensorsContent openAi = tiny();
-        Map<String, Tensor> hf = new LinkedHashMap<>();
-        Map<String, String> plain = Map.ofEntries(
-                Map.entry("token_embedding.weight", "text_model.embeddings.token_embedding.weight"),
-                Map.entry("positional_embedding", "text_model.embeddings.position_embedding.weight"),
-                Map.entry("ln_final.weight", "text_model.final_layer_norm.weight"),
-                Map.entry("ln_final.bias", "text_model.final_layer_norm.bias"),
-                Map.entry("visual.class_embedding", "vision_model.embeddings.class_embedding"),
-                Map.entry("visual.conv1.weight", "vision_model.embeddings.patch_embedding.weight"),
-                Map.entry("visual.positional_embedding", "vision_model.embeddings.position_embedding.weight"),
-                Map.entry("visual.ln_pre.weight", "vision_model.pre_layrnorm.weight"),
-                Map.entry("visual.ln_pre.bias", "vision_model.pre_layrnorm.bias"),
-                Map.entry("visual.ln_post.weight", "vision_model.post_layernorm.weight"),
-                Map.entry("visual.ln_post.bias", "vision_model.post_layernorm.bias"),
-                Map.entry("logit_scale", "logit_scale"));
-        Map<String, String> inLayer = Map.of("ln_1", "layer_norm1", "ln_2", "layer_norm2",
-                "attn.out_proj", "self_attn.out_proj", "mlp.c_fc", "mlp.fc1", "mlp.c_proj", "mlp.fc2");
-        for (var e : openAi.tensors().entrySet()) {
-            String name = e.getKey();
-            if (plain.containsKey(name)) {
-                hf.put(plain.get(name), e.getValue());
-            } else if (name.contains("resblocks.")) {
-                String tower = name.startsWith("visual.") ? "vision_model" : "text_model";
-                String rest = name.substring(name.indexOf("resblocks.") + "resblocks.".length());
-                String layer = rest.substring(0, rest.indexOf('.'));
-                String param = rest.substring(layer.length() + 1);
-                String base = tower + ".encoder.layers." + layer + ".";
-                if (param.startsWith("attn.in_proj_")) {
-                    String kind = param.endsWith("weight") ? "weight" : "bias";
-                    float[] all = e.getValue().toFloats();
-                    long[] shape = e.getValue().shape();
-                    shape[0] /= 3;
-                    int part = all.length / 3;
-                    String[] names = {"q_proj", "k_proj", "v_proj"};
-                    for (int i = 0; i < 3; i++) {
-                        hf.put(base + "self_attn." + names[i] + "." + kind,
-                                Tensor.ofFloats(shape, Arrays.copyOfRange(all, i * part, (i + 1) * part)));
-                    }
-                } else {
-                    String module = param.substring(0, param.lastIndexOf('.'));
-                    hf.put(base + inLayer.get(module) + param.substring(module.length()), e.getValue());
-                }
-            }
-        }
-        hf.put("text_projection.weight", transposed(openAi.tensor("text_projection")));
-        hf.put("visual_projection.weight", transposed(openAi.tensor("visual.proj")));
-        Path file = write(hf, openAi.metadata());
-
-        try (ClipModel fromHf = ClipModel.load(ClipWeights.read(file), Device.cpu());
+    void huggingFaceCheckpointsComputeWhatTransformersComputes() throws Exception {
+        Path file = ClipModelGoldenTest.resource("hf/model.safetensors");
+        ClipWeights weights = ClipWeights.read(file);
+        assertThat(weights.config()).isEqualTo(new ClipConfig(24,
+                new ClipConfig.Vision(64, 2, 1, 8, 32), new ClipConfig.Text(128, 2, 2, 77, 600)));
+        assertThat(weights.tensors().keySet()).as("every tensor the model reads, and only those")
+                .containsExactlyInAnyOrderElementsOf(ClipWeights.expectedShapes(weights.config()).keySet());
+        SafetensorsContent goldens = Safetensors.read(ClipModelGoldenTest.resource("hf/goldens.safetensors"));
+        try (ClipModel model = ClipModel.load(weights, Device.cpu());
              NDManager batch = NDManager.newBaseManager(Device.cpu())) {
-            var goldens = ClipModelGoldenTest.goldens;
-            if (goldens == null) {
-                goldens = Safetensors.read(ClipModelGoldenTest.resource("goldens.safetensors"));
-            }
-            var image = fromHf.encodeImage(ClipModelGoldenTest.floats(batch, goldens.tensor("images")));
-            var text = fromHf.encodeText(ClipModelGoldenTest.longs(batch, goldens.tensor("tokens")));
+            var image = model.encodeImage(ClipModelGoldenTest.floats(batch, goldens.tensor("images")));
+            var text = model.encodeText(ClipModelGoldenTest.longs(batch, goldens.tensor("tokens")));
             ClipModelGoldenTest.assertClose(image, goldens.tensor("image_embeddings"));
             ClipModelGoldenTest.assertClose(text, goldens.tensor("text_embeddings"));
+            ClipModelGoldenTest.assertClose(model.logits(image, text), goldens.tensor("logits_per_image"));
         }
-        assertThat(ClipWeights.read(file).config()).isEqualTo(ClipWeights.read(ClipModelGoldenTest.resource("tiny-clip.safetensors")).config());
     }
 
-    static Tensor transposed(Tensor t) {
-        long[] s = t.shape();
-        float[] in = t.toFloats();
-        float[] out = new float[in.length];
-        for (int r = 0; r < s[0]; r++) {
-            for (int c = 0; c < s[1]; c++) {
-                out[(int) (c * s[0] + r)] = in[(int) (r * s[1] + c)];
-            }
-        }
-        return Tensor.ofFloats(new long[] {s[1], s[0]}, out);
+    /** Files saved by transformers before 4.31 also hold the embeddings' position_ids buffers (int64). */
+    @Test
+    void olderHuggingFaceFilesWithPositionIdsAreRead() throws Exception {
+        SafetensorsContent saved = Safetensors.read(ClipModelGoldenTest.resource("hf/model.safetensors"));
+        Map<String, Tensor> tensors = new LinkedHashMap<>(saved.tensors());
+        tensors.put("text_model.embeddings.position_ids", new Tensor(DType.I64, new long[] {1, 77}, ByteBuffer.allocate(77 * 8)));
+        tensors.put("vision_model.embeddings.position_ids", new Tensor(DType.I64, new long[] {1, 17}, ByteBuffer.allocate(17 * 8)));
+        Path file = write(tensors, saved.metadata());
+        assertThat(ClipWeights.read(file).config().text().width()).isEqualTo(128);
     }
 }
