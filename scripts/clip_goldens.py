@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden outputs of the reference CLIP (openai/CLIP clip/model.py) on a tiny random model, for ClipModelGoldenTest.
 
-Usage: python3 scripts/clip_goldens.py PATH_TO_OPENAI_CLIP_CHECKOUT shared-model/src/test/resources/clip
+Usage: python3 scripts/clip_goldens.py PATH_TO_OPENAI_CLIP_CHECKOUT ml-core/src/test/resources/clip
 
 Writes tiny-clip.safetensors (the weights, OpenAI key names, F32) and goldens.safetensors (input images and tokens,
 and encode_image / encode_text / logits_per_image of the reference in float32). LayerNorm parameters and biases are

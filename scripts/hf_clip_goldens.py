@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A tiny random Hugging Face CLIPModel saved as transformers saves it, and what transformers computes with it.
 
-Usage: python3 scripts/hf_clip_goldens.py shared-model/src/test/resources/clip/hf
+Usage: python3 scripts/hf_clip_goldens.py ml-core/src/test/resources/clip/hf
 
 Independent of our name table: the weights file is whatever CLIPModel.save_pretrained writes (its key names, shapes and
 metadata), and the goldens are transformers' own get_image_features / get_text_features (projected, not normalised) on

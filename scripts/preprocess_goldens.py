@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden outputs of the reference image transform, for ClipPreprocessorTest.
 
-Usage: python3 scripts/preprocess_goldens.py shared-model/src/test/resources/preprocess
+Usage: python3 scripts/preprocess_goldens.py ml-core/src/test/resources/preprocess
 
 The reference (openai/CLIP clip.py _transform) is torchvision Resize(n, BICUBIC) on a PIL image, CenterCrop(n),
 RGB, ToTensor, Normalize(CLIP mean, std). torchvision is not needed for it: the same steps are written here with

@@ -3,11 +3,11 @@
 
 Usage (from the checkout; any Python 3 with torch and numpy, e.g. Debian's python3-torch):
     ./mmap init-weights --arch tiny --seed 7 --out /tmp/prompted-base.safetensors
-    /usr/bin/python3 scripts/prompted_goldens.py /tmp/prompted-base.safetensors shared-model/src/test/resources/prompted
+    /usr/bin/python3 scripts/prompted_goldens.py /tmp/prompted-base.safetensors ml-core/src/test/resources/prompted
 
 The CLIP forward is written here from the reference (openai/CLIP clip/model.py: pre-LN residual blocks, QuickGELU,
 causal text mask, text pooled at end-of-text, image at the class token, logit_scale.exp() times cosine similarity);
-before anything else it must reproduce the reference's own outputs in shared-model/src/test/resources/clip.
+before anything else it must reproduce the reference's own outputs in ml-core/src/test/resources/clip.
 The prompts follow the paper (and MaPLe's code, on which it builds):
 - text: the prompt of layer 0 replaces the token embeddings right after start-of-text (positions 1..b, the
   placeholders "X"), before the positional embedding is added; the prompt of layer k (1 <= k < K) replaces
@@ -152,7 +152,7 @@ def logits(w, image_features, text_features):
 
 def check_against_reference():
     """The functions above must give the reference model.py's outputs (goldens written by scripts/clip_goldens.py)."""
-    base = os.path.join(HERE, "..", "shared-model", "src", "test", "resources", "clip")
+    base = os.path.join(HERE, "..", "ml-core", "src", "test", "resources", "clip")
     w, meta = read_safetensors(os.path.join(base, "tiny-clip.safetensors"))
     g, _ = read_safetensors(os.path.join(base, "goldens.safetensors"))
     image = encode_image(w, int(meta["clip.vision_heads"]), g["images"])

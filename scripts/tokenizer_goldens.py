@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden token ids from the reference CLIP tokenizer, for ClipTokenizerGoldenTest.
 
-Usage: python3 scripts/tokenizer_goldens.py PATH_TO_OPENAI_CLIP_CHECKOUT > shared-model/src/test/resources/tokenizer/goldens.jsonl
+Usage: python3 scripts/tokenizer_goldens.py PATH_TO_OPENAI_CLIP_CHECKOUT > ml-core/src/test/resources/tokenizer/goldens.jsonl
 
 Runs the reference's clip/simple_tokenizer.py (needs the `regex` package) and frames ids as clip.tokenize(truncate=True)
 does. When the `ftfy` package is missing, fix_text is replaced by NFC normalization only; the texts below avoid what

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A tiny TorchScript CLIP archive shaped like OpenAI's released .pt files, for ClipWeightsTest.
 
-Usage: python3 scripts/torchscript_golden.py PATH_TO_OPENAI_CLIP_CHECKOUT shared-model/src/test/resources/clip
+Usage: python3 scripts/torchscript_golden.py PATH_TO_OPENAI_CLIP_CHECKOUT ml-core/src/test/resources/clip
 
 Traces the reference CLIP (clip/model.py) on a tiny random config, converts its parameters to float16 as OpenAI's
 archives hold them, saves tiny-jit.pt, and writes tiny-jit.json with each parameter's shape, float64 sum and first

@@ -5,7 +5,7 @@ import org.mmapmtl.clip.ClipArchitecture;
 import org.mmapmtl.clip.ClipInitializer;
 import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.ClipWeights;
-import org.mmapmtl.prompt.MethodSpec;
+import org.mmapmtl.experiment.MethodSpec;
 import org.mmapmtl.prompt.PromptMethod;
 import org.mmapmtl.prompt.PromptedClip;
 import org.mmapmtl.tokenizer.ClipTokenizer;

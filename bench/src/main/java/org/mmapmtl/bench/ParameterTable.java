@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipArchitecture;
-import org.mmapmtl.prompt.MethodSpec;
+import org.mmapmtl.experiment.MethodSpec;
 import org.mmapmtl.prompt.ParameterSpec;
 import org.mmapmtl.prompt.PromptMethod;
 

@@ -1,0 +1,153 @@
+package org.mmapmtl.evalservice.dashboard;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.service.Problem;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The dashboard at {@code /}: experiments with their live state, loss curves, the affinity heatmap with the chosen
+ * groups, the results table, accuracy against trainable parameters, and a run's confusion matrices. Rendered on the
+ * server; the page swaps in a fresh board whenever {@code /experiments/{id}/changes} says something changed.
+ * The REST twins of what it shows are {@code /experiments}, {@code /experiments/{id}/progress},
+ * {@code /experiments/{id}/partition} and {@code /results/{id}}.
+ */
+@Path("/")
+public class DashboardResource {
+    /** Where the app serves Chart.js from (its WebJar; no CDN, works offline). */
+    static final String CHART_JS = "/webjars/chart.js/" + webJarVersion("chart.js") + "/dist/chart.umd.js";
+
+    @Inject
+    Boards boards;
+
+    @Inject
+    ChangeStreams streams;
+
+    /**
+     * @param experiments the list on the left
+     * @param board       the selected experiment's board; null when no experiment is known yet
+     */
+    public record Page(List<Board.ExperimentState> experiments, Board board, String chartJs) {
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance dashboard(Page page);
+
+        static native TemplateInstance dashboard$board(Page page);
+    }
+
+    /**
+     * @param experiment which experiment to show (default: the most recently active)
+     * @param run        whose confusion matrices to show (default: the first scored run)
+     * @param fragment   {@code board}: only the board, as the page's script swaps it in
+     */
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public TemplateInstance dashboard(@QueryParam("experiment") String experiment, @QueryParam("run") String run,
+                                      @QueryParam("fragment") String fragment) {
+        boolean named = experiment != null && !experiment.isBlank();
+        // the live refresh asks for one experiment's board only: the list on the left is not part of it
+        List<Board.ExperimentState> experiments = named && "board".equals(fragment) ? List.of() : boards.experiments();
+        String id = named ? experiment : experiments.isEmpty() ? null : experiments.get(0).experimentId();
+        if (id != null && !boards.known(id)) {
+            throw Problem.notFound("eval-service has heard nothing of experiment '" + id
+                    + "': no progress report, checkpoint or partition of it has arrived");
+        }
+        Page page = new Page(experiments, id == null ? null : boards.board(id, run), CHART_JS);
+        if ("board".equals(fragment)) {
+            return Templates.dashboard$board(page);
+        }
+        if (fragment != null) {
+            throw Problem.badRequest("fragment '" + fragment + "' is not one this page has", List.of(
+                    new Problem.FieldError("fragment", "use board, or leave it out for the whole page")));
+        }
+        return Templates.dashboard(page);
+    }
+
+    @GET
+    @Path("experiments")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<Board.ExperimentState> experiments() {
+        return boards.experiments();
+    }
+
+    @GET
+    @Path("experiments/{id}/progress")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Boards.ExperimentProgress progress(@PathParam("id") String id) {
+        requireKnown(id);
+        return boards.progress(id);
+    }
+
+    @GET
+    @Path("experiments/{id}/partition")
+    @Produces(MediaType.APPLICATION_JSON)
+    public TaskPartition partition(@PathParam("id") String id) {
+        ReceivedPartition p = boards.partition(id);
+        if (p == null) {
+            throw Problem.notFound("no partition of experiment '" + id + "' has arrived on mmap.partitions "
+                    + "(methods without grouping have none; grouped ones get it after phase 1)");
+        }
+        return p.partition();
+    }
+
+    /**
+     * A {@code change} event (data: a version) when the board of the experiment changes, checked every second; the
+     * first event comes at once.
+     */
+    @GET
+    @Path("experiments/{id}/changes")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    public Multi<OutboundSseEvent> changes(@PathParam("id") String id, @Context Sse sse) {
+        requireKnown(id);
+        return streams.slots().open(() -> Multi.createFrom().ticks().every(Duration.ofSeconds(1))
+                .onOverflow().drop() // a slow database or client skips ticks instead of failing the stream
+                .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().item(() -> boards.version(id))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .skip().repetitions()
+                .map(version -> sse.newEventBuilder().name("change").id(version).data(String.class, version).build()));
+    }
+
+    private void requireKnown(String id) {
+        if (!boards.known(id)) {
+            throw Problem.notFound("eval-service has heard nothing of experiment '" + id
+                    + "': no progress report, checkpoint or partition of it has arrived");
+        }
+    }
+
+    private static String webJarVersion(String name) {
+        String path = "META-INF/maven/org.webjars.npm/" + name + "/pom.properties";
+        try (InputStream in = DashboardResource.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("the " + name + " WebJar is not on the class path (" + path + ")");
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

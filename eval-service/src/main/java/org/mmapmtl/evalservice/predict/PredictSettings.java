@@ -1,0 +1,31 @@
+package org.mmapmtl.evalservice.predict;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Limits of {@code POST /predict} ({@code mmap.predict.*}, env {@code MMAP_PREDICT_*}). */
+@ConfigMapping(prefix = "mmap.predict")
+public interface PredictSettings {
+    /** images in one request */
+    @WithDefault("16")
+    int maxImages();
+
+    /** bytes of one uploaded image (the whole request is also capped by quarkus.http.limits.max-body-size) */
+    @WithDefault("4194304")
+    long maxImageBytes();
+
+    /**
+     * pixels (width × height) of one decoded image: a small compressed file can claim a huge bitmap, which is refused
+     * from its header, before it is decoded
+     */
+    @WithDefault("16777216")
+    long maxImagePixels();
+
+    /** pixels of all images of one request together: what one request may hold decoded in memory at once */
+    @WithDefault("33554432")
+    long maxRequestPixels();
+
+    /** class names in one request */
+    @WithDefault("1000")
+    int maxClasses();
+}

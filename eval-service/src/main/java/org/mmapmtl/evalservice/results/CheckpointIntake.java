@@ -1,0 +1,34 @@
+package org.mmapmtl.evalservice.results;
+
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.RecordKeys;
+
+/**
+ * Consumes mmap.checkpoints and queues each checkpoint for evaluation. Undecodable records fail here and go to
+ * mmap.checkpoints.dlq with the reason; a checkpoint announced twice is queued once.
+ */
+@ApplicationScoped
+public class CheckpointIntake {
+    private static final Logger LOG = Logger.getLogger(CheckpointIntake.class);
+
+    @Incoming("checkpoints")
+    @Blocking
+    @Transactional
+    public void receive(ConsumerRecord<String, byte[]> record) {
+        Checkpoint checkpoint = EventCodecs.CHECKPOINT.decode(record.value());
+        RecordKeys.requireExperimentKey(record.key(), checkpoint.experimentId());
+        if (ReceivedCheckpoint.exists(checkpoint.runId(), checkpoint.epoch())) {
+            LOG.debugf("checkpoint of run %s epoch %d already received; duplicate ignored", checkpoint.runId(),
+                    checkpoint.epoch());
+            return;
+        }
+        ReceivedCheckpoint.of(checkpoint).persist();
+    }
+}

@@ -1,0 +1,123 @@
+package org.mmapmtl.evalservice.results;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.events.EventCodecs;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A checkpoint waiting for (or past) evaluation; (runId, epoch) is its natural key. An eval instance claims a pending
+ * one with a lease, scores it, and marks it done or failed; the evaluation record is sent afterwards (published).
+ */
+@Entity
+@Table(name = "received_checkpoint")
+public class ReceivedCheckpoint extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "experiment_id", nullable = false, length = 128)
+    public String experimentId;
+
+    @Column(name = "run_id", nullable = false, length = 128)
+    public String runId;
+
+    @Column(nullable = false)
+    public int epoch;
+
+    @Column(nullable = false, length = 64)
+    public String method;
+
+    @Column(nullable = false)
+    public long seed;
+
+    @Column(name = "final_epoch", nullable = false)
+    public boolean finalEpoch;
+
+    @Column(nullable = false, columnDefinition = "text")
+    public String uri;
+
+    @Column(nullable = false, length = 64)
+    public String sha256;
+
+    @Column(name = "trainable_params", nullable = false)
+    public long trainableParams;
+
+    @Column(nullable = false, columnDefinition = "text")
+    public String payload;
+
+    @Column(name = "received_at", nullable = false)
+    public Instant receivedAt;
+
+    /** the method as the experiment named it (mmap-random, ...); the method for 1.0 records */
+    @Column(length = 64)
+    public String variant;
+
+    @Column(length = 16)
+    public String stage;
+
+    @Column(nullable = false, length = 16)
+    public String status = PENDING;
+
+    @Column(columnDefinition = "text")
+    public String error;
+
+    @Column(length = 160)
+    public String owner;
+
+    @Column(name = "lease_until")
+    public Instant leaseUntil;
+
+    @Column(nullable = false)
+    public int attempts;
+
+    @Column(name = "evaluated_at")
+    public Instant evaluatedAt;
+
+    @Column(name = "published_at")
+    public Instant publishedAt;
+
+    public static final String PENDING = "pending";
+    public static final String EVALUATING = "evaluating";
+    public static final String DONE = "done";
+    public static final String FAILED = "failed";
+
+    static ReceivedCheckpoint of(Checkpoint c) {
+        ReceivedCheckpoint r = new ReceivedCheckpoint();
+        r.experimentId = c.experimentId();
+        r.runId = c.runId();
+        r.epoch = c.epoch();
+        r.method = c.method();
+        r.seed = c.seed();
+        r.finalEpoch = c.finalEpoch();
+        r.uri = c.uri();
+        r.sha256 = c.sha256();
+        r.trainableParams = c.trainableParams();
+        r.variant = c.runSpec() != null ? c.runSpec().variant() : c.method();
+        r.stage = c.runSpec() != null ? c.runSpec().stage() : null;
+        r.payload = new String(EventCodecs.CHECKPOINT.encode(c), StandardCharsets.UTF_8);
+        r.receivedAt = Instant.now();
+        return r;
+    }
+
+    public Checkpoint checkpoint() {
+        return EventCodecs.CHECKPOINT.decode(payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static boolean exists(String runId, int epoch) {
+        return count("runId = ?1 and epoch = ?2", runId, epoch) > 0;
+    }
+
+    public static List<ReceivedCheckpoint> ofExperiment(String experimentId) {
+        return list("experimentId = ?1 order by method, seed, runId, epoch", experimentId);
+    }
+}

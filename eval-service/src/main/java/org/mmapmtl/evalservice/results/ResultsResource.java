@@ -1,0 +1,189 @@
+package org.mmapmtl.evalservice.results;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.mmapmtl.eval.ClassificationMetrics;
+import org.mmapmtl.eval.ResultsTable;
+import org.mmapmtl.evalservice.scoring.TaskScore;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.experiment.DatasetSpec;
+import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.service.Problem;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+@Path("/")
+public class ResultsResource {
+    static final String CSV = "text/csv";
+    static final String MARKDOWN = "text/markdown";
+
+    /**
+     * @param evaluated whether this checkpoint has been scored on the test splits
+     * @param status    pending, evaluating, done or failed
+     * @param accuracy  per task, once evaluated
+     */
+    public record CheckpointView(String runId, String method, String variant, long seed, int epoch, boolean finalEpoch,
+                                 String uri, long trainableParams, List<String> tasks, List<List<String>> groups,
+                                 boolean evaluated, String status, String error, Map<String, Double> accuracy,
+                                 Instant receivedAt) {
+    }
+
+    /** The table (final epochs, phase 1 left out) and every checkpoint received for the experiment. */
+    public record ExperimentResults(String experimentId, DatasetSpec dataset, List<String> tasks,
+                                    List<ResultsTable.Row> rows, List<CheckpointView> checkpoints) {
+    }
+
+    public record ClassScore(String name, double precision, double recall, double f1, long support) {
+    }
+
+    public record TaskMetrics(double accuracy, long correct, long total, double macroF1, List<ClassScore> perClass,
+                              List<String> classes, long[][] confusion) {
+    }
+
+    public record EpochView(int epoch, boolean finalEpoch, String status, String error, String uri, String sha256,
+                            Map<String, TaskMetrics> tasks) {
+    }
+
+    public record RunView(String experimentId, String runId, String method, String variant, long seed,
+                          List<String> tasks, List<List<String>> groups, long trainableParams, RunSpec runSpec,
+                          List<EpochView> epochs) {
+    }
+
+    public record LeaderboardEntry(String experimentId, String dataset, String split, String method, double mean,
+                                   double std, int seeds, long trainableParams, boolean complete) {
+    }
+
+    @GET
+    @Path("results/{experimentId}")
+    @Produces({MediaType.APPLICATION_JSON, CSV, MARKDOWN})
+    public Response get(@PathParam("experimentId") String experimentId, @QueryParam("format") String format,
+                        @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+        List<ReceivedCheckpoint> received = ReceivedCheckpoint.ofExperiment(experimentId);
+        if (received.isEmpty()) {
+            throw Problem.notFound("no checkpoint of experiment '" + experimentId + "' has arrived on mmap.checkpoints");
+        }
+        ExperimentResults results = results(experimentId, received);
+        ResultsTable.Table table = new ResultsTable.Table(results.tasks(), results.rows());
+        return switch (format(format, accept)) {
+            case "csv" -> Response.ok(table.toCsv(), CSV + "; charset=utf-8").build();
+            case "md" -> Response.ok(table.toMarkdown(), MARKDOWN + "; charset=utf-8").build();
+            default -> Response.ok(results, MediaType.APPLICATION_JSON).build();
+        };
+    }
+
+    @GET
+    @Path("results/{experimentId}/runs/{runId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public RunView run(@PathParam("experimentId") String experimentId, @PathParam("runId") String runId) {
+        List<ReceivedCheckpoint> epochs = ReceivedCheckpoint.list("experimentId = ?1 and runId = ?2 order by epoch",
+                experimentId, runId);
+        if (epochs.isEmpty()) {
+            throw Problem.notFound("no checkpoint of run '" + runId + "' in experiment '" + experimentId + "' has arrived");
+        }
+        Checkpoint first = epochs.get(0).checkpoint();
+        List<EpochView> views = new ArrayList<>();
+        for (ReceivedCheckpoint c : epochs) {
+            Map<String, TaskMetrics> tasks = new LinkedHashMap<>();
+            for (TaskScore s : TaskScore.of(c.id)) {
+                ClassificationMetrics m = s.metrics();
+                tasks.put(s.task, new TaskMetrics(s.accuracy, s.correct, s.total, s.macroF1, m.perClass().stream()
+                        .map(p -> new ClassScore(p.name(), p.precision(), p.recall(), p.f1(), p.support())).toList(),
+                        m.classes(), m.confusion()));
+            }
+            views.add(new EpochView(c.epoch, c.finalEpoch, c.status, c.error, c.uri, c.sha256, tasks));
+        }
+        ReceivedCheckpoint last = epochs.get(epochs.size() - 1);
+        return new RunView(experimentId, runId, first.method(), last.variant, first.seed(), first.tasks(), first.groups(),
+                last.trainableParams, first.runSpec(), views);
+    }
+
+    /** Every experiment's methods ranked by mean accuracy; {@code dataset} keeps those whose kind or folder matches. */
+    @GET
+    @Path("leaderboard")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<LeaderboardEntry> leaderboard(@QueryParam("dataset") String dataset) {
+        List<String> experiments = ReceivedCheckpoint.<ReceivedCheckpoint>listAll().stream().map(c -> c.experimentId)
+                .distinct().sorted().toList();
+        List<LeaderboardEntry> out = new ArrayList<>();
+        for (String id : experiments) {
+            ExperimentResults r = results(id, ReceivedCheckpoint.ofExperiment(id));
+            String name = r.dataset() == null ? "?" : r.dataset().kind() + ":" + r.dataset().root();
+            if (dataset != null && !dataset.isBlank() && !name.toLowerCase(Locale.ROOT).contains(dataset.toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            String split = r.dataset() == null ? "?" : r.dataset().percent() != null ? r.dataset().percent() + "%"
+                    : r.dataset().shots() + "-shot";
+            for (ResultsTable.Row row : r.rows()) {
+                if (!row.seeds().isEmpty()) {
+                    out.add(new LeaderboardEntry(id, name, split, row.method(), row.mean().mean(), row.mean().std(),
+                            row.seeds().size(), row.trainableParams(), row.complete()));
+                }
+            }
+        }
+        out.sort((a, b) -> Double.compare(b.mean(), a.mean()));
+        return out;
+    }
+
+    public static ExperimentResults results(String experimentId, List<ReceivedCheckpoint> received) {
+        List<CheckpointView> views = new ArrayList<>();
+        List<ResultsTable.RunScore> finals = new ArrayList<>();
+        LinkedHashSet<String> tasks = new LinkedHashSet<>();
+        DatasetSpec dataset = null;
+        for (ReceivedCheckpoint r : received) {
+            Checkpoint c = r.checkpoint();
+            if (c.runSpec() != null && dataset == null) {
+                dataset = c.runSpec().dataset();
+                tasks.addAll(dataset.tasks());
+            }
+            tasks.addAll(c.tasks());
+            Map<String, Double> accuracy = new LinkedHashMap<>();
+            if (ReceivedCheckpoint.DONE.equals(r.status)) {
+                TaskScore.of(r.id).forEach(s -> accuracy.put(s.task, s.accuracy));
+            }
+            views.add(new CheckpointView(r.runId, r.method, r.variant, r.seed, r.epoch, r.finalEpoch, r.uri,
+                    r.trainableParams, c.tasks(), c.groups(), ReceivedCheckpoint.DONE.equals(r.status), r.status, r.error,
+                    accuracy, r.receivedAt));
+            if (r.finalEpoch && ReceivedCheckpoint.DONE.equals(r.status) && !RunSpec.PHASE_1.equals(r.stage)) {
+                finals.add(new ResultsTable.RunScore(r.variant == null ? r.method : r.variant, r.seed, r.runId, accuracy,
+                        r.trainableParams));
+            }
+        }
+        List<String> taskList = List.copyOf(tasks);
+        ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals);
+        return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views);
+    }
+
+    private static String format(String format, String accept) {
+        if (format != null && !format.isBlank()) {
+            String f = format.trim().toLowerCase(Locale.ROOT);
+            if (f.equals("markdown")) {
+                return "md";
+            }
+            if (!List.of("json", "csv", "md").contains(f)) {
+                throw Problem.badRequest("format '" + format + "' is not json, csv or md", List.of(
+                        new Problem.FieldError("format", "use json, csv or md (or an Accept header)")));
+            }
+            return f;
+        }
+        if (accept != null && accept.contains(CSV)) {
+            return "csv";
+        }
+        if (accept != null && accept.contains(MARKDOWN)) {
+            return "md";
+        }
+        return "json";
+    }
+}

@@ -1,0 +1,144 @@
+package org.mmapmtl.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.ClipInitializer;
+import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.ClipWeights;
+import org.mmapmtl.experiment.MethodSpec;
+import org.mmapmtl.prompt.PromptMethod;
+import org.mmapmtl.prompt.PromptedClip;
+import org.mmapmtl.safetensors.Tensor;
+import org.mmapmtl.tokenizer.ClipTokenizer;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The optimised step (text tower cut after the longest class text; one forward and one backward for all tasks, with
+ * shared text and image forwards) must train exactly as the straightforward one (the full 77-position context,
+ * per-task forward and backward, gradients summed): the same losses, momentum buffers (the gradients plus weight
+ * decay) and updated parameters after two steps, for methods of every sharing; and at a snapshot step the same
+ * per-task gradients.
+ */
+class TrainStepTest {
+    private static final List<String> TASKS = List.of("clipart", "painting", "sketch");
+    private static final List<List<String>> GROUPS = List.of(List.of("clipart", "sketch"), List.of("painting"));
+    private static final List<String> CLASSES = List.of("alarm clock", "bike", "push pin", "toothbrush");
+
+    @TempDir
+    static Path dir;
+    static Path weights;
+
+    @BeforeAll
+    static void write() {
+        weights = dir.resolve("tiny.safetensors");
+        ClipInitializer.write(weights, ClipArchitecture.TINY, 3);
+    }
+
+    record Trained(List<Map<String, Double>> losses, Map<String, Tensor> parameters, Map<String, Tensor> momentum,
+                   Map<String, float[]> snapshot) {
+    }
+
+    /** Two steps, then (with {@code snapshot}) a third that keeps each task's gradient. */
+    private static Trained train(String methodName, boolean optimised, boolean snapshot) {
+        GradMode.offOnThisThread();
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        MethodSpec spec = MethodSpec.parse(methodName);
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
+             PromptMethod method = PromptMethod.create(spec, clip, tokenizer, TASKS,
+                     spec.sharing() == MethodSpec.Sharing.GROUPED ? GROUPS : List.of(), 11);
+             PromptedClip model = new PromptedClip(clip, method, tokenizer, CLASSES, optimised);
+             Sgd sgd = new Sgd(0.9, 5e-4, clip.device());
+             NDManager root = NDManager.newBaseManager(clip.device())) {
+            TrainStep step = new TrainStep(model, sgd, optimised);
+            // [SOT, placeholders, class tokens, ., EOT] is a few positions beyond the placeholders, against the full 77
+            if (optimised) {
+                assertThat(model.textLength()).isLessThan(30); // CoOp's 16 placeholders are the most
+            } else {
+                assertThat(model.textLength()).isEqualTo(77);
+            }
+            int r = clip.config().vision().resolution();
+            List<Map<String, Double>> losses = new ArrayList<>();
+            Map<String, float[]> kept = Map.of();
+            for (int s = 0; s < (snapshot ? 3 : 2); s++) {
+                try (NDManager scope = root.newSubManager()) {
+                    scope.getEngine().setRandomSeed(100 + s);
+                    List<TrainStep.TaskBatch> batches = new ArrayList<>();
+                    for (int t = 0; t < TASKS.size(); t++) {
+                        if (s == 1 && t == 1) {
+                            continue; // a step without one task's batch, as mixed sampling can draw
+                        }
+                        int n = 2 + t; // tasks of different batch sizes, as a last batch can be
+                        batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(n, 3, r, r)),
+                                scope.randomInteger(0, CLASSES.size(), new Shape(n), DataType.INT64)));
+                    }
+                    TrainStep.Outcome outcome = step.run(scope, batches, 0.05, s == 2, s);
+                    losses.add(outcome.taskLosses());
+                    kept = outcome.snapshotGradients();
+                }
+            }
+            return new Trained(losses, method.parameters().toTensors(), sgd.state(), kept);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mmap-mt", "mmap", "mmap-st", "coop", "coop-mt", "vpt-mt", "maple-mt", "clip-adapter", "bitfit"})
+    void theOptimisedStepTrainsAsTheStraightforwardStep(String method) {
+        Trained plain = train(method, false, false);
+        Trained fused = train(method, true, false);
+        for (int s = 0; s < 2; s++) {
+            assertThat(fused.losses().get(s).keySet()).isEqualTo(plain.losses().get(s).keySet());
+            for (String task : plain.losses().get(s).keySet()) {
+                assertThat(fused.losses().get(s).get(task)).as("step %d, loss of %s", s, task)
+                        .isCloseTo(plain.losses().get(s).get(task), org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+        assertThat(plain.losses().get(1)).doesNotContainKey(TASKS.get(1));
+        assertClose("parameter", plain.parameters(), fused.parameters());
+        assertClose("momentum", plain.momentum(), fused.momentum());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mmap-mt", "mmap", "maple-mt"})
+    void aSnapshotStepKeepsTheSameGradientsOfEachTask(String method) {
+        Trained plain = train(method, false, true);
+        Trained optimised = train(method, true, true);
+        assertThat(optimised.snapshot().keySet()).containsExactlyElementsOf(TASKS);
+        Map<String, Tensor> expected = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> actual = new java.util.LinkedHashMap<>();
+        plain.snapshot().forEach((task, g) -> expected.put(task, Tensor.vector(g)));
+        optimised.snapshot().forEach((task, g) -> actual.put(task, Tensor.vector(g)));
+        assertClose("snapshot gradient of", expected, actual);
+        assertClose("parameter", plain.parameters(), optimised.parameters());
+    }
+
+    private static void assertClose(String what, Map<String, Tensor> expected, Map<String, Tensor> actual) {
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        for (String name : expected.keySet()) {
+            float[] e = expected.get(name).toFloats();
+            float[] a = actual.get(name).toFloats();
+            double scale = 1e-3;
+            double worst = 0;
+            for (int i = 0; i < e.length; i++) {
+                scale = Math.max(scale, Math.abs(e[i]));
+                worst = Math.max(worst, Math.abs(a[i] - e[i]));
+            }
+            // float32 sums in another order differ by up to ~3e-5 of the tensor's scale here; a lost or doubled task is O(1)
+            assertThat(worst).as("%s %s: max |fused - per task| (max |per task| %s)", what, name, scale).isLessThan(1e-5 * Math.max(1, scale));
+            assertThat(worst / scale).as("%s %s: max |fused - per task| %s / max |per task| %s", what, name, worst, scale)
+                    .isLessThan(1e-4);
+        }
+    }
+}
