@@ -1,0 +1,93 @@
+package org.mmapmtl.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The part of Kustomize our overlays use, for machines without kubectl: resources (files and directories), image
+ * tags, and strategic-merge patches where lists of named items (containers, env, volumes) merge by name.
+ */
+final class Kustomize {
+    private Kustomize() {
+    }
+
+    static List<JsonNode> render(Path dir) throws IOException {
+        Path file = dir.resolve("kustomization.yaml");
+        if (!Files.exists(file)) {
+            throw new AssertionError(dir + " has no kustomization.yaml");
+        }
+        JsonNode k = Manifests.documents(file).get(0);
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode r : k.path("resources")) {
+            Path resource = dir.resolve(r.asText()).normalize();
+            if (Files.isDirectory(resource)) {
+                out.addAll(render(resource));
+            } else if (Files.exists(resource)) {
+                out.addAll(Manifests.documents(resource));
+            } else {
+                throw new AssertionError(file + ": resource " + r.asText() + " does not exist");
+            }
+        }
+        for (JsonNode p : k.path("patches")) {
+            for (JsonNode patch : Manifests.documents(dir.resolve(p.path("path").asText()))) {
+                JsonNode target = out.stream().filter(d -> Manifests.id(d).equals(Manifests.id(patch))).findFirst()
+                        .orElseThrow(() -> new AssertionError(file + ": patch " + p.path("path").asText()
+                                + " targets " + Manifests.id(patch) + ", which no resource defines"));
+                merge((ObjectNode) target, patch);
+            }
+        }
+        for (JsonNode image : k.path("images")) {
+            for (JsonNode doc : out) {
+                for (JsonNode c : doc.path("spec").path("template").path("spec").path("containers")) {
+                    String name = c.path("image").asText().split(":")[0];
+                    if (name.equals(image.path("name").asText())) {
+                        ((ObjectNode) c).put("image", name + ":" + image.path("newTag").asText());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void merge(ObjectNode target, JsonNode patch) {
+        patch.fields().forEachRemaining(e -> {
+            JsonNode existing = target.get(e.getKey());
+            JsonNode value = e.getValue();
+            if (existing instanceof ObjectNode o && value.isObject()) {
+                merge(o, value);
+            } else if (existing instanceof ArrayNode a && value.isArray() && named(value)) {
+                for (JsonNode item : value) {
+                    JsonNode same = null;
+                    for (JsonNode old : a) {
+                        if (old.path("name").equals(item.path("name"))) {
+                            same = old;
+                        }
+                    }
+                    if (same instanceof ObjectNode o) {
+                        merge(o, item);
+                    } else {
+                        a.insert(0, item.deepCopy());
+                    }
+                }
+            } else {
+                target.set(e.getKey(), value.deepCopy());
+            }
+        });
+    }
+
+    private static boolean named(JsonNode items) {
+        for (JsonNode item : items) {
+            if (!item.has("name")) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

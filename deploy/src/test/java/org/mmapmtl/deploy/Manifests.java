@@ -1,0 +1,148 @@
+package org.mmapmtl.deploy;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads Kubernetes manifests into the typed API model (fabric8's) and reports every field the model does not know,
+ * every value of the wrong type and every kind we do not deploy: the offline stand-in for a server-side dry run.
+ */
+final class Manifests {
+    static final Path DEPLOY = Path.of("").toAbsolutePath().getFileName().toString().equals("deploy")
+            ? Path.of("") : Path.of("deploy");
+    static final Path K8S = DEPLOY.resolve("k8s");
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    static final Map<String, Class<?>> KINDS = Map.of(
+            "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class, "v1/Service", Service.class,
+            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class, "apps/v1/Deployment", Deployment.class);
+    private static final Set<String> KAFKA_TOPIC_SPEC = Set.of("partitions", "replicas", "config", "topicName");
+
+    private Manifests() {
+    }
+
+    static List<JsonNode> documents(Path file) throws IOException {
+        try (Reader in = Files.newBufferedReader(file)) {
+            return documents(in);
+        }
+    }
+
+    static List<JsonNode> documents(String yaml) throws IOException {
+        return documents(new StringReader(yaml));
+    }
+
+    private static List<JsonNode> documents(Reader in) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (YAMLParser parser = new YAMLFactory().createParser(in)) {
+            for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext(); ) {
+                JsonNode doc = it.next();
+                if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+                    docs.add(doc);
+                }
+            }
+        }
+        return docs;
+    }
+
+    static String id(JsonNode doc) {
+        return doc.path("kind").asText() + "/" + doc.path("metadata").path("name").asText();
+    }
+
+    /** What is wrong with one manifest, each problem naming the document and the field; empty when it is valid. */
+    static List<String> problems(String where, JsonNode doc) {
+        String type = doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
+        String name = where + " " + id(doc);
+        List<String> problems = new ArrayList<>();
+        if (doc.path("metadata").path("name").asText().isEmpty()) {
+            problems.add(name + ": metadata.name is missing");
+        }
+        if (type.equals("kafka.strimzi.io/v1beta2/KafkaTopic")) {
+            doc.path("spec").fieldNames().forEachRemaining(f -> {
+                if (!KAFKA_TOPIC_SPEC.contains(f)) {
+                    problems.add(name + ": spec." + f + " is not a KafkaTopic field");
+                }
+            });
+            if (!doc.path("spec").path("partitions").canConvertToInt() || doc.path("spec").path("partitions").asInt() < 1) {
+                problems.add(name + ": spec.partitions must be a positive integer");
+            }
+            return problems;
+        }
+        Class<?> model = KINDS.get(type);
+        if (model == null) {
+            problems.add(name + ": " + type + " is not a kind these manifests deploy (known: " + KINDS.keySet()
+                    + ", kafka.strimzi.io/v1beta2/KafkaTopic)");
+            return problems;
+        }
+        try {
+            Object typed = YAML.treeToValue(doc, model);
+            unknownFields(typed, "", name, problems);
+        } catch (IOException e) {
+            problems.add(name + ": " + e.getMessage().lines().findFirst().orElse(e.toString()));
+        }
+        return problems;
+    }
+
+    /** fabric8 keeps fields it does not model in additionalProperties instead of failing: each one is a typo. */
+    private static void unknownFields(Object node, String path, String name, List<String> problems) {
+        if (node == null) {
+            return;
+        }
+        if (node instanceof Collection<?> items) {
+            int i = 0;
+            for (Object item : items) {
+                unknownFields(item, path + "[" + i++ + "]", name, problems);
+            }
+            return;
+        }
+        if (node instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> unknownFields(v, path + "." + k, name, problems));
+            return;
+        }
+        if (!node.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (Method getter : node.getClass().getMethods()) {
+            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
+                    || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+                continue;
+            }
+            Object value;
+            try {
+                value = getter.invoke(node);
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                continue;
+            }
+            if (getter.getName().equals("getAdditionalProperties")) {
+                if (value instanceof Map<?, ?> extra) {
+                    extra.keySet().forEach(k -> problems.add(name + ": " + (path.isEmpty() ? "" : path.substring(1) + ".")
+                            + k + " is not a field of " + node.getClass().getSimpleName()));
+                }
+                continue;
+            }
+            String field = Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
+            unknownFields(value, path + "." + field, name, problems);
+        }
+    }
+}
