@@ -6,8 +6,7 @@ Usage: python3 scripts/hf_clip_goldens.py ml-core/src/test/resources/clip/hf
 Independent of our name table: the weights file is whatever CLIPModel.save_pretrained writes (its key names, shapes and
 metadata), and the goldens are transformers' own get_image_features / get_text_features (projected, not normalised) on
 fixed inputs. ClipWeightsTest reads the file through ClipWeights and must reproduce both. Writes model.safetensors,
-config.json (as save_pretrained writes it, for the record), goldens.safetensors and keys.txt (the state-dict keys,
-one per line). Needs torch >= 2.5, transformers >= 4.40 and numpy; tested with transformers 5.18.0, torch 2.13.0+cpu.
+config.json (as save_pretrained writes it, for the record) and goldens.safetensors. Needs torch >= 2.5, transformers >= 4.40 and numpy; tested with transformers 5.18.0, torch 2.13.0+cpu.
 """
 import json
 import os
@@ -71,9 +70,6 @@ def main():
         model.save_pretrained(saved, safe_serialization=True)
         os.replace(os.path.join(saved, "model.safetensors"), os.path.join(out, "model.safetensors"))
         os.replace(os.path.join(saved, "config.json"), os.path.join(out, "config.json"))
-    with open(os.path.join(out, "keys.txt"), "w") as f:
-        for key in model.state_dict().keys():
-            f.write(key + "\n")
 
     images = torch.randn(2, 3, 32, 32)
     tokens = torch.zeros(3, 77, dtype=torch.long)

@@ -41,7 +41,8 @@ class ComposeTest {
             assertThat(s).as("compose service " + name).isNotNull();
             int port = ServiceConfig.of(name).httpPort();
             assertThat((List<String>) s.get("ports")).as(name).containsExactly(port + ":" + port);
-            assertThat((String) s.get("image")).isEqualTo("mmap-mtl/" + name);
+            assertThat((String) s.get("image")).as(name + ": the tag the Dockerfiles build and the manifests deploy")
+                    .isEqualTo(KubernetesManifestsTest.baseImage(name));
             Map<String, Object> env = (Map<String, Object>) s.get("environment");
             assertThat(known).as(name + " environment is read by some service").containsAll(env.keySet());
             assertThat(env.keySet()).as(name + ": the same settings as the cluster's ConfigMap and Secret")

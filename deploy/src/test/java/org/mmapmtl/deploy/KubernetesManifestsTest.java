@@ -62,7 +62,7 @@ class KubernetesManifestsTest {
         for (JsonNode doc : Manifests.documents(broken)) {
             problems.addAll(Manifests.problems("broken.yaml", doc));
         }
-        assertThat(problems).anyMatch(p -> p.contains("replicas") || p.contains("two"));
+        assertThat(problems).anyMatch(p -> p.contains("Deployment/trainer-service: spec.replicas: Cannot deserialize"));
         String fixedReplicas = broken.replace("replicas: two", "replicas: 2");
         problems.clear();
         for (JsonNode doc : Manifests.documents(fixedReplicas)) {
@@ -123,6 +123,7 @@ class KubernetesManifestsTest {
                         .contains(config.getData().get("MMAP_ARTIFACTS_DIR"))
                         .containsAll(List.of(config.getData().get("MMAP_DATA_ROOTS").split(",")));
                 d.getSpec().getTemplate().getSpec().getVolumes().forEach(v -> {
+                    assertThat(v.getPersistentVolumeClaim()).as(where + " volume " + v.getName() + " is a claim").isNotNull();
                     String claim = v.getPersistentVolumeClaim().getClaimName();
                     assertThat(byId.get("PersistentVolumeClaim/" + claim).path("spec").path("accessModes").toString())
                             .as(where + " volume " + claim).contains("ReadWriteMany");
@@ -146,6 +147,16 @@ class KubernetesManifestsTest {
             assertThat(ServiceConfig.knownEnvironment()).as("ConfigMap key " + key + " is read by some service")
                     .contains(key);
         }
+    }
+
+    /** The image of the service's Deployment in the base manifests. */
+    static String baseImage(String service) throws IOException {
+        for (JsonNode doc : Manifests.documents(Manifests.K8S.resolve("base").resolve(service + ".yaml"))) {
+            if (doc.path("kind").asText().equals("Deployment")) {
+                return doc.path("spec").path("template").path("spec").path("containers").get(0).path("image").asText();
+            }
+        }
+        throw new AssertionError("no Deployment in base/" + service + ".yaml");
     }
 
     /** The overlay as kubectl renders it; without kubectl, base resources with the overlay's images and patches. */

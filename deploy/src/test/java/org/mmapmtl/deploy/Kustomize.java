@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The part of Kustomize our overlays use, for machines without kubectl: resources (files and directories), image
- * tags, and strategic-merge patches where lists of named items (containers, env, volumes) merge by name.
+ * tags, and strategic-merge patches where keyed lists merge on their key (containers, env and volumes by name,
+ * volume mounts by mountPath, ports by containerPort) and other lists are replaced.
  */
 final class Kustomize {
     private Kustomize() {
@@ -62,11 +63,12 @@ final class Kustomize {
             JsonNode value = e.getValue();
             if (existing instanceof ObjectNode o && value.isObject()) {
                 merge(o, value);
-            } else if (existing instanceof ArrayNode a && value.isArray() && named(value)) {
+            } else if (existing instanceof ArrayNode a && value.isArray() && keyed(value, mergeKey(e.getKey()))) {
+                String key = mergeKey(e.getKey());
                 for (JsonNode item : value) {
                     JsonNode same = null;
                     for (JsonNode old : a) {
-                        if (old.path("name").equals(item.path("name"))) {
+                        if (old.path(key).equals(item.path(key))) {
                             same = old;
                         }
                     }
@@ -82,9 +84,22 @@ final class Kustomize {
         });
     }
 
-    private static boolean named(JsonNode items) {
+    /** The field a list of the Kubernetes API merges on (its patchMergeKey); name for most lists. */
+    private static String mergeKey(String list) {
+        return switch (list) {
+            case "volumeMounts", "volumeDevices" -> "mountPath";
+            case "ports" -> "containerPort";
+            case "tolerations", "args", "command" -> "";
+            default -> "name";
+        };
+    }
+
+    private static boolean keyed(JsonNode items, String key) {
+        if (key.isEmpty()) {
+            return false;
+        }
         for (JsonNode item : items) {
-            if (!item.has("name")) {
+            if (!item.has(key)) {
                 return false;
             }
         }

@@ -1,6 +1,7 @@
 package org.mmapmtl.deploy;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -98,6 +99,13 @@ final class Manifests {
         try {
             Object typed = YAML.treeToValue(doc, model);
             unknownFields(typed, "", name, problems);
+        } catch (JsonMappingException e) {
+            StringBuilder field = new StringBuilder();
+            for (JsonMappingException.Reference r : e.getPath()) {
+                field.append(r.getFieldName() != null ? (field.isEmpty() ? "" : ".") + r.getFieldName()
+                        : "[" + r.getIndex() + "]");
+            }
+            problems.add(name + ": " + field + ": " + e.getOriginalMessage().lines().findFirst().orElse(e.toString()));
         } catch (IOException e) {
             problems.add(name + ": " + e.getMessage().lines().findFirst().orElse(e.toString()));
         }

@@ -49,6 +49,15 @@ class NativeSourcesIT {
         }
     }
 
+    @Test
+    void theNativeDockerfileCompilesWithTheGraalVmTheseSourcesWereMadeFor() throws IOException {
+        String graal = Files.readString(SOURCES.resolve("graalvm.version")).strip();
+        String dockerfile = Files.readString(Path.of("..", "deploy", "Dockerfile.grouping.native"));
+        assertThat(dockerfile).as("deploy/Dockerfile.grouping.native's builder for native-image.args of GraalVM " + graal)
+                .contains("mandrel-builder-image:jdk-" + graal.split("\\.")[0]);
+        assertThat(dockerfile).contains("COPY --chown=quarkus grouping-service/target/native-sources/ /build/");
+    }
+
     static Map<String, JsonNode> reflectionConfig() throws IOException {
         Path runner;
         try (Stream<Path> files = Files.list(SOURCES)) {
