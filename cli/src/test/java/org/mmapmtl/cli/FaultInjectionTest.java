@@ -30,8 +30,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A real tiny MmAP experiment (phase 1, grouping, phase 2, evaluation) on the local stack with the three packaged
  * services, run twice: once without faults, once with each service killed with SIGKILL at a point of the pipeline
  * and started again (the trainer in phase 1, the grouping service while snapshots arrive, the trainer in phase 2, the
- * evaluator while it scores). The faulted run must end exactly as the clean one: the same partition, the same
- * checkpoints (sha256) per run and epoch, exactly one evaluation per checkpoint, the same accuracies.
+ * evaluator while it scores), and a third time with the broker restarted in phase 1 and PostgreSQL restarted in phase
+ * 2. Each must end exactly as the clean one: the same partition, the same checkpoints (sha256) per run and epoch,
+ * exactly one evaluation per checkpoint, the same accuracies. Last, every service is restarted with fresh consumer
+ * groups, reads every topic again from offset 0, and must add nothing to any topic.
  * Several minutes: tagged {@code faults}, run by {@code ./mvnw verify -Pfaults} (and .ci/run), not by the default build.
  */
 @Tag("faults")
@@ -46,6 +48,7 @@ class FaultInjectionTest {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<String> table = new ArrayList<>();
     private Map<String, String> env;
+    private final Map<String, Map<String, String>> serviceEnv = new LinkedHashMap<>();
     private Path home;
 
     @Test
@@ -110,6 +113,15 @@ class FaultInjectionTest {
             });
             Outcome faulted = awaitOutcome(kafka, "faulted");
 
+            // the infrastructure under the services: the broker and the database restarted mid-experiment
+            trainer().post("/experiments", spec.formatted("infra", data, weights).getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+            restart("Kafka broker", "phase 1: the global run 2+ steps in, not finished",
+                    () -> inProgress("infra", "phase-1", 2), stack::restartKafka);
+            restart("PostgreSQL", "phase 2: a group's run 2+ steps in, not finished",
+                    () -> inProgress("infra", "phase-2", 2), stack::restartPostgres);
+            Outcome infra = awaitOutcome(kafka, "infra");
+
             assertThat(clean.groups()).as("a partition was decided").isNotEmpty();
             assertThat(clean.checkpoints()).as("checkpoints of phase 1 and phase 2").hasSizeGreaterThan(3);
             assertThat(clean.accuracies()).isNotEmpty();
@@ -118,6 +130,19 @@ class FaultInjectionTest {
             assertThat(faulted.evaluationCounts().values()).as("exactly one evaluation per checkpoint " + faulted.evaluationCounts())
                     .allMatch(n -> n == 1);
             assertThat(faulted.accuracies()).as("the same accuracies").isEqualTo(clean.accuracies());
+            assertThat(infra.groups()).as("broker/database restarts: the same partition").isEqualTo(clean.groups());
+            assertThat(infra.checkpoints()).as("broker/database restarts: the same checkpoints").isEqualTo(clean.checkpoints());
+            assertThat(infra.evaluationCounts().values()).as("broker/database restarts: one evaluation per checkpoint "
+                    + infra.evaluationCounts()).allMatch(n -> n == 1);
+            assertThat(infra.accuracies()).as("broker/database restarts: the same accuracies").isEqualTo(clean.accuracies());
+
+            replayEveryTopic(kafka);
+            for (String id : List.of("clean", "faulted", "infra")) {
+                Outcome again = awaitOutcome(kafka, id);
+                assertThat(again.evaluationCounts().values()).as(id + " after the replay: still one evaluation each")
+                        .allMatch(n -> n == 1);
+                assertThat(again.checkpoints()).as(id + " after the replay").isEqualTo(clean.checkpoints());
+            }
             JsonNode runs = trainer().get("/experiments/faulted").path("runs");
             for (String stage : List.of("phase-1", "phase-2")) {
                 boolean resumed = false;
@@ -224,13 +249,12 @@ class FaultInjectionTest {
         boolean holds() throws Exception;
     }
 
-    /** Waits for the moment, kills the service with SIGKILL, starts it again and waits until it is ready. */
-    private void kill(String service, String when, Condition moment) throws Exception {
+    private static void await(String when, Condition moment) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (true) {
             try {
                 if (moment.holds()) {
-                    break;
+                    return;
                 }
             } catch (RuntimeException e) {
                 // not answering for a moment
@@ -238,6 +262,11 @@ class FaultInjectionTest {
             assertThat(System.nanoTime()).as("moment '" + when + "' within 5 minutes").isLessThan(deadline);
             Thread.sleep(50);
         }
+    }
+
+    /** Waits for the moment, kills the service with SIGKILL, starts it again and waits until it is ready. */
+    private void kill(String service, String when, Condition moment) throws Exception {
+        await(when, moment);
         ServiceProcess p = running.get(service);
         ProcessHandle.of(p.pid()).orElseThrow().destroyForcibly();
         ProcessHandle.of(p.pid()).ifPresent(h -> h.onExit().join());
@@ -248,9 +277,83 @@ class FaultInjectionTest {
                 + "sha256 per (run, epoch), one evaluation per checkpoint, same accuracies, killed runs resumed");
     }
 
+    private interface Restart {
+        Duration run();
+    }
+
+    /** Waits for the moment and restarts a piece of infrastructure in place; the services are left running. */
+    private void restart(String what, String when, Condition moment, Restart restart) throws Exception {
+        await(when, moment);
+        Duration down = restart.run();
+        table.add("restart " + what + " | " + when + " | down " + String.format("%.1f s", down.toMillis() / 1e3)
+                + ", services left running | same partition, same checkpoint sha256 per (run, epoch), one evaluation"
+                + " per checkpoint, same accuracies");
+    }
+
+    /** Channel → (group id property as an environment variable, topic) of every consumer in the pipeline. */
+    private static final Map<String, List<String>> CONSUMERS = Map.of(
+            "trainer-service", List.of("MP_MESSAGING_INCOMING_PARTITIONS_GROUP_ID", "mmap.partitions"),
+            "grouping-service", List.of("MP_MESSAGING_INCOMING_GRADIENTS_GROUP_ID", "mmap.gradients"),
+            "eval-service", List.of("MP_MESSAGING_INCOMING_CHECKPOINTS_GROUP_ID", "mmap.checkpoints",
+                    "MP_MESSAGING_INCOMING_PROGRESS_GROUP_ID", "mmap.progress",
+                    "MP_MESSAGING_INCOMING_PARTITIONS_GROUP_ID", "mmap.partitions"));
+
+    /**
+     * Restarts every service with fresh consumer groups, so each reads every topic again from offset 0, and requires
+     * that nothing is produced twice: no partition, checkpoint or evaluation more, nothing dead-lettered.
+     */
+    private void replayEveryTopic(TopicProbe kafka) throws Exception {
+        List<String> watched = new ArrayList<>();
+        for (EventTopic t : EventTopic.values()) {
+            watched.add(t.topicName());
+            watched.add(t.deadLetterTopicName());
+        }
+        watched.remove(EventTopic.PROGRESS.topicName()); // restarted services report their readiness-time progress
+        Map<String, Long> before = new TreeMap<>();
+        for (String topic : watched) {
+            before.put(topic, kafka.count(topic));
+        }
+        long started = System.nanoTime();
+        for (String service : SERVICES) {
+            running.remove(service).stop(Duration.ofSeconds(20));
+        }
+        Map<String, String> groups = new LinkedHashMap<>();
+        CONSUMERS.forEach((service, pairs) -> {
+            for (int i = 0; i < pairs.size(); i += 2) {
+                String group = "replay-" + service + "-" + pairs.get(i + 1);
+                // per service: a group id set for a channel the service does not have would declare that channel
+                serviceEnv.computeIfAbsent(service, s -> new LinkedHashMap<>()).put(pairs.get(i), group);
+                groups.put(group, pairs.get(i + 1));
+            }
+        });
+        for (String service : SERVICES) {
+            start(service);
+        }
+        await("every fresh group has read its topic to the end", () -> {
+            for (var g : groups.entrySet()) {
+                if (!kafka.caughtUp(g.getKey(), g.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        Thread.sleep(5000); // work a replayed record would start (scoring, a partition, a run) would show by now
+        Map<String, Long> after = new TreeMap<>();
+        for (String topic : watched) {
+            after.put(topic, kafka.count(topic));
+        }
+        assertThat(after).as("records per topic after replaying every topic into fresh consumer groups").isEqualTo(before);
+        table.add("replay every topic from offset 0 | after the three experiments, every service restarted with fresh "
+                + "consumer groups (" + groups.size() + ") | caught up in " + String.format("%.0f s",
+                (System.nanoTime() - started) / 1e9) + " | no record added to " + watched.size() + " topics "
+                + before + ", one evaluation per checkpoint, same checkpoints");
+    }
+
     private void start(String service) throws Exception {
+        Map<String, String> own = new LinkedHashMap<>(env);
+        own.putAll(serviceEnv.getOrDefault(service, Map.of()));
         ServiceProcess p = ServiceProcess.launch(service + "-" + running.size() + "-" + System.nanoTime() % 1000, jar(service),
-                ports.get(service), env, state.resolve("logs"), home);
+                ports.get(service), own, state.resolve("logs"), home);
         running.put(service, p);
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (!p.ready()) {

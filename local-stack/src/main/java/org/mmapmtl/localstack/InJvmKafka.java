@@ -23,10 +23,16 @@ import java.util.Properties;
 final class InJvmKafka implements KafkaBroker {
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final int clientPort;
+    private final int controllerPort;
+    private final Path logDirs;
 
-    private InJvmKafka(KafkaRaftServer server, String bootstrapServers) {
+    private InJvmKafka(KafkaRaftServer server, int clientPort, int controllerPort, Path logDirs) {
         this.server = server;
-        this.bootstrapServers = bootstrapServers;
+        this.bootstrapServers = "127.0.0.1:" + clientPort;
+        this.clientPort = clientPort;
+        this.controllerPort = controllerPort;
+        this.logDirs = logDirs;
     }
 
     /**
@@ -34,8 +40,10 @@ final class InJvmKafka implements KafkaBroker {
      * @param logDirs where the log segments live; a directory that was formatted before keeps its topics
      */
     static InJvmKafka start(int port, Path logDirs) {
-        int clientPort = port == 0 ? FreePorts.any() : port;
-        int controllerPort = FreePorts.any();
+        return start(port == 0 ? FreePorts.any() : port, FreePorts.any(), logDirs);
+    }
+
+    private static InJvmKafka start(int clientPort, int controllerPort, Path logDirs) {
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
@@ -64,7 +72,7 @@ final class InJvmKafka implements KafkaBroker {
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
             server.startup();
-            return new InJvmKafka(server, "127.0.0.1:" + clientPort);
+            return new InJvmKafka(server, clientPort, controllerPort, logDirs);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare Kafka log directory " + logDirs, e);
         }
@@ -94,5 +102,12 @@ final class InJvmKafka implements KafkaBroker {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+    }
+
+    /** Stops this broker and starts it again on the same ports and log directory, as a broker restart does. */
+    @Override
+    public KafkaBroker restart() {
+        close();
+        return start(clientPort, controllerPort, logDirs);
     }
 }

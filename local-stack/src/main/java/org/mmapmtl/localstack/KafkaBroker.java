@@ -6,4 +6,9 @@ public interface KafkaBroker extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Stops the broker and starts it again with its data and address, returning the running one. */
+    default KafkaBroker restart() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be restarted in place");
+    }
 }

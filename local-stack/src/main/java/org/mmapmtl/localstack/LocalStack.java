@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -31,8 +32,8 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private final KafkaBroker kafka;
-    private final EmbeddedPostgres postgres;
+    private KafkaBroker kafka;
+    private EmbeddedPostgres postgres;
     private final Path dataDir;
     private final boolean temporary;
 
@@ -123,6 +124,33 @@ public final class LocalStack implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * Restarts the broker in place (same address, same topics and offsets) and returns how long clients had none,
+     * for fault-injection tests. Only the in-JVM broker can do this.
+     */
+    public synchronized Duration restartKafka() {
+        long start = System.nanoTime();
+        kafka = kafka.restart();
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Restarts PostgreSQL in place (same port, same data folder; a fast shutdown that ends every connection) and
+     * returns how long the database was down, for fault-injection tests.
+     */
+    public synchronized Duration restartPostgres() {
+        long start = System.nanoTime();
+        int port = postgres.getPort();
+        closeQuietly(postgres);
+        try {
+            postgres = EmbeddedPostgres.builder().setDataDirectory(dataDir.resolve("postgres"))
+                    .setCleanDataDirectory(false).setPort(port).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart PostgreSQL in " + dataDir.resolve("postgres"), e);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     @Override

@@ -1,11 +1,15 @@
 package org.mmapmtl.localstack;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -69,6 +73,40 @@ public final class TopicProbe implements AutoCloseable {
 
     public List<ConsumerRecord<String, byte[]>> readAtLeast(String topic, int count, Duration timeout) {
         return readUntil(topic, records -> records.size() >= count, timeout);
+    }
+
+    /** Records written to the topic so far: the sum of its partitions' end offsets (pipeline topics are not compacted). */
+    public long count(String topic) {
+        return endOffsets(topic).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Whether the consumer group has committed, on every partition of the topic, the partition's end offset. */
+    public boolean caughtUp(String groupId, String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                    .partitionsToOffsetAndMetadata().get();
+            for (var end : endOffsets(topic).entrySet()) {
+                OffsetAndMetadata at = committed.get(end.getKey());
+                if (end.getValue() > 0 && (at == null || at.offset() < end.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the offsets of group " + groupId + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    private Map<TopicPartition, Long> endOffsets(String topic) {
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            return consumer.endOffsets(partitions);
+        }
     }
 
     /** The last value of a header as text, or null. */
