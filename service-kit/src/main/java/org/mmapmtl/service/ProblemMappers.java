@@ -106,6 +106,20 @@ public final class ProblemMappers {
         return b.length() == 0 ? "$" : b.toString();
     }
 
+    /**
+     * What a lost database connection says, or null when the failure is something else: an SQLException of SQLState
+     * class 08 (connection exception) or 57P (PostgreSQL shutting down or unavailable) anywhere in the causes.
+     */
+    static String lostDatabase(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return "SQLState " + sql.getSQLState() + ": " + sql.getMessage();
+            }
+        }
+        return null;
+    }
+
     /** A bug of ours: logged with its stack trace, answered without it. */
     @Provider
     public static class UnexpectedExceptionMapper implements ExceptionMapper<RuntimeException> {
@@ -114,6 +128,13 @@ public final class ProblemMappers {
 
         @Override
         public Response toResponse(RuntimeException e) {
+            String lost = lostDatabase(e);
+            if (lost != null) {
+                // not a bug: the database is restarting or out of reach; the client can retry as it would on a 503
+                LOG.warn("database unavailable answering " + (uri == null ? "a request" : uri.getRequestUri()) + ": " + lost);
+                return Response.fromResponse(respond(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
+                        "the database is unavailable (" + lost + "); retry shortly"), uri)).header("Retry-After", 2).build();
+            }
             LOG.error("unexpected error answering " + (uri == null ? "a request" : uri.getRequestUri()), e);
             return respond(Problem.of(Response.Status.INTERNAL_SERVER_ERROR,
                     "unexpected error: " + e.getClass().getSimpleName() + " (see the service log)"), uri);

@@ -14,9 +14,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 
 import java.io.IOException;
@@ -36,6 +40,14 @@ import java.util.Properties;
 public class DashboardResource {
     /** Where the app serves Chart.js from (its WebJar; no CDN, works offline). */
     static final String CHART_JS = "/webjars/chart.js/" + webJarVersion("chart.js") + "/dist/chart.umd.js";
+
+    /** experiments per page of GET /experiments when the client names no limit */
+    @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
+    int pageSize;
+
+    /** the most a client may ask for at once */
+    @ConfigProperty(name = "mmap.api.max-page-size", defaultValue = "500")
+    int maxPageSize;
 
     @Inject
     Boards boards;
@@ -85,11 +97,15 @@ public class DashboardResource {
         return Templates.dashboard(page);
     }
 
+    /** A page of the experiments the board knows ({@code ?limit=&offset=}, at most {@code mmap.api.max-page-size}). */
     @GET
     @Path("experiments")
     @Produces(MediaType.APPLICATION_JSON)
-    public List<Board.ExperimentState> experiments() {
-        return boards.experiments();
+    public Response experiments(@QueryParam("limit") String limit, @QueryParam("offset") String offset,
+                                @Context UriInfo uri) {
+        Paging paging = Paging.of(limit, offset, pageSize, maxPageSize);
+        List<Board.ExperimentState> all = boards.experiments();
+        return paging.response(paging.of(all), all.size(), uri);
     }
 
     @GET

@@ -6,15 +6,19 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.eval.ClassificationMetrics;
 import org.mmapmtl.eval.ResultsTable;
 import org.mmapmtl.evalservice.scoring.TaskScore;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 
 import java.time.Instant;
@@ -27,6 +31,14 @@ import java.util.Map;
 
 @Path("/")
 public class ResultsResource {
+    /** experiments per leaderboard page when the client names no limit */
+    @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
+    int pageSize;
+
+    /** the most a client may ask for at once */
+    @ConfigProperty(name = "mmap.api.max-page-size", defaultValue = "500")
+    int maxPageSize;
+
     static final String CSV = "text/csv";
     static final String MARKDOWN = "text/markdown";
 
@@ -110,20 +122,29 @@ public class ResultsResource {
                 last.trainableParams, first.runSpec(), views);
     }
 
-    /** Every experiment's methods ranked by mean accuracy; {@code dataset} keeps those whose kind or folder matches. */
+    /**
+     * Experiments' methods ranked by mean accuracy, a page of experiments at a time (newest first, {@code ?limit=&offset=}
+     * count experiments); {@code dataset} keeps those whose kind or folder matches.
+     */
     @GET
     @Path("leaderboard")
     @Produces(MediaType.APPLICATION_JSON)
-    public List<LeaderboardEntry> leaderboard(@QueryParam("dataset") String dataset) {
-        List<String> experiments = ReceivedCheckpoint.<ReceivedCheckpoint>listAll().stream().map(c -> c.experimentId)
-                .distinct().sorted().toList();
+    public Response leaderboard(@QueryParam("dataset") String dataset, @QueryParam("limit") String limit,
+                                @QueryParam("offset") String offset, @Context UriInfo uri) {
+        Paging paging = Paging.of(limit, offset, pageSize, maxPageSize);
+        List<String> newestFirst = ReceivedCheckpoint.getEntityManager().createQuery("select c.experimentId from"
+                + " ReceivedCheckpoint c group by c.experimentId order by max(c.receivedAt) desc, c.experimentId",
+                String.class).getResultList();
+        List<String> matching = newestFirst;
+        if (dataset != null && !dataset.isBlank()) {
+            String wanted = dataset.toLowerCase(Locale.ROOT);
+            matching = newestFirst.stream().filter(id -> datasetName(firstDataset(id)).toLowerCase(Locale.ROOT)
+                    .contains(wanted)).toList();
+        }
         List<LeaderboardEntry> out = new ArrayList<>();
-        for (String id : experiments) {
+        for (String id : paging.of(matching)) {
             ExperimentResults r = results(id, ReceivedCheckpoint.ofExperiment(id));
-            String name = r.dataset() == null ? "?" : r.dataset().kind() + ":" + r.dataset().root();
-            if (dataset != null && !dataset.isBlank() && !name.toLowerCase(Locale.ROOT).contains(dataset.toLowerCase(Locale.ROOT))) {
-                continue;
-            }
+            String name = datasetName(r.dataset());
             String split = r.dataset() == null ? "?" : r.dataset().percent() != null ? r.dataset().percent() + "%"
                     : r.dataset().shots() + "-shot";
             for (ResultsTable.Row row : r.rows()) {
@@ -134,7 +155,23 @@ public class ResultsResource {
             }
         }
         out.sort((a, b) -> Double.compare(b.mean(), a.mean()));
-        return out;
+        return paging.response(out, matching.size(), uri);
+    }
+
+    private static String datasetName(DatasetSpec dataset) {
+        return dataset == null ? "?" : dataset.kind() + ":" + dataset.root();
+    }
+
+    /** The dataset of the experiment's first checkpoint that carries a run spec, or null. */
+    private static DatasetSpec firstDataset(String experimentId) {
+        for (ReceivedCheckpoint c : ReceivedCheckpoint.<ReceivedCheckpoint>find("experimentId = ?1 order by id",
+                experimentId).range(0, 9).list()) {
+            RunSpec spec = c.checkpoint().runSpec();
+            if (spec != null) {
+                return spec.dataset();
+            }
+        }
+        return null;
     }
 
     public static ExperimentResults results(String experimentId, List<ReceivedCheckpoint> received) {

@@ -121,6 +121,8 @@ class DashboardTest {
                     .body("curves.size()", equalTo(4)).body("curves[0].points.size()", equalTo(6));
         });
         given().get("/experiments").then().statusCode(200).body("experimentId", hasItem(EXPERIMENT));
+        given().get("/experiments?limit=1&offset=0").then().statusCode(200).body("size()", equalTo(1));
+        given().get("/experiments?offset=-1").then().statusCode(400).body("errors[0].field", equalTo("offset"));
         JsonPath served = given().get("/experiments/{id}/progress", EXPERIMENT).then().body("phase", equalTo("phase-2"))
                 .extract().jsonPath().using(DOUBLES);
         assertThat(served.getDouble("curves.find { it.runId == '" + runId("coop-mt", 2) + "' }.points[2].loss"))

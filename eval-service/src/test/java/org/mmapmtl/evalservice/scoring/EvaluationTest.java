@@ -115,6 +115,15 @@ class EvaluationTest {
         List<Map<String, Object>> perClass = run.path("epochs[0].tasks.clipart.perClass");
         assertThat(perClass).hasSize(4).allSatisfy(c -> assertThat(c).containsKeys("precision", "recall", "f1", "support"));
         given().get("/leaderboard?dataset=folder").then().statusCode(200).body("method", org.hamcrest.Matchers.hasItem("coop-mt"));
+        // a page of experiments at a time, newest first, never more than the configured maximum
+        var page = given().get("/leaderboard?limit=1").then().statusCode(200).extract();
+        assertThat(page.jsonPath().getList("experimentId", String.class)).isNotEmpty().containsOnly(
+                page.jsonPath().getString("experimentId[0]"));
+        assertThat(Long.parseLong(page.header("X-Total-Count"))).isGreaterThanOrEqualTo(1);
+        given().get("/leaderboard?dataset=no-such-dataset").then().statusCode(200).header("X-Total-Count", "0")
+                .body("size()", equalTo(0));
+        given().get("/leaderboard?limit=100000").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("limit"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.mmapmtl.trainer.experiment;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -11,16 +12,20 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.InvalidSpecException;
 import org.mmapmtl.experiment.SpecReader;
+import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 import org.mmapmtl.trainer.progress.ProgressEntry;
 import org.mmapmtl.trainer.run.TrainingRun;
@@ -28,7 +33,9 @@ import org.mmapmtl.trainer.run.TrainingRun;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 @Path("/experiments")
@@ -44,6 +51,14 @@ public class ExperimentResource {
 
     @Inject
     org.mmapmtl.trainer.progress.EventStreams streams;
+
+    /** experiments per page of GET /experiments when the client names no limit */
+    @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
+    int pageSize;
+
+    /** the most a client may ask for at once */
+    @ConfigProperty(name = "mmap.api.max-page-size", defaultValue = "500")
+    int maxPageSize;
 
 
     /** One run as a user follows it. */
@@ -94,13 +109,29 @@ public class ExperimentResource {
         return Response.created(URI.create("/experiments/" + spec.id())).entity(view(spec.id())).build();
     }
 
+    /** Newest first, one page at a time ({@code ?limit=&offset=}; at most {@code mmap.api.max-page-size}). */
     @GET
-    public List<ExperimentSummary> list() {
-        return Experiment.<Experiment>listAll(io.quarkus.panache.common.Sort.by("createdAt").descending()).stream()
-                .map(e -> new ExperimentSummary(e.id, e.phase, e.createdAt, e.updatedAt,
-                        TrainingRun.count("experimentId", e.id),
-                        TrainingRun.count("experimentId = ?1 and state = ?2", e.id, TrainingRun.DONE)))
-                .toList();
+    public Response list(@QueryParam("limit") String limit, @QueryParam("offset") String offset, @Context UriInfo uri) {
+        Paging paging = Paging.of(limit, offset, pageSize, maxPageSize);
+        List<Experiment> experiments = Experiment.<Experiment>findAll(Sort.by("createdAt").descending().and("id"))
+                .range(paging.offset(), paging.offset() + paging.limit() - 1).list();
+        // the page's run counts in one query, not two per experiment
+        Map<String, long[]> runs = new HashMap<>();
+        if (!experiments.isEmpty()) {
+            TrainingRun.getEntityManager().createQuery("select r.experimentId, count(r), sum(case when r.state = :done"
+                            + " then 1 else 0 end) from TrainingRun r where r.experimentId in :ids group by r.experimentId",
+                            Object[].class)
+                    .setParameter("done", TrainingRun.DONE)
+                    .setParameter("ids", experiments.stream().map(e -> e.id).toList())
+                    .getResultList()
+                    .forEach(row -> runs.put((String) row[0],
+                            new long[] {((Number) row[1]).longValue(), ((Number) row[2]).longValue()}));
+        }
+        List<ExperimentSummary> page = experiments.stream().map(e -> {
+            long[] counts = runs.getOrDefault(e.id, new long[2]);
+            return new ExperimentSummary(e.id, e.phase, e.createdAt, e.updatedAt, counts[0], counts[1]);
+        }).toList();
+        return paging.response(page, Experiment.count(), uri);
     }
 
     @GET
