@@ -101,13 +101,18 @@ final class ExperimentCommands {
             return guarded(() -> {
                 ServiceClient client = trainer.client();
                 if (id == null) {
-                    JsonNode all = client.get("/experiments");
-                    if (all.isEmpty()) {
-                        System.out.println("no experiments yet; submit one with ./mmap submit SPEC");
+                    // the trainer answers a page of its configured size at a time (newest first); list them all
+                    int listed = 0;
+                    for (JsonNode page = client.get("/experiments"); !page.isEmpty();
+                         page = client.get("/experiments?offset=" + listed)) {
+                        for (JsonNode e : page) {
+                            System.out.printf("%-40s %-18s %d/%d runs done%n", e.path("id").asText(),
+                                    e.path("phase").asText(), e.path("runsDone").asLong(), e.path("runs").asLong());
+                            listed++;
+                        }
                     }
-                    for (JsonNode e : all) {
-                        System.out.printf("%-40s %-18s %d/%d runs done%n", e.path("id").asText(), e.path("phase").asText(),
-                                e.path("runsDone").asLong(), e.path("runs").asLong());
+                    if (listed == 0) {
+                        System.out.println("no experiments yet; submit one with ./mmap submit SPEC");
                     }
                     return 0;
                 }
