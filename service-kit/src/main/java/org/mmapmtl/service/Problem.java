@@ -33,6 +33,11 @@ public record Problem(String type, String title, int status, String detail, Stri
         return new ProblemException(of(Response.Status.NOT_FOUND, detail));
     }
 
+    /** Answers 503 (with Retry-After) for a momentary limit: the client should try again shortly. */
+    public static ProblemException unavailable(String detail) {
+        return new ProblemException(of(Response.Status.SERVICE_UNAVAILABLE, detail));
+    }
+
     public static ProblemException badRequest(String detail, List<FieldError> errors) {
         Problem p = of(Response.Status.BAD_REQUEST, detail);
         return new ProblemException(new Problem(p.type, p.title, p.status, detail, null, List.copyOf(errors)));

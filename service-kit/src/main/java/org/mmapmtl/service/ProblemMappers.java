@@ -18,6 +18,9 @@ public final class ProblemMappers {
     private ProblemMappers() {
     }
 
+    /** what a 503 of ours asks the client to wait before trying again */
+    static final int RETRY_AFTER_SECONDS = 2;
+
     static Response respond(Problem p, UriInfo uri) {
         String instance = uri == null ? null : uri.getRequestUri().getPath();
         return new Problem(p.type(), p.title(), p.status(), p.detail(), instance, p.errors() == null ? List.of() : p.errors())
@@ -31,7 +34,10 @@ public final class ProblemMappers {
 
         @Override
         public Response toResponse(ProblemException e) {
-            return respond(e.problem(), uri);
+            Response answer = respond(e.problem(), uri);
+            // every 503 of ours is a momentary limit (streams, predictions, the database): say when to come back
+            return e.problem().status() == 503
+                    ? Response.fromResponse(answer).header("Retry-After", RETRY_AFTER_SECONDS).build() : answer;
         }
     }
 
@@ -133,7 +139,8 @@ public final class ProblemMappers {
                 // not a bug: the database is restarting or out of reach; the client can retry as it would on a 503
                 LOG.warn("database unavailable answering " + (uri == null ? "a request" : uri.getRequestUri()) + ": " + lost);
                 return Response.fromResponse(respond(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
-                        "the database is unavailable (" + lost + "); retry shortly"), uri)).header("Retry-After", 2).build();
+                        "the database is unavailable (" + lost + "); retry shortly"), uri))
+                        .header("Retry-After", RETRY_AFTER_SECONDS).build();
             }
             LOG.error("unexpected error answering " + (uri == null ? "a request" : uri.getRequestUri()), e);
             return respond(Problem.of(Response.Status.INTERNAL_SERVER_ERROR,

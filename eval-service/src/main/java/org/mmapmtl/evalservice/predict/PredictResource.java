@@ -100,6 +100,19 @@ public class PredictResource {
                         + " bytes; at most " + settings.maxImageBytes() + " (mmap.predict.max-image-bytes)");
             }
         }
+        if (!predictions.admit()) {
+            throw Problem.unavailable(settings.maxConcurrent() + " predictions are already decoding or running"
+                    + " (mmap.predict.max-concurrent); retry shortly");
+        }
+        try {
+            return predict(c, record, task, classNames, top, images);
+        } finally {
+            predictions.leave();
+        }
+    }
+
+    private PredictionResult predict(Checkpoint c, ReceivedCheckpoint record, String task, List<String> classNames,
+                                     Integer top, List<FileUpload> images) {
         List<BufferedImage> decoded = new ArrayList<>();
         long budget = settings.maxRequestPixels();
         for (FileUpload f : images) {

@@ -28,4 +28,11 @@ public interface PredictSettings {
     /** class names in one request */
     @WithDefault("1000")
     int maxClasses();
+
+    /**
+     * requests decoded or predicting at once: predictions run one at a time, and each request in line holds its
+     * decoded images (up to max-request-pixels), so more are answered 503 instead of queueing without bound
+     */
+    @WithDefault("4")
+    int maxConcurrent();
 }

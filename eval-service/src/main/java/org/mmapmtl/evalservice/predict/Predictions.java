@@ -3,6 +3,7 @@ package org.mmapmtl.evalservice.predict;
 import ai.djl.Device;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.ClipWeights;
@@ -30,6 +31,12 @@ public class Predictions {
     @ConfigProperty(name = "mmap.device", defaultValue = "cpu")
     String device;
 
+    @Inject
+    PredictSettings settings;
+
+    /** requests past their checks that may decode and wait for the model (mmap.predict.max-concurrent) */
+    private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+
     private ClipModel base;
     private String baseSha;
     private ClipModel ownClip;
@@ -41,6 +48,19 @@ public class Predictions {
         Unservable(String message) {
             super(message);
         }
+    }
+
+    /** Whether one more request may decode its images and wait for the model; if so, it must {@link #leave()}. */
+    public boolean admit() {
+        if (admitted.incrementAndGet() > settings.maxConcurrent()) {
+            admitted.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    public void leave() {
+        admitted.decrementAndGet();
     }
 
     /** @param classes null for the run's own */

@@ -41,6 +41,9 @@ class PredictTest {
     @InjectTopicProbe
     TopicProbe kafka;
 
+    @jakarta.inject.Inject
+    Predictions predictions;
+
     @BeforeAll
     static void train() throws IOException {
         records = ScoredWorld.records().stream().map(c -> ScoredWorld.as(EXPERIMENT, c)).toList();
@@ -108,6 +111,28 @@ class PredictTest {
         out.write(name);
         out.write(data);
         out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** Requests past their checks are admitted up to mmap.predict.max-concurrent; the next one is told to come back. */
+    @Test
+    void predictionsBeyondTheConcurrentLimitAreToldToRetry() throws IOException {
+        announce();
+        int held = 0;
+        try {
+            while (predictions.admit()) {
+                held++;
+            }
+            assertThat(held).isEqualTo(4);
+            given().multiPart("run", EXPERIMENT + ".coop-mt.s1").multiPart("image", image("clipart", "circle"))
+                    .post("/predict").then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", "2").body("detail", containsString("mmap.predict.max-concurrent"));
+        } finally {
+            for (int i = 0; i < held; i++) {
+                predictions.leave();
+            }
+        }
+        given().multiPart("run", EXPERIMENT + ".coop-mt.s1").multiPart("image", image("clipart", "circle"))
+                .post("/predict").then().statusCode(200);
     }
 
     @Test

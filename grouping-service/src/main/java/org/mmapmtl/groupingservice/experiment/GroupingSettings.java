@@ -46,6 +46,13 @@ public interface GroupingSettings {
     @WithDefault("64")
     int solveMaxTasks();
 
+    /**
+     * {@code POST /groupings/solve} searches running at once (each may take one core for seconds at the exact limit);
+     * more are answered 503 with Retry-After instead of queueing
+     */
+    @WithDefault("2")
+    int solveMaxConcurrent();
+
     /** how often decisions whose send failed are sent again (read by the scheduler's expression) */
     @WithDefault("30s")
     java.time.Duration republishEvery();

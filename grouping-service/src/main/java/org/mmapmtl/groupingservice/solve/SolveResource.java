@@ -15,12 +15,17 @@ import org.mmapmtl.service.Problem;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The partition search on a posted matrix: for what-if questions and for clients that compute their own affinity. */
 @Path("/groupings/solve")
+@jakarta.inject.Singleton
 public class SolveResource {
     @Inject
     GroupingSettings settings;
+
+    /** searches running now, at most mmap.grouping.solve-max-concurrent */
+    final AtomicInteger running = new AtomicInteger();
 
     /**
      * @param objective      threshold (default, tau 0), mean-centred, k, all-in-one or singletons
@@ -89,12 +94,19 @@ public class SolveResource {
             throw Problem.badRequest("the posted matrix cannot be partitioned: " + errors.size() + " problem(s)", errors);
         }
         AffinityMatrix affinity = new AffinityMatrix(request.tasks(), request.affinity());
+        if (running.incrementAndGet() > settings.solveMaxConcurrent()) {
+            running.decrementAndGet();
+            throw Problem.unavailable(settings.solveMaxConcurrent() + " searches are already running"
+                    + " (mmap.grouping.solve-max-concurrent); retry shortly");
+        }
         Partition p;
         try {
             p = PartitionSearch.solve(affinity, objective, options);
         } catch (IllegalArgumentException e) {
             throw Problem.badRequest(e.getMessage(), List.of(new Problem.FieldError(
                     e.getMessage().contains("exact search limit") ? "allowHeuristic" : "k", e.getMessage())));
+        } finally {
+            running.decrementAndGet();
         }
         return new SolveResponse(p.named(affinity.tasks()), p.score(), p.solver().label(), p.objective(), p.tau());
     }

@@ -51,6 +51,24 @@ class SolveResourceTest {
                 .post("/groupings/solve").then().statusCode(400).body("errors.field", hasItem("k"));
     }
 
+    @jakarta.inject.Inject
+    SolveResource resource;
+
+    /** Searches beyond mmap.grouping.solve-max-concurrent (2) are told to come back instead of queueing. */
+    @Test
+    void searchesBeyondTheConcurrentLimitAreToldToRetry() {
+        resource.running.addAndGet(2);
+        try {
+            given().contentType("application/json").body(Map.of("tasks", TASKS, "affinity", BLOCKS))
+                    .post("/groupings/solve").then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", "2").body("detail", containsString("mmap.grouping.solve-max-concurrent"));
+        } finally {
+            resource.running.addAndGet(-2);
+        }
+        given().contentType("application/json").body(Map.of("tasks", TASKS, "affinity", BLOCKS))
+                .post("/groupings/solve").then().statusCode(200);
+    }
+
     @Test
     void tooLargeForExactWithoutHeuristicIs400() {
         int n = 20;
