@@ -13,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** The CLI around experiments: submit, status, results, cancel, against running services (./mmap up by default). */
@@ -87,6 +89,9 @@ final class ExperimentCommands {
             description = {"Shows an experiment's phase and runs (or, without ID, every experiment).",
                     "With --follow, prints its progress as it happens until it ends."})
     static final class Status implements Callable<Integer> {
+        /** experiments asked for per request: the services' default page, within any sane maximum */
+        static final int PAGE = 50;
+
         @Parameters(paramLabel = "ID", arity = "0..1", description = "the experiment id")
         String id;
 
@@ -101,14 +106,22 @@ final class ExperimentCommands {
             return guarded(() -> {
                 ServiceClient client = trainer.client();
                 if (id == null) {
-                    // the trainer answers a page of its configured size at a time (newest first); list them all
+                    // the trainer answers a page at a time (newest first); list them all, and stop on a page that
+                    // brings nothing new (a trainer that ignores paging answers the same list again)
+                    Set<String> seen = new HashSet<>();
                     int listed = 0;
-                    for (JsonNode page = client.get("/experiments"); !page.isEmpty();
-                         page = client.get("/experiments?offset=" + listed)) {
+                    while (true) {
+                        JsonNode page = client.get("/experiments?limit=" + PAGE + "&offset=" + listed);
+                        int before = listed;
                         for (JsonNode e : page) {
-                            System.out.printf("%-40s %-18s %d/%d runs done%n", e.path("id").asText(),
-                                    e.path("phase").asText(), e.path("runsDone").asLong(), e.path("runs").asLong());
-                            listed++;
+                            if (seen.add(e.path("id").asText())) {
+                                System.out.printf("%-40s %-18s %d/%d runs done%n", e.path("id").asText(),
+                                        e.path("phase").asText(), e.path("runsDone").asLong(), e.path("runs").asLong());
+                                listed++;
+                            }
+                        }
+                        if (page.size() < PAGE || listed == before) {
+                            break;
                         }
                     }
                     if (listed == 0) {

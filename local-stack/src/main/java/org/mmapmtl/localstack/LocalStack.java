@@ -141,6 +141,11 @@ public final class LocalStack implements AutoCloseable {
      * returns how long the database was down, for fault-injection tests.
      */
     public synchronized Duration restartPostgres() {
+        if (temporary) {
+            // closing a temporary stack's server deletes its data folder: a restart would come back empty
+            throw new IllegalStateException("a temporary local stack cannot restart PostgreSQL in place; give it a data"
+                    + " folder (Settings.dataDir)");
+        }
         long start = System.nanoTime();
         int port = postgres.getPort();
         closeQuietly(postgres);

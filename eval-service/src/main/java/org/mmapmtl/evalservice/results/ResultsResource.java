@@ -123,8 +123,9 @@ public class ResultsResource {
     }
 
     /**
-     * Experiments' methods ranked by mean accuracy, a page of experiments at a time (newest first, {@code ?limit=&offset=}
-     * count experiments); {@code dataset} keeps those whose kind or folder matches.
+     * Experiments' methods ranked by mean accuracy, a page of experiments at a time ({@code ?limit=&offset=} count
+     * experiments, the one with the latest checkpoint first; X-Total-Count is the number of experiments);
+     * {@code dataset} keeps those whose kind or folder matches.
      */
     @GET
     @Path("leaderboard")
@@ -162,16 +163,21 @@ public class ResultsResource {
         return dataset == null ? "?" : dataset.kind() + ":" + dataset.root();
     }
 
-    /** The dataset of the experiment's first checkpoint that carries a run spec, or null. */
+    /** The dataset of the experiment's first checkpoint that carries a run spec, or null (read a few at a time). */
     private static DatasetSpec firstDataset(String experimentId) {
-        for (ReceivedCheckpoint c : ReceivedCheckpoint.<ReceivedCheckpoint>find("experimentId = ?1 order by id",
-                experimentId).range(0, 9).list()) {
-            RunSpec spec = c.checkpoint().runSpec();
-            if (spec != null) {
-                return spec.dataset();
+        for (int from = 0; ; from += 16) {
+            List<ReceivedCheckpoint> some = ReceivedCheckpoint.<ReceivedCheckpoint>find("experimentId = ?1 order by id",
+                    experimentId).range(from, from + 15).list();
+            for (ReceivedCheckpoint c : some) {
+                RunSpec spec = c.checkpoint().runSpec();
+                if (spec != null) {
+                    return spec.dataset();
+                }
+            }
+            if (some.size() < 16) {
+                return null;
             }
         }
-        return null;
     }
 
     public static ExperimentResults results(String experimentId, List<ReceivedCheckpoint> received) {

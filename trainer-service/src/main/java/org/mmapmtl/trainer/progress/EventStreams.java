@@ -4,13 +4,19 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.service.StreamSlots;
 
-/** The experiments' event streams this trainer serves at once ({@code mmap.sse.max-streams}, env MMAP_SSE_MAX_STREAMS). */
+import java.time.Duration;
+
+/**
+ * The experiments' event streams this trainer serves at once ({@code mmap.sse.max-streams}, env MMAP_SSE_MAX_STREAMS), each for at most
+ * {@code mmap.sse.max-lifetime} (env MMAP_SSE_MAX_LIFETIME).
+ */
 @ApplicationScoped
 public class EventStreams {
     private final StreamSlots slots;
 
-    EventStreams(@ConfigProperty(name = "mmap.sse.max-streams", defaultValue = "32") int max) {
-        this.slots = new StreamSlots(max, "mmap.sse.max-streams");
+    EventStreams(@ConfigProperty(name = "mmap.sse.max-streams", defaultValue = "32") int max,
+                  @ConfigProperty(name = "mmap.sse.max-lifetime", defaultValue = "1h") Duration lifetime) {
+        this.slots = new StreamSlots(max, lifetime, "mmap.sse.max-streams");
     }
 
     public StreamSlots slots() {
