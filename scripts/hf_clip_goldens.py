@@ -6,42 +6,22 @@ Usage: python3 scripts/hf_clip_goldens.py ml-core/src/test/resources/clip/hf
 Independent of our name table: the weights file is whatever CLIPModel.save_pretrained writes (its key names, shapes and
 metadata), and the goldens are transformers' own get_image_features / get_text_features (projected, not normalised) on
 fixed inputs. ClipWeightsTest reads the file through ClipWeights and must reproduce both. Writes model.safetensors,
-config.json (as save_pretrained writes it, for the record) and goldens.safetensors. Needs torch >= 2.5, transformers >= 4.40 and numpy; tested with transformers 5.18.0, torch 2.13.0+cpu.
+config.json (as save_pretrained writes it, for the record) and goldens.safetensors; running it again writes the same
+bytes. Needs torch >= 2.5, transformers >= 4.40 and numpy; run with transformers 5.18.0 and torch 2.13.0+cpu.
 """
-import json
 import os
-import struct
 import sys
 import tempfile
 
-import numpy as np
 import torch
 import transformers
 from transformers import CLIPConfig, CLIPModel
 
+from clip_goldens import write_safetensors
+
 VOCAB = 600
 EOT = VOCAB - 1
 SOT = VOCAB - 2
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    offset = 0
-    blobs = []
-    for name, array in tensors.items():
-        array = np.ascontiguousarray(array)
-        dtype = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}[array.dtype]
-        data = array.tobytes()
-        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def main():

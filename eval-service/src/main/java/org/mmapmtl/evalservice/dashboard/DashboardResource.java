@@ -53,7 +53,7 @@ public class DashboardResource {
     Boards boards;
 
     @Inject
-    ChangeStreams streams;
+    org.mmapmtl.service.EventStreams streams;
 
     /**
      * @param experiments the list on the left

@@ -50,7 +50,7 @@ public class ExperimentResource {
     Experiments experiments;
 
     @Inject
-    org.mmapmtl.trainer.progress.EventStreams streams;
+    org.mmapmtl.service.EventStreams streams;
 
     /** experiments per page of GET /experiments when the client names no limit */
     @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
