@@ -5,7 +5,6 @@ import jakarta.ws.rs.core.Response;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -16,8 +15,7 @@ import java.util.function.Supplier;
  * forgotten client cannot hold a slot forever.
  */
 public final class StreamSlots {
-    private final AtomicInteger open = new AtomicInteger();
-    private final int max;
+    private final ConcurrencyLimit open;
     private final Duration lifetime;
     private final String setting;
 
@@ -29,7 +27,7 @@ public final class StreamSlots {
         if (lifetime.isNegative() || lifetime.isZero()) {
             throw new IllegalArgumentException("a stream's lifetime must be positive, got " + lifetime);
         }
-        this.max = max;
+        this.open = new ConcurrencyLimit(max);
         this.lifetime = lifetime;
         this.setting = setting;
     }
@@ -39,15 +37,14 @@ public final class StreamSlots {
      * none is free.
      */
     public <T> Multi<T> open(Supplier<Multi<T>> stream) {
-        if (open.incrementAndGet() > max) {
-            open.decrementAndGet();
-            throw new ProblemException(Problem.of(Response.Status.SERVICE_UNAVAILABLE, max + " event streams are open, "
+        if (!open.tryEnter()) {
+            throw new ProblemException(Problem.of(Response.Status.SERVICE_UNAVAILABLE, open.max() + " event streams are open, "
                     + "the most this service serves at once (" + setting + "); close one or try again later"));
         }
         AtomicBoolean released = new AtomicBoolean();
         Runnable release = () -> {
             if (released.compareAndSet(false, true)) {
-                open.decrementAndGet();
+                open.leave();
             }
         };
         try {
@@ -59,6 +56,6 @@ public final class StreamSlots {
     }
 
     public int inUse() {
-        return open.get();
+        return open.inUse();
     }
 }

@@ -18,8 +18,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 
@@ -41,13 +41,8 @@ public class DashboardResource {
     /** Where the app serves Chart.js from (its WebJar; no CDN, works offline). */
     static final String CHART_JS = "/webjars/chart.js/" + webJarVersion("chart.js") + "/dist/chart.umd.js";
 
-    /** experiments per page of GET /experiments when the client names no limit */
-    @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
-    int pageSize;
-
-    /** the most a client may ask for at once */
-    @ConfigProperty(name = "mmap.api.max-page-size", defaultValue = "500")
-    int maxPageSize;
+    @Inject
+    Listings listings;
 
     @Inject
     Boards boards;
@@ -103,7 +98,7 @@ public class DashboardResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response experiments(@QueryParam("limit") String limit, @QueryParam("offset") String offset,
                                 @Context UriInfo uri) {
-        Paging paging = Paging.of(limit, offset, pageSize, maxPageSize);
+        Paging paging = listings.page(limit, offset);
         List<Board.ExperimentState> all = boards.experiments();
         return paging.response(paging.of(all), all.size(), uri);
     }

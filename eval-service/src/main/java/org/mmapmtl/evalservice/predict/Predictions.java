@@ -1,6 +1,7 @@
 package org.mmapmtl.evalservice.predict;
 
 import ai.djl.Device;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,6 +11,7 @@ import org.mmapmtl.clip.ClipWeights;
 import org.mmapmtl.eval.Predictor;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.service.ConcurrencyLimit;
 import org.mmapmtl.experiment.MethodSpec;
 import org.mmapmtl.train.CheckpointFile;
 import org.mmapmtl.train.Devices;
@@ -35,7 +37,12 @@ public class Predictions {
     PredictSettings settings;
 
     /** requests past their checks that may decode and wait for the model (mmap.predict.max-concurrent) */
-    private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+    private ConcurrencyLimit admitted;
+
+    @PostConstruct
+    void limits() {
+        admitted = new ConcurrencyLimit(settings.maxConcurrent());
+    }
 
     private ClipModel base;
     private String baseSha;
@@ -52,15 +59,11 @@ public class Predictions {
 
     /** Whether one more request may decode its images and wait for the model; if so, it must {@link #leave()}. */
     public boolean admit() {
-        if (admitted.incrementAndGet() > settings.maxConcurrent()) {
-            admitted.decrementAndGet();
-            return false;
-        }
-        return true;
+        return admitted.tryEnter();
     }
 
     public void leave() {
-        admitted.decrementAndGet();
+        admitted.leave();
     }
 
     /** @param classes null for the run's own */

@@ -1,5 +1,6 @@
 package org.mmapmtl.evalservice.results;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -11,13 +12,13 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.eval.ClassificationMetrics;
 import org.mmapmtl.eval.ResultsTable;
 import org.mmapmtl.evalservice.scoring.TaskScore;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 
@@ -31,13 +32,8 @@ import java.util.Map;
 
 @Path("/")
 public class ResultsResource {
-    /** experiments per leaderboard page when the client names no limit */
-    @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
-    int pageSize;
-
-    /** the most a client may ask for at once */
-    @ConfigProperty(name = "mmap.api.max-page-size", defaultValue = "500")
-    int maxPageSize;
+    @Inject
+    Listings listings;
 
     static final String CSV = "text/csv";
     static final String MARKDOWN = "text/markdown";
@@ -132,7 +128,7 @@ public class ResultsResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response leaderboard(@QueryParam("dataset") String dataset, @QueryParam("limit") String limit,
                                 @QueryParam("offset") String offset, @Context UriInfo uri) {
-        Paging paging = Paging.of(limit, offset, pageSize, maxPageSize);
+        Paging paging = listings.page(limit, offset);
         List<String> newestFirst = ReceivedCheckpoint.getEntityManager().createQuery("select c.experimentId from"
                 + " ReceivedCheckpoint c group by c.experimentId order by max(c.receivedAt) desc, c.experimentId",
                 String.class).getResultList();

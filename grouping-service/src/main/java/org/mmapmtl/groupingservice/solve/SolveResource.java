@@ -1,5 +1,6 @@
 package org.mmapmtl.groupingservice.solve;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -11,11 +12,11 @@ import org.mmapmtl.grouping.GroupingObjective;
 import org.mmapmtl.grouping.Partition;
 import org.mmapmtl.grouping.PartitionSearch;
 import org.mmapmtl.groupingservice.experiment.GroupingSettings;
+import org.mmapmtl.service.ConcurrencyLimit;
 import org.mmapmtl.service.Problem;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** The partition search on a posted matrix: for what-if questions and for clients that compute their own affinity. */
 @Path("/groupings/solve")
@@ -25,7 +26,12 @@ public class SolveResource {
     GroupingSettings settings;
 
     /** searches running now, at most mmap.grouping.solve-max-concurrent */
-    final AtomicInteger running = new AtomicInteger();
+    ConcurrencyLimit running;
+
+    @PostConstruct
+    void limits() {
+        running = new ConcurrencyLimit(settings.solveMaxConcurrent());
+    }
 
     /**
      * @param objective      threshold (default, tau 0), mean-centred, k, all-in-one or singletons
@@ -94,8 +100,7 @@ public class SolveResource {
             throw Problem.badRequest("the posted matrix cannot be partitioned: " + errors.size() + " problem(s)", errors);
         }
         AffinityMatrix affinity = new AffinityMatrix(request.tasks(), request.affinity());
-        if (running.incrementAndGet() > settings.solveMaxConcurrent()) {
-            running.decrementAndGet();
+        if (!running.tryEnter()) {
             throw Problem.unavailable(settings.solveMaxConcurrent() + " searches are already running"
                     + " (mmap.grouping.solve-max-concurrent); retry shortly");
         }
@@ -106,7 +111,7 @@ public class SolveResource {
             throw Problem.badRequest(e.getMessage(), List.of(new Problem.FieldError(
                     e.getMessage().contains("exact search limit") ? "allowHeuristic" : "k", e.getMessage())));
         } finally {
-            running.decrementAndGet();
+            running.leave();
         }
         return new SolveResponse(p.named(affinity.tasks()), p.score(), p.solver().label(), p.objective(), p.tau());
     }

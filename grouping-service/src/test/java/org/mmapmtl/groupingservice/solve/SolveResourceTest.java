@@ -57,13 +57,15 @@ class SolveResourceTest {
     /** Searches beyond mmap.grouping.solve-max-concurrent (2) are told to come back instead of queueing. */
     @Test
     void searchesBeyondTheConcurrentLimitAreToldToRetry() {
-        resource.running.addAndGet(2);
+        resource.running.tryEnter();
+        resource.running.tryEnter();
         try {
             given().contentType("application/json").body(Map.of("tasks", TASKS, "affinity", BLOCKS))
                     .post("/groupings/solve").then().statusCode(503).contentType("application/problem+json")
                     .header("Retry-After", "2").body("detail", containsString("mmap.grouping.solve-max-concurrent"));
         } finally {
-            resource.running.addAndGet(-2);
+            resource.running.leave();
+            resource.running.leave();
         }
         given().contentType("application/json").body(Map.of("tasks", TASKS, "affinity", BLOCKS))
                 .post("/groupings/solve").then().statusCode(200);

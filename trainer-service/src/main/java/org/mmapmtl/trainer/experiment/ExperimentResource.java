@@ -20,11 +20,11 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.InvalidSpecException;
 import org.mmapmtl.experiment.SpecReader;
+import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 import org.mmapmtl.trainer.progress.ProgressEntry;
@@ -52,13 +52,8 @@ public class ExperimentResource {
     @Inject
     org.mmapmtl.service.EventStreams streams;
 
-    /** experiments per page of GET /experiments when the client names no limit */
-    @ConfigProperty(name = "mmap.api.page-size", defaultValue = "50")
-    int pageSize;
-
-    /** the most a client may ask for at once */
-    @ConfigProperty(name = "mmap.api.max-page-size", defaultValue = "500")
-    int maxPageSize;
+    @Inject
+    Listings listings;
 
 
     /** One run as a user follows it. */
@@ -112,7 +107,7 @@ public class ExperimentResource {
     /** Newest first, one page at a time ({@code ?limit=&offset=}; at most {@code mmap.api.max-page-size}). */
     @GET
     public Response list(@QueryParam("limit") String limit, @QueryParam("offset") String offset, @Context UriInfo uri) {
-        Paging paging = Paging.of(limit, offset, pageSize, maxPageSize);
+        Paging paging = listings.page(limit, offset);
         List<Experiment> experiments = Experiment.<Experiment>findAll(Sort.by("createdAt").descending().and("id"))
                 .range(paging.offset(), paging.offset() + paging.limit() - 1).list();
         // the page's run counts in one query, not two per experiment
