@@ -38,8 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @org.junit.jupiter.api.Tag("faults")
 class TrainerShutdownTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Inside an epoch the run writes a resume point; on an epoch boundary its epoch checkpoint is that point. */
     private static final Pattern HANDED_BACK = Pattern.compile("handed back to the queue at step (\\d+) of (\\d+) "
-            + "\\(resume point (resume-step-\\d+\\.safetensors)\\)");
+            + "\\((?:resume point (resume-step-\\d+\\.safetensors)|it resumes from its newest checkpoint)\\)");
 
     @TempDir
     Path state;
@@ -115,10 +116,13 @@ class TrainerShutdownTest {
             Matcher handedBack = HANDED_BACK.matcher(log);
             assertThat(handedBack.find()).as("the first trainer's log:\n" + tail(log)).isTrue();
             long stoppedAt = Long.parseLong(handedBack.group(1));
-            assertThat(stoppedAt % 24).as("stopped inside an epoch").isNotZero();
-            Path resumePoint = state.resolve("artifacts").resolve("stopped");
-            try (var files = Files.walk(resumePoint)) {
-                assertThat(files.map(p -> p.getFileName().toString()).toList()).contains(handedBack.group(3));
+            // the signal is sent a few steps into the epoch; a step that took long may still carry it to the boundary
+            assertThat(handedBack.group(3) == null).as("a resume point exactly when the stop is inside an epoch")
+                    .isEqualTo(stoppedAt % 24 == 0);
+            Path artifacts = state.resolve("artifacts").resolve("stopped");
+            try (var files = Files.walk(artifacts)) {
+                assertThat(files.map(p -> p.getFileName().toString()).toList())
+                        .contains(handedBack.group(3) != null ? handedBack.group(3) : "epoch-" + stoppedAt / 24 + ".safetensors");
             }
             System.out.printf("SIGTERM at step >= 4: stopped at step %d of %s, resume point written, run handed back, "
                     + "process gone %.1f s after the signal; readiness codes seen %s%n", stoppedAt, handedBack.group(2),

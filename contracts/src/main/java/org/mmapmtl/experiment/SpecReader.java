@@ -364,9 +364,9 @@ public final class SpecReader {
             error("grouping.k", k + " groups cannot be made of " + taskCount + " tasks");
         }
         Double tau = present(node, "tau") ? number(node, "tau", "grouping.") : null;
-        if (tau != null && Math.abs(tau) > org.mmapmtl.grouping.AffinityMatrix.MAX_MAGNITUDE) {
-            error("grouping.tau", tau + " is beyond ±" + org.mmapmtl.grouping.AffinityMatrix.MAX_MAGNITUDE
-                    + " (similarities are cosines in [-1, 1])");
+        String tauProblem = org.mmapmtl.grouping.GroupingObjective.tauProblem(tau);
+        if (tauProblem != null) {
+            error("grouping.tau", tauProblem);
         }
         if (tau != null && objective.equals("mean-centred")) {
             error("grouping.tau", "objective mean-centred computes tau from the affinities; drop tau or use objective threshold");

@@ -18,9 +18,26 @@ public sealed interface GroupingObjective {
     }
 
     private static void checkTau(Double tau) {
-        if (tau != null && !Double.isFinite(tau)) {
-            throw new IllegalArgumentException("tau must be finite, got " + tau);
+        String problem = tauProblem(tau);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
+    }
+
+    /**
+     * What is wrong with a τ a user gives, or null: it must be finite and within ±{@link AffinityMatrix#MAX_MAGNITUDE}
+     * (similarities are cosines in [-1, 1]; a larger τ only overflows the search's sums).
+     */
+    static String tauProblem(Double tau) {
+        if (tau == null) {
+            return null;
+        }
+        if (!Double.isFinite(tau)) {
+            return "tau must be finite, got " + tau;
+        }
+        return Math.abs(tau) > AffinityMatrix.MAX_MAGNITUDE
+                ? "tau " + tau + " is beyond ±" + AffinityMatrix.MAX_MAGNITUDE + " (similarities are cosines in [-1, 1])"
+                : null;
     }
 
     /** {@link Threshold} with τ = the mean off-diagonal affinity: groups tasks that agree more than average. */

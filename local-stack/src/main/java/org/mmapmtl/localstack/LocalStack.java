@@ -34,12 +34,14 @@ public final class LocalStack implements AutoCloseable {
 
     private KafkaBroker kafka;
     private EmbeddedPostgres postgres;
+    private int postgresPort;
     private final Path dataDir;
     private final boolean temporary;
 
     private LocalStack(KafkaBroker kafka, EmbeddedPostgres postgres, Path dataDir, boolean temporary) {
         this.kafka = kafka;
         this.postgres = postgres;
+        this.postgresPort = postgres.getPort();
         this.dataDir = dataDir;
         this.temporary = temporary;
     }
@@ -62,9 +64,11 @@ public final class LocalStack implements AutoCloseable {
             if (!temporary) {
                 stopLeftoverPostgres(dir.resolve("postgres"));
             }
+            // kept by the server even for a temporary stack, whose folder close() deletes: a stopped server can
+            // then start again on its data (zonky's own cleaning would delete it at the first stop)
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dir.resolve("postgres"))
-                    .setCleanDataDirectory(temporary);
+                    .setCleanDataDirectory(false);
             if (settings.postgresPort() != 0) {
                 builder.setPort(settings.postgresPort());
             }
@@ -101,7 +105,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
+        return "jdbc:postgresql://localhost:" + postgresPort + "/postgres";
     }
 
     public String databaseUser() {
@@ -141,21 +145,35 @@ public final class LocalStack implements AutoCloseable {
      * returns how long the database was down, for fault-injection tests.
      */
     public synchronized Duration restartPostgres() {
-        if (temporary) {
-            // closing a temporary stack's server deletes its data folder: a restart would come back empty
-            throw new IllegalStateException("a temporary local stack cannot restart PostgreSQL in place; give it a data"
-                    + " folder (Settings.dataDir)");
-        }
         long start = System.nanoTime();
-        int port = postgres.getPort();
+        stopPostgres();
+        startPostgres();
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Stops PostgreSQL (a fast shutdown that ends every connection; new ones are refused) and keeps its data, for
+     * tests of what services do while the database is away. {@link #startPostgres()} brings it back.
+     */
+    public synchronized void stopPostgres() {
+        if (postgres == null) {
+            return;
+        }
         closeQuietly(postgres);
+        postgres = null;
+    }
+
+    /** Starts PostgreSQL again after {@link #stopPostgres()}: same port, same data. */
+    public synchronized void startPostgres() {
+        if (postgres != null) {
+            return;
+        }
         try {
             postgres = EmbeddedPostgres.builder().setDataDirectory(dataDir.resolve("postgres"))
-                    .setCleanDataDirectory(false).setPort(port).start();
+                    .setCleanDataDirectory(false).setPort(postgresPort).start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot restart PostgreSQL in " + dataDir.resolve("postgres"), e);
+            throw new UncheckedIOException("cannot start PostgreSQL again in " + dataDir.resolve("postgres"), e);
         }
-        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     @Override

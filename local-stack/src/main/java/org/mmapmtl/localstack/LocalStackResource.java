@@ -26,6 +26,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
                 boolean docker = Boolean.parseBoolean(System.getProperty("mmap.local-stack.docker", "true"));
                 LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, null, docker));
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-shutdown"));
+                StackFaults.Registration.register(stack);
                 stack.serviceConfig().forEach((key, value) -> System.setProperty(SHARED + key, value));
             }
             Map<String, String> config = new LinkedHashMap<>();

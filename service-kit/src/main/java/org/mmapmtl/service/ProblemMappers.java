@@ -62,13 +62,22 @@ public final class ProblemMappers {
 
     /** A body the JSON reader rejected: 400 naming where it stopped, not just "400". */
     static Response unreadable(JsonProcessingException json, UriInfo uri) {
+        return respond(unreadableProblem(json), uri);
+    }
+
+    static Problem unreadableProblem(JsonProcessingException json) {
         String message = json.getOriginalMessage() == null ? json.getClass().getSimpleName() : json.getOriginalMessage();
+        if (json instanceof com.fasterxml.jackson.databind.exc.PropertyBindingException unknown) {
+            // Jackson's own words name our Java class; a client needs the field and the ones it may use
+            message = "unknown field '" + unknown.getPropertyName() + "'" + (unknown.getKnownPropertyIds() == null
+                    ? "" : "; known here: " + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        }
         String detail = "the request body is not the expected JSON: " + (message.length() > 300
                 ? message.substring(0, 300) + "…" : message)
                 + (json.getLocation() == null ? "" : " (line " + json.getLocation().getLineNr()
                 + ", column " + json.getLocation().getColumnNr() + ")");
-        return respond(new Problem("about:blank", "Bad Request", 400, detail, null,
-                List.of(new Problem.FieldError(field(json), detail))), uri);
+        return new Problem("about:blank", "Bad Request", 400, detail, null, List.of(new Problem.FieldError(field(json), detail)));
     }
 
     /** Bodies the JSON reader rejects while parsing. */
@@ -112,20 +121,6 @@ public final class ProblemMappers {
         return b.length() == 0 ? "$" : b.toString();
     }
 
-    /**
-     * What a lost database connection says, or null when the failure is something else: an SQLException of SQLState
-     * class 08 (connection exception) or 57P (PostgreSQL shutting down or unavailable) anywhere in the causes.
-     */
-    static String lostDatabase(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return "SQLState " + sql.getSQLState() + ": " + sql.getMessage();
-            }
-        }
-        return null;
-    }
-
     /** A bug of ours: logged with its stack trace, answered without it. */
     @Provider
     public static class UnexpectedExceptionMapper implements ExceptionMapper<RuntimeException> {
@@ -134,7 +129,7 @@ public final class ProblemMappers {
 
         @Override
         public Response toResponse(RuntimeException e) {
-            String lost = lostDatabase(e);
+            String lost = DatabaseUnavailable.describe(e);
             if (lost != null) {
                 // not a bug: the database is restarting or out of reach; the client can retry as it would on a 503
                 LOG.warn("database unavailable answering " + (uri == null ? "a request" : uri.getRequestUri()) + ": " + lost);

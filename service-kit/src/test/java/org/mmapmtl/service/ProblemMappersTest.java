@@ -1,22 +1,25 @@
 package org.mmapmtl.service;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import org.junit.jupiter.api.Test;
 
-import java.sql.SQLException;
-
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class ProblemMappersTest {
+    public record Request(int k, double tau) {
+    }
 
     @Test
-    void aLostDatabaseConnectionIsAServiceUnavailableNotABug() {
-        // as Hibernate wraps what the PostgreSQL driver throws while the server restarts
-        RuntimeException closed = new IllegalStateException("JDBC exception executing SQL",
-                new SQLException("This connection has been closed.", "08003"));
-        assertThat(ProblemMappers.lostDatabase(closed)).contains("08003").contains("has been closed");
-        assertThat(ProblemMappers.lostDatabase(new RuntimeException(new SQLException("terminating connection due to"
-                + " administrator command", "57P01")))).contains("57P01");
-        assertThat(ProblemMappers.lostDatabase(new RuntimeException(new SQLException("duplicate key", "23505")))).isNull();
-        assertThat(ProblemMappers.lostDatabase(new NullPointerException())).isNull();
+    void anUnknownFieldIsNamedWithTheFieldsThatAreKnownNotWithOurClass() {
+        ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        UnrecognizedPropertyException e = catchThrowableOfType(UnrecognizedPropertyException.class,
+                () -> json.readValue("{\"k\": 2, \"restarts\": 9}", Request.class));
+        Problem p = ProblemMappers.unreadableProblem(e);
+        assertThat(p.status()).isEqualTo(400);
+        assertThat(p.detail()).contains("unknown field 'restarts'; known here: k, tau").doesNotContain("ProblemMappersTest");
+        assertThat(p.errors()).extracting(Problem.FieldError::field).containsExactly("restarts");
     }
 }

@@ -66,9 +66,6 @@ public class SolveResource {
         if (request.affinity() != null && request.affinity().length > settings.solveMaxTasks()) {
             errors.add(new Problem.FieldError("affinity", "at most " + settings.solveMaxTasks() + " rows"));
         }
-        if (request.tau() != null && Math.abs(request.tau()) > AffinityMatrix.MAX_MAGNITUDE) {
-            errors.add(new Problem.FieldError("tau", request.tau() + " is beyond ±" + AffinityMatrix.MAX_MAGNITUDE));
-        }
         for (String p : AffinityMatrix.postedProblems(request.tasks(), request.affinity())) {
             int colon = p.indexOf(": ");
             errors.add(new Problem.FieldError(p.substring(0, colon), p.substring(colon + 2)));

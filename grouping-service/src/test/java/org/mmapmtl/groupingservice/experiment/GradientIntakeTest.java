@@ -11,6 +11,7 @@ import org.mmapmtl.events.GradientSnapshot;
 import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.localstack.StackFaults;
 import org.mmapmtl.localstack.TopicProbe;
 import org.mmapmtl.safetensors.Safetensors;
 import org.mmapmtl.safetensors.Tensor;
@@ -76,6 +77,21 @@ class GradientIntakeTest {
         ReceivedSnapshot stored = QuarkusTransaction.requiringNew()
                 .call(() -> ReceivedSnapshot.find("exp-served", "Art", 0).orElseThrow());
         assertThat(stored.gradientValues()).containsExactly(0f, -1f, 0.5f, 2f);
+    }
+
+    @Test
+    void aSnapshotArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
+        long dead = kafka.count(EventTopic.GRADIENTS.deadLetterTopicName());
+        StackFaults stack = StackFaults.ofThisJvm();
+        stack.stopPostgres();
+        try {
+            send(snapshot("exp-outage", "Art", 0));
+            Thread.sleep(3_000);
+        } finally {
+            stack.startPostgres();
+        }
+        awaitReceived("exp-outage", "Art", 0);
+        assertThat(kafka.count(EventTopic.GRADIENTS.deadLetterTopicName())).isEqualTo(dead);
     }
 
     @Test

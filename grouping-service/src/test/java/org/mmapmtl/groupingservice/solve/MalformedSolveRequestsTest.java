@@ -155,6 +155,7 @@ class MalformedSolveRequestsTest {
                     + " -> " + r.statusCode() + " " + r.asString();
             assertThat(r.statusCode()).as(what).isEqualTo(400);
             assertThat(r.contentType()).as(what).startsWith("application/problem+json");
+            assertThat(r.asString()).as("an answer names fields, not our classes: " + what).doesNotContain("org.mmapmtl");
             List<String> fields = r.jsonPath().getList("errors.field", String.class);
             // a body the JSON reader rejects stops at its first damage; the others are named once it is readable
             boolean unreadable = r.jsonPath().getString("detail").startsWith("the request body is not the expected JSON");

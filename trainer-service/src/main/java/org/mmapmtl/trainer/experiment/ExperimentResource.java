@@ -88,7 +88,8 @@ public class ExperimentResource {
         boolean yaml = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("yaml");
         ExperimentSpec spec;
         try {
-            ExperimentSpec read = SpecReader.read(body, yaml, experiments.world());
+            Experiments.Submission submission = experiments.submission();
+            ExperimentSpec read = SpecReader.read(body, yaml, submission);
             long planned = (long) read.methods().size() * read.seeds().size() * Math.max(1, read.dataset().tasks().size()) + 1;
             if (planned > workerSettings.maxRuns()) {
                 throw Problem.badRequest("the spec may plan up to " + planned + " runs (methods × seeds × tasks); this "
@@ -96,7 +97,7 @@ public class ExperimentResource {
                         List.of(new Problem.FieldError("methods", read.methods().size() + " methods"),
                                 new Problem.FieldError("seeds", read.seeds().size() + " seeds")));
             }
-            spec = experiments.submit(read);
+            spec = experiments.submit(read, submission);
         } catch (InvalidSpecException e) {
             throw Problem.badRequest("the experiment spec has " + e.errors().size() + " problem(s); each is named below",
                     e.errors().stream().map(x -> new Problem.FieldError(x.field(), x.message())).toList());

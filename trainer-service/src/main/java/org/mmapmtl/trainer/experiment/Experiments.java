@@ -31,8 +31,10 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -50,25 +52,36 @@ public class Experiments {
     @Inject
     ProgressReporter progress;
 
-    /** The data roots and the datasets under them, as a spec being read is checked against them. */
-    public SpecReader.World world() {
-        return new SpecReader.World() {
-            @Override
-            public String pathProblem(String path, boolean directory) {
-                return roots.check(path, directory).problem();
-            }
+    /** What one submission is checked against: the data roots and the datasets under them. */
+    public Submission submission() {
+        return new Submission();
+    }
 
-            @Override
-            public List<String> domains(String kind, String root) {
-                try {
-                    Path real = roots.check(root, true).path().orElse(null);
-                    return real == null ? null
-                            : DatasetLoader.load(kind, real).domains().stream().map(Domain::name).toList();
-                } catch (RuntimeException e) {
-                    return null; // submit names what is wrong with the folder
-                }
+    /**
+     * The file system as one submission sees it. A dataset folder is listed once (a real one holds tens of thousands
+     * of images), for the spec's checks of its tasks and again for planning the runs.
+     */
+    public final class Submission implements SpecReader.World {
+        private final Map<List<String>, Dataset> listed = new HashMap<>();
+
+        @Override
+        public String pathProblem(String path, boolean directory) {
+            return roots.check(path, directory).problem();
+        }
+
+        @Override
+        public List<String> domains(String kind, String root) {
+            try {
+                Path real = roots.check(root, true).path().orElse(null);
+                return real == null ? null : dataset(kind, real).domains().stream().map(Domain::name).toList();
+            } catch (RuntimeException e) {
+                return null; // submit names what is wrong with the folder
             }
-        };
+        }
+
+        Dataset dataset(String kind, Path root) {
+            return listed.computeIfAbsent(List.of(kind, root.toString()), k -> DatasetLoader.load(kind, root));
+        }
     }
 
     /**
@@ -76,7 +89,7 @@ public class Experiments {
      * against phase 1's length), fills in the id, the tasks and the snapshot interval, and queues the first runs.
      */
     @Transactional
-    public ExperimentSpec submit(ExperimentSpec submitted) {
+    public ExperimentSpec submit(ExperimentSpec submitted, Submission submission) {
         List<SpecError> errors = new ArrayList<>();
         DataRoots.Result root = roots.check(submitted.dataset().root(), true);
         if (root.problem() != null) {
@@ -97,7 +110,7 @@ public class Experiments {
         DatasetSpec dataset = submitted.dataset().withRoot(root.path().orElseThrow().toString());
         Dataset data;
         try {
-            data = RunSetup.dataset(dataset);
+            data = submission.dataset(dataset.kind(), Path.of(dataset.root()));
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException(List.of(new SpecError("dataset.root", e.getMessage())));
         }

@@ -269,7 +269,8 @@ public class RunWorker {
         String where = outcome.resumePoint() != null
                 ? "at step " + outcome.stepsDone() + " of " + outcome.totalSteps() + " (resume point "
                 + outcome.resumePoint().getFileName() + ")"
-                : "at step " + outcome.stepsDone() + " of " + outcome.totalSteps() + " (from its last epoch checkpoint)";
+                // stopped on an epoch boundary (or before a step): its newest checkpoint, epoch or resume point, holds it
+                : "at step " + outcome.stepsDone() + " of " + outcome.totalSteps() + " (it resumes from its newest checkpoint)";
         LOG.infof("run %s handed back to the queue %s: this trainer is stopping", run.runId(), where);
         report(run, "queued", "handed back " + where + ": " + owner + " is stopping", null);
     }

@@ -200,6 +200,7 @@ class MalformedSpecsTest {
             String what = damages + " -> " + r.statusCode() + " " + r.asString();
             assertThat(r.statusCode()).as(what).isBetween(400, 499);
             assertThat(r.contentType()).as(what).startsWith("application/problem+json");
+            assertThat(r.asString()).as("an answer names fields, not our classes: " + what).doesNotContain("org.mmapmtl");
             List<String> fields = r.jsonPath().getList("errors.field", String.class);
             for (Damage d : damages) {
                 assertThat(fields).as(what).anyMatch(f -> f.equals(d.field()) || f.startsWith(d.field() + "[")

@@ -10,6 +10,7 @@ import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.localstack.InjectTopicProbe;
 import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.localstack.StackFaults;
 import org.mmapmtl.localstack.TopicProbe;
 
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,21 @@ class PartitionIntakeTest {
                 .body("partition.solver", equalTo("exact"))
                 .body("partition.decidedAt", equalTo("2026-11-23T08:00:00Z"))
                 .body("partition.affinity[0][1]", equalTo(0.3f));
+    }
+
+    @Test
+    void aPartitionArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
+        long dead = kafka.count(EventTopic.PARTITIONS.deadLetterTopicName());
+        StackFaults stack = StackFaults.ofThisJvm();
+        stack.stopPostgres();
+        try {
+            send(partition("exp-outage", 0.27));
+            Thread.sleep(3_000);
+        } finally {
+            stack.startPostgres();
+        }
+        awaitGrouped("exp-outage");
+        assertThat(kafka.count(EventTopic.PARTITIONS.deadLetterTopicName())).isEqualTo(dead);
     }
 
     @Test

@@ -1,0 +1,27 @@
+package org.mmapmtl.service;
+
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DatabaseUnavailableTest {
+
+    @Test
+    void aLostOrRefusedConnectionIsTheDatabasesFailureNotTheWorks() {
+        // as Hibernate wraps what the PostgreSQL driver throws while the server restarts
+        RuntimeException closed = new IllegalStateException("JDBC exception executing SQL",
+                new SQLException("This connection has been closed.", "08003"));
+        assertThat(DatabaseUnavailable.describe(closed)).contains("08003").contains("has been closed");
+        assertThat(DatabaseUnavailable.describe(new RuntimeException(new SQLException("terminating connection due to"
+                + " administrator command", "57P01")))).contains("57P01");
+        assertThat(DatabaseUnavailable.describe(new RuntimeException(new SQLException("duplicate key", "23505")))).isNull();
+        assertThat(DatabaseUnavailable.describe(new NullPointerException())).isNull();
+        // what a consumer meets while the server is down or starting: refused (08001), starting up (57P03)
+        assertThat(new DatabaseUnavailable().test(new RuntimeException(new SQLException("Connection refused", "08001"))))
+                .isTrue();
+        assertThat(new DatabaseUnavailable().test(new SQLException("the database system is starting up", "57P03"))).isTrue();
+        assertThat(new DatabaseUnavailable().test(new IllegalArgumentException("record key differs"))).isFalse();
+    }
+}
