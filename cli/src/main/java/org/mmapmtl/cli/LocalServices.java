@@ -85,7 +85,7 @@ final class LocalServices implements AutoCloseable {
                             + s.logTail(30));
                 }
                 if (s.ready()) {
-                    System.out.printf("  %-17s UP    %s   (log: %s)%n", s.name, s.url(), s.log);
+                    System.out.printf("  %-17s UP    %s   (metrics: %s, log: %s)%n", s.name, s.url(), s.metricsUrl(), s.log);
                     waiting.remove(s);
                 }
             }

@@ -20,14 +20,17 @@ final class ServiceProcess {
 
     final String name;
     final int port;
+    /** where this process serves /q/metrics and /q/openapi */
+    final int managementPort;
     final Path log;
     private final Process process;
 
-    private ServiceProcess(String name, int port, Path log, Process process) {
+    private ServiceProcess(String name, int port, int managementPort, Path log, Process process) {
         this.name = name;
         this.port = port;
         this.log = log;
         this.process = process;
+        this.managementPort = managementPort;
     }
 
     /** @param workDir the folder relative paths of the service resolve against (the checkout) */
@@ -53,9 +56,13 @@ final class ServiceProcess {
                     .redirectOutput(log.toFile()).directory(workDir.toFile());
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            // a port of its own for metrics, unless given: the services' fixed defaults would collide on one machine
+            int management = env.containsKey("QUARKUS_MANAGEMENT_PORT")
+                    ? Integer.parseInt(env.get("QUARKUS_MANAGEMENT_PORT")) : freePort();
+            builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(management));
             // the service stops itself when this process is gone, however it went (service-kit's LauncherWatch)
             builder.environment().put("MMAP_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
-            return new ServiceProcess(name, port, log, builder.start());
+            return new ServiceProcess(name, port, management, log, builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
         }
@@ -63,6 +70,16 @@ final class ServiceProcess {
 
     String url() {
         return "http://localhost:" + port;
+    }
+
+    String metricsUrl() {
+        return "http://localhost:" + managementPort + "/q/metrics";
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     boolean alive() {

@@ -110,6 +110,17 @@ class KubernetesManifestsTest {
             assertThat(c.getLivenessProbe().getHttpGet().getPath()).as(where).isEqualTo("/q/health/live");
             assertThat(c.getPorts().get(0).getContainerPort()).as(where + " port = quarkus.http.port")
                     .isEqualTo(ServiceConfig.of(service).httpPort());
+            // metrics and the API description live on the management port: scraped from the pod, never published
+            int management = ServiceConfig.of(service).managementPort();
+            assertThat(c.getPorts()).as(where + " metrics port = quarkus.management.port")
+                    .anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(management));
+            assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).as(where)
+                    .containsEntry("prometheus.io/port", String.valueOf(management))
+                    .containsEntry("prometheus.io/path", "/q/metrics");
+            var published = Manifests.YAML.treeToValue(byId.get("Service/" + service), io.fabric8.kubernetes.api.model.Service.class);
+            assertThat(published.getSpec().getPorts()).as(where + " Service publishes the API port only")
+                    .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+                    .containsExactly(ServiceConfig.of(service).httpPort());
             assertThat(c.getImage()).as(where).startsWith("mmap-mtl/" + service + ":");
             assertThat(d.getSpec().getSelector().getMatchLabels())
                     .isEqualTo(d.getSpec().getTemplate().getMetadata().getLabels());

@@ -29,6 +29,11 @@ record ServiceConfig(String service, Properties properties) {
         return Integer.parseInt(properties.getProperty("quarkus.http.port"));
     }
 
+    /** The port of /q/metrics and /q/openapi (Quarkus's management interface). */
+    int managementPort() {
+        return Integer.parseInt(properties.getProperty("quarkus.management.port"));
+    }
+
     /** Environment variables that set a property some service reads (MicroProfile Config's env mapping). */
     static Set<String> knownEnvironment() {
         Set<String> names = new TreeSet<>();

@@ -44,6 +44,13 @@ class CheckpointIntakeTest {
     @InjectTopicProbe
     TopicProbe kafka;
 
+    // relative to the management root, /q
+    @io.quarkus.test.common.http.TestHTTPResource(value = "metrics", management = true)
+    java.net.URL metrics;
+
+    @io.quarkus.test.common.http.TestHTTPResource(value = "openapi", management = true)
+    java.net.URL openapi;
+
     static Checkpoint checkpoint(String experiment, String run, int epoch) {
         return new Checkpoint(experiment, run, "mmap", 1, TASKS, List.of(List.of("Art", "Product"), List.of("Clipart", "Real_World")),
                 epoch, epoch == 4, "file:///artifacts/" + run + "-e" + epoch + ".safetensors", "0f".repeat(32), 131_000);
@@ -108,6 +115,14 @@ class CheckpointIntakeTest {
     void unknownExperimentAnswersProblemJson() {
         given().get("/results/{id}", "nope").then().statusCode(404).contentType("application/problem+json")
                 .body("detail", containsString("nope"));
+    }
+
+    @Test
+    void metricsAndTheApiDescriptionAreServedOnTheManagementPortOnly() {
+        given().get("/q/metrics").then().statusCode(404);
+        given().get("/q/openapi").then().statusCode(404);
+        given().get(metrics).then().statusCode(200).body(org.hamcrest.Matchers.containsString("jvm_memory_used_bytes"));
+        given().get(openapi).then().statusCode(200).body(org.hamcrest.Matchers.containsString("mmap-mtl eval-service"));
     }
 
     @Test

@@ -36,6 +36,13 @@ class GradientIntakeTest {
     @InjectTopicProbe
     TopicProbe kafka;
 
+    // relative to the management root, /q
+    @io.quarkus.test.common.http.TestHTTPResource(value = "metrics", management = true)
+    java.net.URL metrics;
+
+    @io.quarkus.test.common.http.TestHTTPResource(value = "openapi", management = true)
+    java.net.URL openapi;
+
     static GradientSnapshot snapshot(String experiment, String task, int index) {
         return new GradientSnapshot(experiment, task, TASKS, index, 3, 10L * index, new float[] {index, -1f, 0.5f, 2f});
     }
@@ -188,6 +195,14 @@ class GradientIntakeTest {
         given().get("/groupings/{id}", "never-seen").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("status", equalTo(404)).body("detail", org.hamcrest.Matchers.containsString("never-seen"));
+    }
+
+    @Test
+    void metricsAndTheApiDescriptionAreServedOnTheManagementPortOnly() {
+        given().get("/q/metrics").then().statusCode(404);
+        given().get("/q/openapi").then().statusCode(404);
+        given().get(metrics).then().statusCode(200).body(org.hamcrest.Matchers.containsString("jvm_memory_used_bytes"));
+        given().get(openapi).then().statusCode(200).body(org.hamcrest.Matchers.containsString("mmap-mtl grouping-service"));
     }
 
     @Test

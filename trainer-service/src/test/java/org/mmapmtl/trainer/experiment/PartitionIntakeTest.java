@@ -34,6 +34,13 @@ class PartitionIntakeTest {
     @InjectTopicProbe
     TopicProbe kafka;
 
+    // relative to the management root, /q
+    @io.quarkus.test.common.http.TestHTTPResource(value = "metrics", management = true)
+    java.net.URL metrics;
+
+    @io.quarkus.test.common.http.TestHTTPResource(value = "openapi", management = true)
+    java.net.URL openapi;
+
     static TaskPartition partition(String experiment, double score) {
         double[][] affinity = {{1, .3, .2, .1}, {.3, 1, .25, .05}, {.2, .25, 1, .02}, {.1, .05, .02, 1}};
         return new TaskPartition(experiment, TASKS, affinity,
@@ -125,6 +132,14 @@ class PartitionIntakeTest {
     void unknownExperimentAnswersProblemJson() {
         given().get("/experiments/{id}", "nope").then().statusCode(404).contentType("application/problem+json")
                 .body("detail", containsString("nope")).body("instance", equalTo("/experiments/nope"));
+    }
+
+    @Test
+    void metricsAndTheApiDescriptionAreServedOnTheManagementPortOnly() {
+        given().get("/q/metrics").then().statusCode(404);
+        given().get("/q/openapi").then().statusCode(404);
+        given().get(metrics).then().statusCode(200).body(org.hamcrest.Matchers.containsString("jvm_memory_used_bytes"));
+        given().get(openapi).then().statusCode(200).body(org.hamcrest.Matchers.containsString("mmap-mtl trainer-service"));
     }
 
     @Test
