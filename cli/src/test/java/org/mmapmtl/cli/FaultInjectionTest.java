@@ -252,7 +252,6 @@ class FaultInjectionTest {
         return runId.startsWith(experiment + ".") ? runId.substring(experiment.length() + 1) : runId;
     }
 
-    /** Whether a run of the experiment in this stage is running, at least {@code steps} in and 2 or more from its end. */
     /** A point of a training run: between 5 % and 80 % of its steps, leaving the poll a window to see it in. */
     private double draw() {
         return 0.05 + 0.75 * draws.nextDouble();

@@ -124,7 +124,7 @@ class TrainerShutdownTest {
                 assertThat(files.map(p -> p.getFileName().toString()).toList())
                         .contains(handedBack.group(3) != null ? handedBack.group(3) : "epoch-" + stoppedAt / 24 + ".safetensors");
             }
-            System.out.printf("SIGTERM at step >= 4: stopped at step %d of %s, resume point written, run handed back, "
+            System.out.printf("SIGTERM at step >= 4: stopped at step %d of %s, its checkpoint written, run handed back, "
                     + "process gone %.1f s after the signal; readiness codes seen %s%n", stoppedAt, handedBack.group(2),
                     stoppedAfter, readiness);
 

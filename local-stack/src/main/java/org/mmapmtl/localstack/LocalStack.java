@@ -159,7 +159,12 @@ public final class LocalStack implements AutoCloseable {
         if (postgres == null) {
             return;
         }
-        closeQuietly(postgres);
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            // still running, perhaps: starting another on its folder would fail, and a close would delete it under it
+            throw new UncheckedIOException("PostgreSQL in " + dataDir.resolve("postgres") + " did not stop", e);
+        }
         postgres = null;
     }
 

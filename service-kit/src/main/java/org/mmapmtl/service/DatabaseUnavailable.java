@@ -1,13 +1,21 @@
 package org.mmapmtl.service;
 
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * A failure that is the database's rather than the work's: a lost or refused connection (SQLState class 08) or a
- * server shutting down or starting up (57P) anywhere in the causes. Such work is good and is tried again once the
- * database is back: REST answers 503 with Retry-After, and Kafka intakes retry the record instead of sending it to
- * the dead-letter topic, which is for records that can never be stored.
+ * A failure that is the database's rather than the work's, anywhere among the causes and suppressed exceptions (a
+ * failed commit carries the flush's error as a suppressed one): a lost or refused connection (SQLState class 08), a
+ * server shutting down or starting up (57P), too many connections or no resources (53), a serialization failure or
+ * deadlock (40001, 40P01), a lock not available (55P03), or no pooled connection within the pool's timeout. Such work
+ * is good and is tried again: REST answers 503 with Retry-After, and Kafka intakes retry the record instead of sending
+ * it to the dead-letter topic, which is for records that can never be stored.
  */
 public final class DatabaseUnavailable implements Predicate<Throwable> {
 
@@ -16,13 +24,33 @@ public final class DatabaseUnavailable implements Predicate<Throwable> {
         return describe(failure) != null;
     }
 
-    /** What the lost connection says, or null when the failure is something else. */
+    /** What the database said, or null when the failure is something else. */
     public static String describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return "SQLState " + sql.getSQLState() + ": " + sql.getMessage();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Throwable> todo = new ArrayDeque<>();
+        if (failure != null) {
+            todo.add(failure);
+        }
+        while (!todo.isEmpty()) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) {
+                continue;
             }
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")
+                        || state.equals("40001") || state.equals("40P01") || state.equals("55P03"))) {
+                    return "SQLState " + state + ": " + sql.getMessage();
+                }
+                if (state == null && sql.getCause() instanceof TimeoutException) {
+                    // the pool's acquisition timeout: the server did not answer a new connection in time
+                    return "no database connection in time: " + sql.getMessage();
+                }
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            Collections.addAll(todo, t.getSuppressed());
         }
         return null;
     }

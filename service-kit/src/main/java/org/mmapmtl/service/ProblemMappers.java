@@ -66,7 +66,8 @@ public final class ProblemMappers {
     }
 
     static Problem unreadableProblem(JsonProcessingException json) {
-        String message = json.getOriginalMessage() == null ? json.getClass().getSimpleName() : json.getOriginalMessage();
+        String message = json.getOriginalMessage() == null ? json.getClass().getSimpleName()
+                : withoutOurClasses(json.getOriginalMessage());
         if (json instanceof com.fasterxml.jackson.databind.exc.PropertyBindingException unknown) {
             // Jackson's own words name our Java class; a client needs the field and the ones it may use
             message = "unknown field '" + unknown.getPropertyName() + "'" + (unknown.getKnownPropertyIds() == null
@@ -78,6 +79,18 @@ public final class ProblemMappers {
                 + (json.getLocation() == null ? "" : " (line " + json.getLocation().getLineNr()
                 + ", column " + json.getLocation().getColumnNr() + ")");
         return new Problem("about:blank", "Bad Request", 400, detail, null, List.of(new Problem.FieldError(field(json), detail)));
+    }
+
+    private static final java.util.regex.Pattern QUALIFIED = java.util.regex.Pattern.compile(
+            "`?\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_]*)(?:\\$[A-Za-z0-9_$]+)?`?");
+
+    /**
+     * Jackson's words with the Java types named as a client knows them: our own classes as "a JSON object",
+     * others by their simple name ({@code java.lang.Integer} → Integer).
+     */
+    static String withoutOurClasses(String message) {
+        return QUALIFIED.matcher(message).replaceAll(m -> m.group().contains("org.mmapmtl.") ? "a JSON object"
+                : java.util.regex.Matcher.quoteReplacement(m.group(1)));
     }
 
     /** Bodies the JSON reader rejects while parsing. */

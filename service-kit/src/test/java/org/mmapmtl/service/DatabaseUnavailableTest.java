@@ -23,5 +23,15 @@ class DatabaseUnavailableTest {
                 .isTrue();
         assertThat(new DatabaseUnavailable().test(new SQLException("the database system is starting up", "57P03"))).isTrue();
         assertThat(new DatabaseUnavailable().test(new IllegalArgumentException("record key differs"))).isFalse();
+        // a commit that failed: the flush's error rides along as a suppressed exception
+        RuntimeException rollback = new IllegalStateException("transaction rolled back");
+        rollback.addSuppressed(new RuntimeException(new SQLException("I/O error", "08006")));
+        assertThat(DatabaseUnavailable.describe(rollback)).contains("08006");
+        // no connection from the pool in time (Agroal): no SQLState, a timeout as the cause
+        assertThat(new DatabaseUnavailable().test(new SQLException("Acquisition timeout while waiting for new connection",
+                null, new java.util.concurrent.TimeoutException()))).isTrue();
+        assertThat(new DatabaseUnavailable().test(new SQLException("could not serialize access", "40001"))).isTrue();
+        assertThat(new DatabaseUnavailable().test(new SQLException("too many connections", "53300"))).isTrue();
+        assertThat(new DatabaseUnavailable().test(new SQLException("value too long", "22001"))).isFalse();
     }
 }

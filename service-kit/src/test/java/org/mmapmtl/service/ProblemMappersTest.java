@@ -22,4 +22,15 @@ class ProblemMappersTest {
         assertThat(p.detail()).contains("unknown field 'restarts'; known here: k, tau").doesNotContain("ProblemMappersTest");
         assertThat(p.errors()).extracting(Problem.FieldError::field).containsExactly("restarts");
     }
+
+    @Test
+    void aBodyOfTheWrongShapeIsDescribedWithoutOurClassNames() {
+        assertThat(ProblemMappers.withoutOurClasses("Cannot deserialize value of type "
+                + "`org.mmapmtl.groupingservice.solve.SolveRequest` from Array value (token `JsonToken.START_ARRAY`)"))
+                .isEqualTo("Cannot deserialize value of type a JSON object from Array value (token `JsonToken.START_ARRAY`)");
+        assertThat(ProblemMappers.withoutOurClasses("Cannot deserialize value of type `java.lang.Integer` from String"))
+                .isEqualTo("Cannot deserialize value of type Integer from String");
+        assertThat(ProblemMappers.withoutOurClasses("Unexpected end-of-input: expected close marker for Object"))
+                .isEqualTo("Unexpected end-of-input: expected close marker for Object");
+    }
 }

@@ -31,9 +31,16 @@ public class Boards {
                                      List<Board.LossCurve> curves) {
     }
 
-    /** Every experiment eval-service heard of (progress or checkpoints), the most recently active first. */
+    /** A page of the experiments and how many there are in all. */
+    public record ExperimentPage(List<Board.ExperimentState> experiments, long total) {
+    }
+
+    /**
+     * A page of the experiments eval-service heard of (progress or checkpoints), the most recently active first. Only
+     * the page's experiments have their runs read: the cost of a page does not grow with the history.
+     */
     @Transactional
-    public List<Board.ExperimentState> experiments() {
+    public ExperimentPage experiments(int offset, int limit) {
         Map<String, Instant> latest = new LinkedHashMap<>();
         for (Object[] row : RunProgress.getEntityManager().createQuery(
                 "select p.experimentId, max(p.reportedAt) from RunProgress p group by p.experimentId", Object[].class)
@@ -45,14 +52,23 @@ public class Boards {
                 .getResultList()) {
             latest.merge((String) row[0], (Instant) row[1], (a, b) -> a.isAfter(b) ? a : b);
         }
+        List<Map.Entry<String, Instant>> ordered = latest.entrySet().stream()
+                .sorted(Map.Entry.<String, Instant>comparingByValue().reversed()
+                        .thenComparing(Map.Entry.comparingByKey())).toList();
+        List<Map.Entry<String, Instant>> page = ordered.subList(Math.min(offset, ordered.size()),
+                (int) Math.min((long) offset + limit, ordered.size()));
+        if (page.isEmpty()) {
+            return new ExperimentPage(List.of(), ordered.size());
+        }
         // each run's newest report (and the experiment's own) is all the list needs
         Map<String, List<RunProgress>> newest = new LinkedHashMap<>();
         for (RunProgress p : RunProgress.<RunProgress>list("id in (select max(q.id) from RunProgress q "
-                + "group by q.experimentId, q.runId) order by id")) {
+                + "where q.experimentId in ?1 group by q.experimentId, q.runId) order by id",
+                page.stream().map(Map.Entry::getKey).toList())) {
             newest.computeIfAbsent(p.experimentId, k -> new ArrayList<>()).add(p);
         }
-        return latest.entrySet().stream().sorted(Map.Entry.<String, Instant>comparingByValue().reversed())
-                .map(e -> state(e.getKey(), newest.getOrDefault(e.getKey(), List.of()), e.getValue())).toList();
+        return new ExperimentPage(page.stream().map(e -> state(e.getKey(), newest.getOrDefault(e.getKey(), List.of()),
+                e.getValue())).toList(), ordered.size());
     }
 
     @Transactional
@@ -64,9 +80,9 @@ public class Boards {
 
     @Transactional
     public ExperimentProgress progress(String experimentId) {
-        List<RunProgress> reports = RunProgress.ofExperiment(experimentId);
+        List<RunProgress> reports = RunProgress.newestOfExperiment(experimentId);
         Board.ExperimentState s = state(experimentId, reports, null);
-        return new ExperimentProgress(experimentId, s.phase(), s.state(), runs(reports), curves(reports));
+        return new ExperimentProgress(experimentId, s.phase(), s.state(), runs(reports), curves(experimentId));
     }
 
     @Transactional
@@ -77,7 +93,7 @@ public class Boards {
     /** @param selectedRun whose confusion matrices to show; null picks the first scored run */
     @Transactional
     public Board board(String experimentId, String selectedRun) {
-        List<RunProgress> reports = RunProgress.ofExperiment(experimentId);
+        List<RunProgress> reports = RunProgress.newestOfExperiment(experimentId);
         List<ReceivedCheckpoint> received = ReceivedCheckpoint.ofExperiment(experimentId);
         ReceivedPartition partition = ReceivedPartition.findById(experimentId);
         Board.Results results = null;
@@ -102,7 +118,7 @@ public class Boards {
                             : order.indexOf(s.task)).thenComparing(s -> s.task))
                     .forEach(s -> confusion.add(Board.Confusion.of(s.task, s.metrics())));
         }
-        return new Board(experimentId, state(experimentId, reports, null), runs(reports), curves(reports),
+        return new Board(experimentId, state(experimentId, reports, null), runs(reports), curves(experimentId),
                 partition == null ? null : Board.Affinity.of(partition.partition()), results, scoredRuns, run, confusion);
     }
 
@@ -163,25 +179,19 @@ public class Boards {
         return out;
     }
 
-    private static List<Board.LossCurve> curves(List<RunProgress> reports) {
+    private static List<Board.LossCurve> curves(String experimentId) {
         Map<String, List<Board.CurvePoint>> points = new LinkedHashMap<>();
         Map<String, String> variants = new LinkedHashMap<>();
         Map<String, Set<Long>> seen = new LinkedHashMap<>();
-        for (RunProgress p : reports) {
-            if (p.runId == null || p.loss == null || !Double.isFinite(p.loss)) {
-                continue;
-            }
-            variants.putIfAbsent(p.runId, p.variant);
+        for (RunProgress.CurveRow p : RunProgress.curves(experimentId, CURVE_POINTS - 1)) {
+            variants.putIfAbsent(p.runId(), p.variant());
             // a run resumed after a restart reports its steps again from the checkpoint: keep the first report of a step
-            if (seen.computeIfAbsent(p.runId, r -> new LinkedHashSet<>()).add(p.step)) {
-                points.computeIfAbsent(p.runId, r -> new ArrayList<>()).add(new Board.CurvePoint(p.step, p.loss));
+            if (seen.computeIfAbsent(p.runId(), r -> new LinkedHashSet<>()).add(p.step())) {
+                points.computeIfAbsent(p.runId(), r -> new ArrayList<>()).add(new Board.CurvePoint(p.step(), p.loss()));
             }
         }
         List<Board.LossCurve> out = new ArrayList<>();
-        points.forEach((run, list) -> {
-            List<Board.CurvePoint> sorted = list.stream().sorted(Comparator.comparingLong(Board.CurvePoint::step)).toList();
-            out.add(new Board.LossCurve(run, variants.get(run), thin(sorted)));
-        });
+        points.forEach((run, list) -> out.add(new Board.LossCurve(run, variants.get(run), thin(list))));
         return out;
     }
 

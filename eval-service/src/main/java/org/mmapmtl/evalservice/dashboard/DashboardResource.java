@@ -51,10 +51,11 @@ public class DashboardResource {
     org.mmapmtl.service.EventStreams streams;
 
     /**
-     * @param experiments the list on the left
+     * @param experiments      the list on the left: the most recently active experiments, a page of them
+     * @param experimentsTotal how many experiments there are in all
      * @param board       the selected experiment's board; null when no experiment is known yet
      */
-    public record Page(List<Board.ExperimentState> experiments, Board board, String chartJs) {
+    public record Page(List<Board.ExperimentState> experiments, long experimentsTotal, Board board, String chartJs) {
     }
 
     @CheckedTemplate
@@ -75,13 +76,18 @@ public class DashboardResource {
                                       @QueryParam("fragment") String fragment) {
         boolean named = experiment != null && !experiment.isBlank();
         // the live refresh asks for one experiment's board only: the list on the left is not part of it
-        List<Board.ExperimentState> experiments = named && "board".equals(fragment) ? List.of() : boards.experiments();
-        String id = named ? experiment : experiments.isEmpty() ? null : experiments.get(0).experimentId();
+        // the list shows the newest page of experiments; older ones are a GET /experiments?offset= away
+        Paging newest = listings.page(null, null);
+        Boards.ExperimentPage experiments = named && "board".equals(fragment)
+                ? new Boards.ExperimentPage(List.of(), 0) : boards.experiments(0, newest.limit());
+        String id = named ? experiment
+                : experiments.experiments().isEmpty() ? null : experiments.experiments().get(0).experimentId();
         if (id != null && !boards.known(id)) {
             throw Problem.notFound("eval-service has heard nothing of experiment '" + id
                     + "': no progress report, checkpoint or partition of it has arrived");
         }
-        Page page = new Page(experiments, id == null ? null : boards.board(id, run), CHART_JS);
+        Page page = new Page(experiments.experiments(), experiments.total(), id == null ? null : boards.board(id, run),
+                CHART_JS);
         if ("board".equals(fragment)) {
             return Templates.dashboard$board(page);
         }
@@ -99,8 +105,8 @@ public class DashboardResource {
     public Response experiments(@QueryParam("limit") String limit, @QueryParam("offset") String offset,
                                 @Context UriInfo uri) {
         Paging paging = listings.page(limit, offset);
-        List<Board.ExperimentState> all = boards.experiments();
-        return paging.response(paging.of(all), all.size(), uri);
+        Boards.ExperimentPage page = boards.experiments(paging.offset(), paging.limit());
+        return paging.response(page.experiments(), page.total(), uri);
     }
 
     @GET

@@ -66,8 +66,44 @@ public class RunProgress extends PanacheEntityBase {
                 .executeUpdate();
     }
 
-    static List<RunProgress> ofExperiment(String experimentId) {
-        return list("experimentId = ?1 order by id", experimentId);
+    /**
+     * What the states of an experiment and its runs need, in the order received: each run's newest report, its newest
+     * report with a loss, and the experiment's own newest report. A long run sends thousands of reports; the board
+     * reads a few rows per run instead.
+     */
+    static List<RunProgress> newestOfExperiment(String experimentId) {
+        return list("id in (select max(q.id) from RunProgress q where q.experimentId = ?1 group by q.runId)"
+                + " or id in (select max(q.id) from RunProgress q where q.experimentId = ?1 and q.loss is not null"
+                + " group by q.runId) order by id", experimentId);
+    }
+
+    /** One point of a run's loss curve. */
+    record CurveRow(String runId, String variant, long step, double loss) {
+    }
+
+    /**
+     * The loss curves of an experiment's runs, thinned by the database: a run's steps fall into {@code buckets}
+     * equal ranges, and the first report of each range is kept, with the run's last step. The reports of a step a
+     * resumed run trained again come after the first ones, so the first report of a step is the one kept.
+     */
+    static List<CurveRow> curves(String experimentId, int buckets) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = getEntityManager().createNativeQuery("""
+                        select run_id, variant, step, loss from (
+                            select run_id, variant, step, loss, id, step = last_step as last,
+                                row_number() over (partition by run_id, floor(step * ?2 / (last_step + 1.0))
+                                                   order by step, id) as nth
+                            from (select run_id, variant, step, loss, id,
+                                      max(step) over (partition by run_id) as last_step
+                                  from {h-schema}run_progress
+                                  where experiment_id = ?1 and run_id is not null and loss is not null
+                                      and loss not in (cast('NaN' as double precision),
+                                          cast('Infinity' as double precision), cast('-Infinity' as double precision))
+                                 ) reports
+                        ) ranked where nth = 1 or last order by run_id, step, id""")
+                .setParameter(1, experimentId).setParameter(2, buckets).getResultList();
+        return rows.stream().map(r -> new CurveRow((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
+                ((Number) r[3]).doubleValue())).toList();
     }
 
     static long newestId(String experimentId) {

@@ -30,7 +30,7 @@ import static org.hamcrest.Matchers.hasSize;
 @QuarkusTest
 @io.quarkus.test.junit.TestProfile(CheckpointIntakeTest.EvaluatorOff.class)
 @WithTestResource(LocalStackResource.class)
-class CheckpointIntakeTest {
+public class CheckpointIntakeTest {
     public static class EvaluatorOff implements io.quarkus.test.junit.QuarkusTestProfile {
         @Override
         public java.util.Map<String, String> getConfigOverrides() {

@@ -38,6 +38,9 @@ class DatabaseOutageTest {
     @InjectTopicProbe
     TopicProbe kafka;
 
+    @io.quarkus.test.common.http.TestHTTPResource(value = "metrics", management = true)
+    java.net.URL metrics;
+
     @Test
     void recordsArrivingWhileTheDatabaseIsDownAreStoredWhenItIsBack() throws Exception {
         List<EventTopic> topics = List.of(EventTopic.CHECKPOINTS, EventTopic.PROGRESS, EventTopic.PARTITIONS);
@@ -65,6 +68,18 @@ class DatabaseOutageTest {
                     .body("groups[0]", equalTo(List.of("Art", "Clipart")));
         });
         assertThat(deadLetters(topics)).isEqualTo(deadBefore);
+
+        // they were held and tried again (SmallRye Fault Tolerance counts each retry), and the intakes read on
+        String counted = given().get(metrics).then().statusCode(200).extract().asString();
+        for (String intake : List.of("CheckpointIntake.receive", "BoardIntake.progress", "BoardIntake.partition")) {
+            double retries = counted.lines().filter(l -> l.startsWith("ft_retry_retries_total{") && l.contains(intake))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            assertThat(retries).as(intake + " retried while the database was down").isPositive();
+        }
+        kafka.send(EventTopic.PROGRESS.topicName(), ID, EventCodecs.PROGRESS.encode(Progress.lifecycle(
+                ID, ID + ".mmap.s1", "mmap", "phase-2", "done", "done", Instant.now())));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/experiments/{id}/progress", ID).then()
+                .body("runs[0].state", equalTo("done")));
     }
 
     Map<EventTopic, Long> deadLetters(List<EventTopic> topics) {

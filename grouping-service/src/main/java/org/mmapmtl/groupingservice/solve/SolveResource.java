@@ -75,9 +75,14 @@ public class SolveResource {
         if (request.k() != null && taskCount > 0 && request.k() > taskCount) {
             errors.add(new Problem.FieldError("k", request.k() + " groups cannot be made of " + taskCount + " tasks"));
         }
+        String tauProblem = GroupingObjective.tauProblem(request.tau());
+        if (tauProblem != null) {
+            // also where the objective ignores tau: a value that makes no sense is refused, not dropped
+            errors.add(new Problem.FieldError("tau", tauProblem));
+        }
         GroupingObjective objective = null;
         try {
-            objective = GroupingObjective.parse(request.objective(), request.k(), request.tau());
+            objective = GroupingObjective.parse(request.objective(), request.k(), tauProblem == null ? request.tau() : null);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             String field = m.startsWith("k ") || m.contains("number of groups k") ? "k"

@@ -182,6 +182,7 @@ class MalformedSolveRequestsTest {
             r = post(body.getBytes(StandardCharsets.UTF_8));
             assertThat(r.statusCode()).as(body.substring(0, Math.min(40, body.length())) + " -> " + r.asString()).isEqualTo(400);
             assertThat(r.contentType()).startsWith("application/problem+json");
+            assertThat(r.asString()).doesNotContain("org.mmapmtl");
         }
         System.out.printf("malformed solve requests: %d (%d single damages), answers %s, slowest %.0f ms%n",
                 cases.size(), catalogue.size(), answers, slowest / 1e6);
