@@ -85,11 +85,11 @@ public final class ProblemMappers {
             "`?\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_]*)(?:\\$[A-Za-z0-9_$]+)?`?");
 
     /**
-     * Jackson's words with the Java types named as a client knows them: our own classes as "a JSON object",
+     * Jackson's words with the Java types named as a client knows them: our own classes as a JSON `object`,
      * others by their simple name ({@code java.lang.Integer} → Integer).
      */
     static String withoutOurClasses(String message) {
-        return QUALIFIED.matcher(message).replaceAll(m -> m.group().contains("org.mmapmtl.") ? "a JSON object"
+        return QUALIFIED.matcher(message).replaceAll(m -> m.group().contains("org.mmapmtl.") ? "`object`"
                 : java.util.regex.Matcher.quoteReplacement(m.group(1)));
     }
 

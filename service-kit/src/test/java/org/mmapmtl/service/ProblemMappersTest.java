@@ -27,7 +27,7 @@ class ProblemMappersTest {
     void aBodyOfTheWrongShapeIsDescribedWithoutOurClassNames() {
         assertThat(ProblemMappers.withoutOurClasses("Cannot deserialize value of type "
                 + "`org.mmapmtl.groupingservice.solve.SolveRequest` from Array value (token `JsonToken.START_ARRAY`)"))
-                .isEqualTo("Cannot deserialize value of type a JSON object from Array value (token `JsonToken.START_ARRAY`)");
+                .isEqualTo("Cannot deserialize value of type `object` from Array value (token `JsonToken.START_ARRAY`)");
         assertThat(ProblemMappers.withoutOurClasses("Cannot deserialize value of type `java.lang.Integer` from String"))
                 .isEqualTo("Cannot deserialize value of type Integer from String");
         assertThat(ProblemMappers.withoutOurClasses("Unexpected end-of-input: expected close marker for Object"))
