@@ -19,6 +19,21 @@ public interface StackFaults {
 
     void startPostgres();
 
+    /**
+     * Stops PostgreSQL, does {@code during} (sending records, say), holds the outage for {@code hold} so that the
+     * services meet it, and starts PostgreSQL again, whatever happened in between.
+     */
+    static void whilePostgresDown(java.time.Duration hold, Runnable during) throws InterruptedException {
+        StackFaults stack = ofThisJvm();
+        stack.stopPostgres();
+        try {
+            during.run();
+            Thread.sleep(hold.toMillis());
+        } finally {
+            stack.startPostgres();
+        }
+    }
+
     /** The stack of this JVM; fails when none was started by {@link LocalStackResource}. */
     static StackFaults ofThisJvm() {
         if (!ManagementFactory.getPlatformMBeanServer().isRegistered(Registration.NAME)) {

@@ -45,9 +45,8 @@ class DatabaseOutageTest {
     void recordsArrivingWhileTheDatabaseIsDownAreStoredWhenItIsBack() throws Exception {
         List<EventTopic> topics = List.of(EventTopic.CHECKPOINTS, EventTopic.PROGRESS, EventTopic.PARTITIONS);
         Map<EventTopic, Long> deadBefore = deadLetters(topics);
-        StackFaults stack = StackFaults.ofThisJvm();
-        stack.stopPostgres();
-        try {
+        // long enough for each intake to meet the refused connection and retry it several times
+        StackFaults.whilePostgresDown(Duration.ofSeconds(4), () -> {
             kafka.send(EventTopic.CHECKPOINTS.topicName(), ID, EventCodecs.CHECKPOINT.encode(
                     CheckpointIntakeTest.checkpoint(ID, ID + ".mmap.s1", 1)));
             kafka.send(EventTopic.PROGRESS.topicName(), ID, EventCodecs.PROGRESS.encode(Progress.lifecycle(
@@ -56,11 +55,7 @@ class DatabaseOutageTest {
                     CheckpointIntakeTest.TASKS, new double[][] {{1, 0.5, 0, 0}, {0.5, 1, 0, 0}, {0, 0, 1, 0.5}, {0, 0, 0.5, 1}},
                     List.of(List.of("Art", "Clipart"), List.of("Product", "Real_World")), "threshold(tau=0.0)", 1.0,
                     "exact", 4, Instant.now())));
-            // long enough for each intake to meet the refused connection and retry it several times
-            Thread.sleep(4_000);
-        } finally {
-            stack.startPostgres();
-        }
+        });
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             given().get("/results/{id}", ID).then().statusCode(200).body("checkpoints", hasSize(1));
             given().get("/experiments/{id}/progress", ID).then().statusCode(200).body("runs", hasSize(1));

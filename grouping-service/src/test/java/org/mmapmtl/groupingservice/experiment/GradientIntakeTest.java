@@ -89,14 +89,7 @@ class GradientIntakeTest {
     @Test
     void aSnapshotArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
         long dead = kafka.count(EventTopic.GRADIENTS.deadLetterTopicName());
-        StackFaults stack = StackFaults.ofThisJvm();
-        stack.stopPostgres();
-        try {
-            send(snapshot("exp-outage", "Art", 0));
-            Thread.sleep(3_000);
-        } finally {
-            stack.startPostgres();
-        }
+        StackFaults.whilePostgresDown(Duration.ofSeconds(3), () -> send(snapshot("exp-outage", "Art", 0)));
         awaitReceived("exp-outage", "Art", 0);
         assertThat(kafka.count(EventTopic.GRADIENTS.deadLetterTopicName())).isEqualTo(dead);
     }

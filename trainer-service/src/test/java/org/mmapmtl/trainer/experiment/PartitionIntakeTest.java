@@ -71,14 +71,7 @@ class PartitionIntakeTest {
     @Test
     void aPartitionArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
         long dead = kafka.count(EventTopic.PARTITIONS.deadLetterTopicName());
-        StackFaults stack = StackFaults.ofThisJvm();
-        stack.stopPostgres();
-        try {
-            send(partition("exp-outage", 0.27));
-            Thread.sleep(3_000);
-        } finally {
-            stack.startPostgres();
-        }
+        StackFaults.whilePostgresDown(Duration.ofSeconds(3), () -> send(partition("exp-outage", 0.27)));
         awaitGrouped("exp-outage");
         assertThat(kafka.count(EventTopic.PARTITIONS.deadLetterTopicName())).isEqualTo(dead);
     }
