@@ -23,8 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * `mmap up` as a user runs it: a separate JVM that starts Kafka, PostgreSQL and the three service jars this build
  * packaged and reports them UP; a second one on the same state folder is refused; killed with SIGKILL, its services
  * stop by themselves and the next `up` stops the PostgreSQL it left and comes UP; a service that dies is reported and
- * everything stops, leaving no process behind. Runs in the full build, after the services have been packaged.
+ * everything stops, leaving no process behind. About two minutes of processes killed and started: tagged
+ * {@code faults}, so it runs with -Pfaults (.ci/run's second step) beside the other process-level faults, keeping
+ * {@code ./mvnw verify} within its time budget.
  */
+@org.junit.jupiter.api.Tag("faults")
 class UpCommandTest {
     @TempDir
     Path state;

@@ -20,17 +20,54 @@ public interface StackFaults {
     void startPostgres();
 
     /**
-     * Stops PostgreSQL, does {@code during} (sending records, say), holds the outage for {@code hold} so that the
-     * services meet it, and starts PostgreSQL again, whatever happened in between.
+     * Stops PostgreSQL, does {@code during} (sending records, say), keeps the database down until {@code met} holds
+     * (the services have met the outage), at most {@code atMost}, and starts PostgreSQL again whatever happened.
      */
-    static void whilePostgresDown(java.time.Duration hold, Runnable during) throws InterruptedException {
+    static void whilePostgresDown(java.time.Duration atMost, Runnable during, java.util.function.BooleanSupplier met)
+            throws InterruptedException {
         StackFaults stack = ofThisJvm();
         stack.stopPostgres();
+        Throwable failed = null;
         try {
             during.run();
-            Thread.sleep(hold.toMillis());
+            long deadline = System.nanoTime() + atMost.toNanos();
+            while (!met.getAsBoolean()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the services did not meet the database outage within " + atMost);
+                }
+                Thread.sleep(100);
+            }
+        } catch (RuntimeException | InterruptedException | Error e) {
+            failed = e;
+            throw e;
         } finally {
-            stack.startPostgres();
+            try {
+                stack.startPostgres();
+            } catch (RuntimeException e) {
+                // the failure in between is the one to see; a failed start comes with it
+                if (failed == null) {
+                    throw e;
+                }
+                failed.addSuppressed(e);
+            }
+        }
+    }
+
+    /**
+     * How often SmallRye Fault Tolerance has retried a method ({@code "GradientIntake.receive"}), read from a service's
+     * Prometheus metrics; 0 before the first retry.
+     */
+    static double retries(java.net.URL metrics, String method) {
+        try {
+            String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(metrics.toURI())
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return text.lines().filter(l -> l.startsWith("ft_retry_retries_total{") && l.contains(method + "\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot read " + metrics + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

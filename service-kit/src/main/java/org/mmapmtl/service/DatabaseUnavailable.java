@@ -12,8 +12,9 @@ import java.util.function.Predicate;
 /**
  * A failure that is the database's rather than the work's, anywhere among the causes and suppressed exceptions (a
  * failed commit carries the flush's error as a suppressed one): a lost or refused connection (SQLState class 08), a
- * server shutting down or starting up (57P), too many connections or no resources (53), a serialization failure or
- * deadlock (40001, 40P01), a lock not available (55P03), or no pooled connection within the pool's timeout. Such work
+ * server shutting down or starting up (57P), too many connections (53300) or a full disk (53100), a serialization
+ * failure or deadlock (40001, 40P01), a lock not available (55P03), or no pooled connection within the pool's timeout.
+ * Out of memory (53200) is left out: one oversized transaction can cause it, and retrying that would never end. Such work
  * is good and is tried again: REST answers 503 with Retry-After, and Kafka intakes retry the record instead of sending
  * it to the dead-letter topic, which is for records that can never be stored.
  */
@@ -38,12 +39,14 @@ public final class DatabaseUnavailable implements Predicate<Throwable> {
             }
             if (t instanceof SQLException sql) {
                 String state = sql.getSQLState();
-                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")
-                        || state.equals("40001") || state.equals("40P01") || state.equals("55P03"))) {
+                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
+                        || state.equals("53100") || state.equals("40001") || state.equals("40P01")
+                        || state.equals("55P03"))) {
                     return "SQLState " + state + ": " + sql.getMessage();
                 }
-                if (state == null && sql.getCause() instanceof TimeoutException) {
-                    // the pool's acquisition timeout: the server did not answer a new connection in time
+                if (state == null && (sql.getCause() instanceof TimeoutException || String.valueOf(sql.getMessage())
+                        .toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout"))) {
+                    // the pool's timeouts (Agroal): no new connection answered, or none came back to a full pool
                     return "no database connection in time: " + sql.getMessage();
                 }
             }

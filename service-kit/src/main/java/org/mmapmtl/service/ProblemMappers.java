@@ -81,16 +81,17 @@ public final class ProblemMappers {
         return new Problem("about:blank", "Bad Request", 400, detail, null, List.of(new Problem.FieldError(field(json), detail)));
     }
 
-    private static final java.util.regex.Pattern QUALIFIED = java.util.regex.Pattern.compile(
-            "`?\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_]*)(?:\\$[A-Za-z0-9_$]+)?`?");
+    private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("`([^`]*)`");
+    private static final java.util.regex.Pattern PACKAGES = java.util.regex.Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+(?=[A-Z])");
 
     /**
-     * Jackson's words with the Java types named as a client knows them: our own classes as a JSON `object`,
-     * others by their simple name ({@code java.lang.Integer} → Integer).
+     * Jackson's words with the Java types it names (in backticks) as a client knows them: our own classes as a JSON
+     * {@code object}, others without their packages ({@code java.lang.Integer} → Integer). Text the client sent is
+     * quoted otherwise and left alone.
      */
     static String withoutOurClasses(String message) {
-        return QUALIFIED.matcher(message).replaceAll(m -> m.group().contains("org.mmapmtl.") ? "`object`"
-                : java.util.regex.Matcher.quoteReplacement(m.group(1)));
+        return TYPE_NAME.matcher(message).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+                m.group(1).contains("org.mmapmtl.") ? "`object`" : "`" + PACKAGES.matcher(m.group(1)).replaceAll("") + "`"));
     }
 
     /** Bodies the JSON reader rejects while parsing. */
@@ -144,10 +145,11 @@ public final class ProblemMappers {
         public Response toResponse(RuntimeException e) {
             String lost = DatabaseUnavailable.describe(e);
             if (lost != null) {
-                // not a bug: the database is restarting or out of reach; the client can retry as it would on a 503
-                LOG.warn("database unavailable answering " + (uri == null ? "a request" : uri.getRequestUri()) + ": " + lost);
+                // the database is restarting, out of reach or busy: the client can retry as it would on a 503. The
+                // server's own words stay in the log (with the trace: a deadlock may still be ours to fix)
+                LOG.warn("database could not serve " + (uri == null ? "a request" : uri.getRequestUri()) + ": " + lost, e);
                 return Response.fromResponse(respond(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
-                        "the database is unavailable (" + lost + "); retry shortly"), uri))
+                        "the database cannot serve this request now; retry shortly"), uri))
                         .header("Retry-After", RETRY_AFTER_SECONDS).build();
             }
             LOG.error("unexpected error answering " + (uri == null ? "a request" : uri.getRequestUri()), e);

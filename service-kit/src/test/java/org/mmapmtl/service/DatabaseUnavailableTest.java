@@ -33,5 +33,7 @@ class DatabaseUnavailableTest {
         assertThat(new DatabaseUnavailable().test(new SQLException("could not serialize access", "40001"))).isTrue();
         assertThat(new DatabaseUnavailable().test(new SQLException("too many connections", "53300"))).isTrue();
         assertThat(new DatabaseUnavailable().test(new SQLException("value too long", "22001"))).isFalse();
+        assertThat(new DatabaseUnavailable().test(new SQLException("Sorry, acquisition timeout!"))).isTrue();
+        assertThat(new DatabaseUnavailable().test(new SQLException("out of memory", "53200"))).isFalse();
     }
 }

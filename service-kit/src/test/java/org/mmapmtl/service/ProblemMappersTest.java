@@ -29,7 +29,9 @@ class ProblemMappersTest {
                 + "`org.mmapmtl.groupingservice.solve.SolveRequest` from Array value (token `JsonToken.START_ARRAY`)"))
                 .isEqualTo("Cannot deserialize value of type `object` from Array value (token `JsonToken.START_ARRAY`)");
         assertThat(ProblemMappers.withoutOurClasses("Cannot deserialize value of type `java.lang.Integer` from String"))
-                .isEqualTo("Cannot deserialize value of type Integer from String");
+                .isEqualTo("Cannot deserialize value of type `Integer` from String");
+        assertThat(ProblemMappers.withoutOurClasses("value of type `java.util.ArrayList<java.lang.String>` from 'a.B'"))
+                .isEqualTo("value of type `ArrayList<String>` from 'a.B'");
         assertThat(ProblemMappers.withoutOurClasses("Unexpected end-of-input: expected close marker for Object"))
                 .isEqualTo("Unexpected end-of-input: expected close marker for Object");
     }

@@ -36,8 +36,8 @@ public class Boards {
     }
 
     /**
-     * A page of the experiments eval-service heard of (progress or checkpoints), the most recently active first. Only
-     * the page's experiments have their runs read: the cost of a page does not grow with the history.
+     * A page of the experiments eval-service heard of (progress or checkpoints), the most recently active first. The
+     * database finds each experiment's last activity; only the page's experiments have their runs read.
      */
     @Transactional
     public ExperimentPage experiments(int offset, int limit) {

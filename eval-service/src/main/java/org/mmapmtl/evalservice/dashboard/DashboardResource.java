@@ -53,9 +53,25 @@ public class DashboardResource {
     /**
      * @param experiments      the list on the left: the most recently active experiments, a page of them
      * @param experimentsTotal how many experiments there are in all
+     * @param offset           where the list's page starts among them
      * @param board       the selected experiment's board; null when no experiment is known yet
      */
-    public record Page(List<Board.ExperimentState> experiments, long experimentsTotal, Board board, String chartJs) {
+    public record Page(List<Board.ExperimentState> experiments, long experimentsTotal, int offset, int pageSize,
+                       Board board, String chartJs) {
+        /** where the list's newer page starts, or -1 on the first page */
+        public int newerOffset() {
+            return offset == 0 ? -1 : Math.max(0, offset - pageSize);
+        }
+
+        /** the list's page as a user counts it: "51–100" */
+        public String shown() {
+            return (offset + 1) + "–" + (offset + experiments.size());
+        }
+
+        /** where the list's older page starts, or -1 on the last page */
+        public int olderOffset() {
+            return offset + experiments.size() < experimentsTotal ? offset + experiments.size() : -1;
+        }
     }
 
     @CheckedTemplate
@@ -73,21 +89,21 @@ public class DashboardResource {
     @GET
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance dashboard(@QueryParam("experiment") String experiment, @QueryParam("run") String run,
-                                      @QueryParam("fragment") String fragment) {
+                                      @QueryParam("fragment") String fragment, @QueryParam("offset") String offset) {
         boolean named = experiment != null && !experiment.isBlank();
         // the live refresh asks for one experiment's board only: the list on the left is not part of it
-        // the list shows the newest page of experiments; older ones are a GET /experiments?offset= away
-        Paging newest = listings.page(null, null);
+        // the list shows a page of experiments, the most recently active first (?offset= for older ones)
+        Paging listed = listings.page(null, offset);
         Boards.ExperimentPage experiments = named && "board".equals(fragment)
-                ? new Boards.ExperimentPage(List.of(), 0) : boards.experiments(0, newest.limit());
+                ? new Boards.ExperimentPage(List.of(), 0) : boards.experiments(listed.offset(), listed.limit());
         String id = named ? experiment
                 : experiments.experiments().isEmpty() ? null : experiments.experiments().get(0).experimentId();
         if (id != null && !boards.known(id)) {
             throw Problem.notFound("eval-service has heard nothing of experiment '" + id
                     + "': no progress report, checkpoint or partition of it has arrived");
         }
-        Page page = new Page(experiments.experiments(), experiments.total(), id == null ? null : boards.board(id, run),
-                CHART_JS);
+        Page page = new Page(experiments.experiments(), experiments.total(), listed.offset(), listed.limit(),
+                id == null ? null : boards.board(id, run), CHART_JS);
         if ("board".equals(fragment)) {
             return Templates.dashboard$board(page);
         }

@@ -67,14 +67,16 @@ public class RunProgress extends PanacheEntityBase {
     }
 
     /**
-     * What the states of an experiment and its runs need, in the order received: each run's newest report, its newest
-     * report with a loss, and the experiment's own newest report. A long run sends thousands of reports; the board
+     * What the states of an experiment and its runs need, in the order received: each run's first and newest report,
+     * its newest report with a loss, and the experiment's own first and newest report. A long run sends thousands of reports; the board
      * reads a few rows per run instead.
      */
     static List<RunProgress> newestOfExperiment(String experimentId) {
-        return list("id in (select max(q.id) from RunProgress q where q.experimentId = ?1 group by q.runId)"
-                + " or id in (select max(q.id) from RunProgress q where q.experimentId = ?1 and q.loss is not null"
-                + " group by q.runId) order by id", experimentId);
+        // each run's first report too: the runs keep the order in which they first reported
+        return list("experimentId = ?1 and (id in (select max(q.id) from RunProgress q where q.experimentId = ?1"
+                + " group by q.runId) or id in (select max(q.id) from RunProgress q where q.experimentId = ?1"
+                + " and q.loss is not null group by q.runId) or id in (select min(q.id) from RunProgress q"
+                + " where q.experimentId = ?1 group by q.runId)) order by id", experimentId);
     }
 
     /** One point of a run's loss curve. */

@@ -123,6 +123,12 @@ class DashboardTest {
         given().get("/experiments").then().statusCode(200).body("experimentId", hasItem(EXPERIMENT));
         given().get("/experiments?limit=1&offset=0").then().statusCode(200).body("size()", equalTo(1));
         given().get("/experiments?offset=-1").then().statusCode(400).body("errors[0].field", equalTo("offset"));
+        // the page's list is paged as the JSON one: from ?offset=1 on, the most recent experiment is not listed
+        var listed = given().get("/experiments?limit=1").then().extract();
+        String olderPage = given().get("/?offset=1").then().statusCode(200).extract().asString();
+        assertThat(olderPage).doesNotContain(">" + listed.jsonPath().getString("[0].experimentId") + "<")
+                .contains(" of " + listed.header("X-Total-Count")).contains("href=\"/?offset=0\">newer</a>");
+        given().get("/?offset=-1").then().statusCode(400).contentType("application/problem+json");
         JsonPath served = given().get("/experiments/{id}/progress", EXPERIMENT).then().body("phase", equalTo("phase-2"))
                 .extract().jsonPath().using(DOUBLES);
         assertThat(served.getDouble("curves.find { it.runId == '" + runId("coop-mt", 2) + "' }.points[2].loss"))

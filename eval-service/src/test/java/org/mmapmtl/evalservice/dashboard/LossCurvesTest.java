@@ -2,10 +2,8 @@ package org.mmapmtl.evalservice.dashboard;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.evalservice.results.CheckpointIntakeTest;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.Progress;
@@ -24,11 +22,10 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
- * A long run's curve as the board serves it: thinned by the database to at most {@link Boards#CURVE_POINTS} points
+ * (The default profile, as DashboardTest's: the two share one application.) A long run's curve as the board serves it: thinned by the database to at most {@link Boards#CURVE_POINTS} points
  * spread over every step, from the first report of each step (a resumed run reports steps again), ending at its last.
  */
 @QuarkusTest
-@TestProfile(CheckpointIntakeTest.EvaluatorOff.class)
 @WithTestResource(LocalStackResource.class)
 class LossCurvesTest {
     static final String ID = "long-curve";

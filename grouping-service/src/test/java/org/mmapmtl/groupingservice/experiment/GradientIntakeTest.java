@@ -89,7 +89,9 @@ class GradientIntakeTest {
     @Test
     void aSnapshotArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
         long dead = kafka.count(EventTopic.GRADIENTS.deadLetterTopicName());
-        StackFaults.whilePostgresDown(Duration.ofSeconds(3), () -> send(snapshot("exp-outage", "Art", 0)));
+        double retried = StackFaults.retries(metrics, "GradientIntake.receive");
+        StackFaults.whilePostgresDown(Duration.ofSeconds(30), () -> send(snapshot("exp-outage", "Art", 0)),
+                () -> StackFaults.retries(metrics, "GradientIntake.receive") > retried);
         awaitReceived("exp-outage", "Art", 0);
         assertThat(kafka.count(EventTopic.GRADIENTS.deadLetterTopicName())).isEqualTo(dead);
     }

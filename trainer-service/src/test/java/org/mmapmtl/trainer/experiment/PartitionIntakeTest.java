@@ -71,7 +71,9 @@ class PartitionIntakeTest {
     @Test
     void aPartitionArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
         long dead = kafka.count(EventTopic.PARTITIONS.deadLetterTopicName());
-        StackFaults.whilePostgresDown(Duration.ofSeconds(3), () -> send(partition("exp-outage", 0.27)));
+        double retried = StackFaults.retries(metrics, "PartitionIntake.receive");
+        StackFaults.whilePostgresDown(Duration.ofSeconds(30), () -> send(partition("exp-outage", 0.27)),
+                () -> StackFaults.retries(metrics, "PartitionIntake.receive") > retried);
         awaitGrouped("exp-outage");
         assertThat(kafka.count(EventTopic.PARTITIONS.deadLetterTopicName())).isEqualTo(dead);
     }
