@@ -58,25 +58,31 @@ public class Experiments {
     }
 
     /**
-     * The file system as one submission sees it. A dataset folder is listed once (a real one holds tens of thousands
-     * of images), for the spec's checks of its tasks and again for planning the runs.
+     * The file system as one submission sees it. Each path is resolved against the data roots once and a dataset
+     * folder listed once (a real one holds tens of thousands of images), for the spec's checks and again for planning.
      */
     public final class Submission implements SpecReader.World {
         private final Map<List<String>, Dataset> listed = new HashMap<>();
+        private final Map<List<Object>, DataRoots.Result> checked = new HashMap<>();
 
         @Override
         public String pathProblem(String path, boolean directory) {
-            return roots.check(path, directory).problem();
+            return check(path, directory).problem();
         }
 
         @Override
         public List<String> domains(String kind, String root) {
             try {
-                Path real = roots.check(root, true).path().orElse(null);
+                Path real = check(root, true).path().orElse(null);
                 return real == null ? null : dataset(kind, real).domains().stream().map(Domain::name).toList();
             } catch (RuntimeException e) {
                 return null; // submit names what is wrong with the folder
             }
+        }
+
+        /** A path against the data roots, resolved once per submission (the spec's checks, then submit). */
+        DataRoots.Result check(String path, boolean directory) {
+            return checked.computeIfAbsent(java.util.Arrays.asList(path, directory), k -> roots.check(path, directory));
         }
 
         Dataset dataset(String kind, Path root) {
@@ -91,13 +97,13 @@ public class Experiments {
     @Transactional
     public ExperimentSpec submit(ExperimentSpec submitted, Submission submission) {
         List<SpecError> errors = new ArrayList<>();
-        DataRoots.Result root = roots.check(submitted.dataset().root(), true);
+        DataRoots.Result root = submission.check(submitted.dataset().root(), true);
         if (root.problem() != null) {
             errors.add(new SpecError("dataset.root", root.problem()));
         }
         String weights = submitted.weights();
         if (!ExperimentSpec.GENERATED_TINY.equals(weights)) {
-            DataRoots.Result w = roots.check(weights, false);
+            DataRoots.Result w = submission.check(weights, false);
             if (w.problem() != null) {
                 errors.add(new SpecError("weights", w.problem()));
             } else {
