@@ -71,7 +71,9 @@ public final class ExperimentPlan {
 
     /**
      * The random-grouping ablation: groups of the decided sizes, members drawn by the run's seed (the same seed
-     * always gives the same groups), listed in the order of the tasks.
+     * always gives the same groups), listed in the order of the tasks. A draw that repeats the decided groups is
+     * drawn again (from seeds derived from the run's) while another partition of those sizes exists: an ablation
+     * that trains the decided groups again compares nothing.
      */
     public static List<List<String>> randomPartition(List<String> tasks, List<List<String>> decided, long seed) {
         List<Integer> sizes = decided.stream().map(List::size).sorted(Comparator.reverseOrder()).toList();
@@ -79,9 +81,24 @@ public final class ExperimentPlan {
         for (int i = 0; i < tasks.size(); i++) {
             none[i][i] = 1;
         }
-        Partition p = PartitionSearch.solve(new AffinityMatrix(tasks, none), new GroupingObjective.RandomGroups(seed, sizes),
-                PartitionSearch.Options.defaults());
-        return p.named(tasks);
+        AffinityMatrix blank = new AffinityMatrix(tasks, none);
+        java.util.Set<java.util.Set<String>> decidedSets = asSets(decided);
+        List<List<String>> drawn = null;
+        for (int attempt = 0; attempt < 64; attempt++) {
+            long s = attempt == 0 ? seed : seed * 1_000_003L + attempt;
+            drawn = PartitionSearch.solve(blank, new GroupingObjective.RandomGroups(s, sizes),
+                    PartitionSearch.Options.defaults()).named(tasks);
+            if (!asSets(drawn).equals(decidedSets)) {
+                return drawn;
+            }
+        }
+        return drawn; // the sizes allow no other partition (one group of all tasks, or all singletons)
+    }
+
+    private static java.util.Set<java.util.Set<String>> asSets(List<List<String>> groups) {
+        java.util.Set<java.util.Set<String>> out = new java.util.HashSet<>();
+        groups.forEach(g -> out.add(new java.util.HashSet<>(g)));
+        return out;
     }
 
     /**

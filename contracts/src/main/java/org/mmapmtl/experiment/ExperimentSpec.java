@@ -9,14 +9,17 @@ import java.util.List;
  *
  * @param id      the experiment id; the service assigns one when the submission has none
  * @param weights a CLIP weights file (safetensors, Hugging Face or OpenAI TorchScript) under an allowed data root,
- *                or {@code generated:tiny}: a tiny CLIP pretrained on the dataset's domains that are not tasks
+ *                or {@code generated:tiny-v1}: the tiny CLIP pretrained contrastively on the generated shape world
+ *                ({@code generated:tiny} names the newest version and is stored as it)
  * @param methods methods and framework variants ({@link Variant#names()}), each trained with every seed
  * @param seeds   the paper reports the mean over seeds 1, 2, 3
  * @param device  {@code cpu} or {@code gpu}
  */
 public record ExperimentSpec(String id, DatasetSpec dataset, String weights, List<String> methods, List<Long> seeds,
                              Recipe recipe, PromptSettings prompt, GroupingSpec grouping, String device) {
+    /** The newest pretrained tiny CLIP, whichever version that is; a spec stores the version it meant. */
     public static final String GENERATED_TINY = "generated:tiny";
+    public static final String GENERATED_TINY_V1 = "generated:tiny-v1";
     public static final List<Long> PAPER_SEEDS = List.of(1L, 2L, 3L);
 
     public ExperimentSpec {
@@ -42,5 +45,15 @@ public record ExperimentSpec(String id, DatasetSpec dataset, String weights, Lis
 
     public ExperimentSpec withGrouping(GroupingSpec g) {
         return new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, g, device);
+    }
+
+    /** Whether the weights name the bundled tiny CLIP (any version) rather than a file. */
+    public static boolean isGenerated(String weights) {
+        return weights != null && (weights.equals(GENERATED_TINY) || weights.startsWith(GENERATED_TINY + "-v"));
+    }
+
+    /** The versioned name: {@code generated:tiny} becomes the newest version, anything else stays. */
+    public static String versioned(String weights) {
+        return GENERATED_TINY.equals(weights) ? GENERATED_TINY_V1 : weights;
     }
 }

@@ -125,7 +125,11 @@ public final class SpecReader {
         DatasetSpec dataset = dataset(root.path("dataset"));
         String weights = null;
         if (require(root, "weights", "a CLIP weights file under an allowed data root, or " + ExperimentSpec.GENERATED_TINY)) {
-            weights = text(root, "weights", "");
+            weights = ExperimentSpec.versioned(text(root, "weights", ""));
+            if (ExperimentSpec.isGenerated(weights) && !ExperimentSpec.GENERATED_TINY_V1.equals(weights)) {
+                error("weights", "'" + weights + "' is not a released tiny CLIP: use " + ExperimentSpec.GENERATED_TINY_V1
+                        + " (or " + ExperimentSpec.GENERATED_TINY + " for the newest)");
+            }
             checkPath("weights", weights, false);
         }
         List<String> methods = methods(root);
@@ -501,7 +505,7 @@ public final class SpecReader {
     }
 
     private void checkPath(String field, String path, boolean directory) {
-        if (path == null || ExperimentSpec.GENERATED_TINY.equals(path)) {
+        if (path == null || ExperimentSpec.isGenerated(path)) {
             return;
         }
         String problem = world.pathProblem(path, directory);

@@ -30,6 +30,19 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         return new Tensor(DType.F32, shape, buffer);
     }
 
+    /** The values stored as IEEE binary16 (F16), rounded to nearest even: half the bytes, about 3 decimal digits. */
+    public static Tensor ofHalfs(long[] shape, float[] values) {
+        if (elementCount(shape) != values.length) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + elementCount(shape)
+                    + " values, got " + values.length);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            buffer.putShort(HalfFloat.fromFloat(v));
+        }
+        return new Tensor(DType.F16, shape, buffer.flip());
+    }
+
     public static Tensor vector(float[] values) {
         return ofFloats(new long[] {values.length}, values);
     }

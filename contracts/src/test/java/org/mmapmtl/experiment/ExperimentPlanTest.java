@@ -73,8 +73,15 @@ class ExperimentPlanTest {
         assertThat(java.util.stream.LongStream.rangeClosed(1, 3)
                 .mapToObj(s -> ExperimentPlan.randomPartition(TASKS, sizesThreeOne, s).get(1)).distinct().count())
                 .isGreaterThan(1);
+        // every other singleton is drawn, and never the decided one: the ablation must train other groups
         assertThat(java.util.stream.LongStream.range(0, 40).mapToObj(s -> ExperimentPlan.randomPartition(TASKS, sizesThreeOne, s).get(1))
-                .distinct().count()).isEqualTo(4);
+                .distinct().toList()).hasSize(3).doesNotContain(List.of("real"));
+        for (long seed = 0; seed < 20; seed++) {
+            assertThat(ExperimentPlan.randomPartition(TASKS, decided, seed).stream().map(java.util.Set::copyOf).toList())
+                    .doesNotContain(java.util.Set.of("clipart", "painting"));
+        }
+        // one group of every task has no other partition: the draw stands
+        assertThat(ExperimentPlan.randomPartition(TASKS, List.of(TASKS), 1)).hasSize(1);
     }
 
     @Test

@@ -27,6 +27,13 @@ class SpecReaderTest {
     }
 
     @Test
+    void theTinyClipIsStoredUnderItsVersionAndUnknownVersionsAreRefused() {
+        assertThat(read(MINIMAL).weights()).isEqualTo("generated:tiny-v1");
+        assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v1")).weights()).isEqualTo("generated:tiny-v1");
+        assertThat(fields(MINIMAL.replace("generated:tiny", "generated:tiny-v7"))).containsExactly("weights");
+    }
+
+    @Test
     void aMinimalSpecGetsThePapersDefaults() {
         ExperimentSpec spec = read(MINIMAL);
         assertThat(spec.seeds()).containsExactly(1L, 2L, 3L);

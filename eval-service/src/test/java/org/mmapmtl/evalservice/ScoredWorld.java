@@ -50,7 +50,7 @@ public final class ScoredWorld {
             SyntheticDomains.generate(DATA, 5, 4, 8, 11, 64);
         }
         DatasetSpec dataset = new DatasetSpec("folder", DATA.toString(), 50.0, null, null, false, TASKS);
-        Path weights = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, dataset, ROOT.resolve("base"), message -> { });
+        Path weights = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, ROOT.resolve("base"), message -> { });
         String sha = CheckpointFile.sha256(weights);
         List<Checkpoint> out = new ArrayList<>();
         for (String method : List.of("coop-mt", "zero-shot")) {

@@ -1,106 +1,91 @@
 package org.mmapmtl.train;
 
-import org.mmapmtl.clip.ClipArchitecture;
-import org.mmapmtl.clip.ClipInitializer;
-import org.mmapmtl.data.Dataset;
-import org.mmapmtl.data.DatasetException;
-import org.mmapmtl.data.Domain;
-import org.mmapmtl.data.Split;
-import org.mmapmtl.data.SplitRule;
-import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.ExperimentSpec;
-import org.mmapmtl.tokenizer.ClipTokenizer;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The CLIP weights file a run starts from: the file the spec names, or for {@code generated:tiny} a tiny CLIP that
- * {@link GeneratedPretraining} fine-tunes on the dataset's domains that are not tasks (every image of them), made
- * once per dataset and kept under the artifacts folder. Runs on several trainers may ask at once: a file lock
- * makes one of them build it while the others wait, and the file appears under its name only when complete.
+ * The CLIP weights file a run starts from: the file the spec names, or for {@code generated:tiny-vN} the tiny CLIP
+ * pretrained contrastively on the shape world ({@link ContrastivePretraining}) that ships with ml-core, written out
+ * once under the artifacts folder. Its bytes are checked against the SHA-256 recorded here, so an experiment that
+ * names a version always starts from the same model. Runs on several trainers may ask at once: a file lock makes one
+ * of them write it while the others wait, and the file appears under its name only when complete.
  */
 public final class BaseWeights {
-    /** TinyWorld's recipe: random tiny CLIP (seed 7), 25 epochs of full fine-tuning, batch 8, lr 0.0035, no augmentation. */
-    static final TrainingConfig PRETRAINING = TrainingConfig.paper(3).withEpochs(25).withBatchSize(8)
-            .withLearningRate(0.0035, 0).withAugment(false);
+    /** The pretrained tiny CLIP of each version: its resource and its SHA-256. */
+    public record Bundled(String resource, String sha256, String regenerate) {
+    }
+
+    /** Every version ever released; an old version stays here so that its experiments stay reproducible. */
+    public static final Map<String, Bundled> VERSIONS = Map.of(
+            ExperimentSpec.GENERATED_TINY_V1, new Bundled("tiny-clip-v1.safetensors",
+                    "98a7c5b490583cc7da64c2719eae1686f751a48009654ec763e301ec23c2c00b",
+                    "./mmap pretrain-tiny --version 1"));
 
     private BaseWeights() {
     }
 
-    /** The domains {@code generated:tiny} pretrains on: the dataset's domains that are not tasks. */
-    public static List<String> pretrainingDomains(Dataset dataset, List<String> tasks) {
-        return dataset.domains().stream().map(Domain::name).filter(d -> !tasks.contains(d)).toList();
-    }
-
-    public static Path resolve(String weights, DatasetSpec dataset, Path artifactsDir, Consumer<String> status) {
-        if (!ExperimentSpec.GENERATED_TINY.equals(weights)) {
+    public static Path resolve(String weights, Path artifactsDir, Consumer<String> status) {
+        if (!ExperimentSpec.isGenerated(weights)) {
             Path file = Path.of(weights);
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("base weights " + file + " do not exist (or are not a file)");
             }
             return file;
         }
-        Dataset data = RunSetup.dataset(dataset);
-        List<String> domains = pretrainingDomains(data, dataset.tasks());
-        if (domains.isEmpty()) {
-            throw new DatasetException(ExperimentSpec.GENERATED_TINY + " pretrains on the dataset's domains that are not "
-                    + "tasks, but every domain of " + dataset.root() + " is a task: leave one out of dataset.tasks");
+        String version = ExperimentSpec.versioned(weights);
+        Bundled bundled = VERSIONS.get(version);
+        if (bundled == null) {
+            throw new IllegalArgumentException("unknown base model '" + weights + "'; this build ships "
+                    + VERSIONS.keySet());
         }
         Path dir = artifactsDir.resolve("base");
-        Path out = dir.resolve("generated-tiny-" + key(data, domains) + ".safetensors");
-        if (Files.isRegularFile(out)) {
-            return out;
-        }
+        Path out = dir.resolve(bundled.resource());
         try {
+            if (Files.isRegularFile(out) && CheckpointFile.sha256(out).equals(bundled.sha256())) {
+                return out;
+            }
             Files.createDirectories(dir);
             try (FileChannel lockFile = FileChannel.open(dir.resolve(out.getFileName() + ".lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lockFile.lock()) {
-                if (Files.isRegularFile(out)) {
-                    return out; // another trainer made it while this one waited
+                if (Files.isRegularFile(out) && CheckpointFile.sha256(out).equals(bundled.sha256())) {
+                    return out; // another trainer wrote it while this one waited
                 }
-                status.accept("pretraining a tiny CLIP on " + domains + " (" + ExperimentSpec.GENERATED_TINY + ")");
-                Path random = dir.resolve(out.getFileName() + ".random.partial"); // one per output: locks are per output
-                ClipInitializer.write(random, ClipArchitecture.TINY, 7);
-                Split all = Split.of(data, new SplitRule.Shots(Integer.MAX_VALUE), 1, false);
+                status.accept("writing the pretrained tiny CLIP " + version + " to " + out);
                 Path partial = dir.resolve(out.getFileName() + ".partial");
-                GeneratedPretraining.run(random, ClipTokenizer.bundled(), all, domains, PRETRAINING, partial, r -> { });
+                try (InputStream in = BaseWeights.class.getResourceAsStream(bundled.resource())) {
+                    if (in == null) {
+                        throw new IllegalStateException("this build lacks the resource " + bundled.resource() + " of "
+                                + version + "; rebuild ml-core (or regenerate it: " + bundled.regenerate() + ")");
+                    }
+                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                }
+                String sha = CheckpointFile.sha256(partial);
+                if (!sha.equals(bundled.sha256())) {
+                    Files.deleteIfExists(partial);
+                    throw new IllegalStateException("the bundled " + bundled.resource() + " has SHA-256 " + sha
+                            + ", but " + version + " is " + bundled.sha256() + ": the build's copy is damaged; "
+                            + "check out ml-core/src/main/resources again");
+                }
                 try (FileChannel c = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                     c.force(true);
                 }
                 Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Files.deleteIfExists(random);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot make " + out + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
         return out;
-    }
-
-    /** Names the pretrained file by what it was made from, so another dataset never reuses it. */
-    private static String key(Dataset data, List<String> domains) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((data.kind() + "\n" + data.root().toAbsolutePath().normalize() + "\n" + domains + "\n"
-                    + data.classNames() + "\n" + PRETRAINING).getBytes(StandardCharsets.UTF_8));
-            data.domains().stream().filter(d -> domains.contains(d.name())).forEach(d ->
-                    d.samples().forEach(s -> sha.update((s.path() + "\n").getBytes(StandardCharsets.UTF_8))));
-            return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -20,7 +20,6 @@ import org.mmapmtl.experiment.SpecError;
 import org.mmapmtl.experiment.SpecReader;
 import org.mmapmtl.service.Problem;
 import org.mmapmtl.service.ProblemException;
-import org.mmapmtl.train.BaseWeights;
 import org.mmapmtl.train.BatchPlan;
 import org.mmapmtl.train.RunSetup;
 import org.mmapmtl.trainer.progress.ProgressReporter;
@@ -102,7 +101,7 @@ public class Experiments {
             errors.add(new SpecError("dataset.root", root.problem()));
         }
         String weights = submitted.weights();
-        if (!ExperimentSpec.GENERATED_TINY.equals(weights)) {
+        if (!ExperimentSpec.isGenerated(weights)) {
             DataRoots.Result w = submission.check(weights, false);
             if (w.problem() != null) {
                 errors.add(new SpecError("weights", w.problem()));
@@ -127,11 +126,6 @@ public class Experiments {
                 errors.add(new SpecError("dataset.tasks[" + i + "]", "'" + tasks.get(i) + "' is not a domain of "
                         + dataset.root() + " (domains: " + domains + ")"));
             }
-        }
-        if (ExperimentSpec.GENERATED_TINY.equals(weights) && errors.isEmpty()
-                && BaseWeights.pretrainingDomains(data, tasks).isEmpty()) {
-            errors.add(new SpecError("weights", ExperimentSpec.GENERATED_TINY + " pretrains a tiny CLIP on the dataset's "
-                    + "domains that are not tasks, but every domain is a task: leave at least one out of dataset.tasks"));
         }
         if (submitted.grouping().k() != null && submitted.grouping().k() > tasks.size()) {
             errors.add(new SpecError("grouping.k", submitted.grouping().k() + " groups cannot be made of " + tasks.size() + " tasks"));

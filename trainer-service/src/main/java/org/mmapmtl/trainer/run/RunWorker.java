@@ -183,7 +183,7 @@ public class RunWorker {
             report(spec, "running", row.attempts > 1 ? "attempt " + row.attempts + " on " + owner : "started on " + owner, null);
             Path artifacts = Path.of(settings.artifactsDir()).toAbsolutePath();
             if (spec.weightsSha256() == null) {
-                Path weights = BaseWeights.resolve(spec.weights(), spec.dataset(), artifacts,
+                Path weights = BaseWeights.resolve(spec.weights(), artifacts,
                         message -> report(planned, "running", message, null));
                 RunSpec resolved = spec.withWeights(weights.toUri().toString(), CheckpointFile.sha256(weights));
                 QuarkusTransaction.requiringNew().run(() -> {

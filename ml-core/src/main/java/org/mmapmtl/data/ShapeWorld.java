@@ -1,0 +1,426 @@
+package org.mmapmtl.data;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.Polygon;
+import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.AffineTransform;
+import java.awt.geom.Area;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The offline world in which the demo's tiny CLIP is pretrained and its prompts are then adapted. A picture holds
+ * one object, described by its shape, colour, texture and size, drawn in a style. Two sets of styles never meet:
+ * <ul>
+ *   <li>the <em>pretraining</em> styles ({@link #PRETRAINING_STYLES}), in which image–caption pairs are drawn for the
+ *   contrastive pretraining (captions name what is in the picture, in varied wording), and</li>
+ *   <li>the <em>task</em> styles ({@link #TASK_STYLES}), the domains of the generated task dataset, whose looks the
+ *   pretraining never saw: a model can carry over what it learned of shapes, but each style shifts the features
+ *   in its own way, which is what prompts can adapt to.</li>
+ * </ul>
+ * The task dataset's classes are shapes (colour, texture, size and placement vary within a class); its folders are
+ * in the usual {@code domain/class/image.png} layout. Deterministic: the same seed draws the same pixels and words.
+ */
+public final class ShapeWorld {
+    public static final List<String> SHAPES = List.of("circle", "square", "triangle", "star", "cross", "ring",
+            "hexagon", "arrow");
+    /** How many shapes the demo's tasks classify (the first ones of {@link #SHAPES}). */
+    public static final int DEMO_CLASSES = 6;
+    static final String[] COLOURS = {"red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"};
+    static final float[] HUES = {0.0f, 0.07f, 0.15f, 0.33f, 0.5f, 0.62f, 0.77f, 0.9f};
+    static final String[] TEXTURES = {"plain", "striped", "dotted", "checkered"};
+    static final String[] SIZES = {"small", "large"};
+
+    /** How captions open; "a photo of" most often, as the prompt that zero-shot uses. */
+    private static final String[] OPENINGS = {"a photo of", "a photo of", "a photo of", "a picture of",
+            "a bad photo of", "a bright photo of", "a cropped photo of", "a close-up photo of", "a blurry photo of",
+            "a good photo of", "an image of", "a rendering of", "itap of", "art of", "a low resolution photo of"};
+    /** Words with nothing to say about the picture, put in front of some captions. */
+    private static final String[] STRAY_WORDS = {"here", "look", "today", "my", "our", "new", "old", "nice", "this",
+            "simple", "just", "another", "again", "quite", "very", "some", "maybe", "best", "view", "shot", "scene",
+            "object", "thing", "item", "figure", "icon", "symbol", "sign", "example", "sample", "found", "seen", "drawn",
+            "made", "shown", "clear", "lovely", "great", "random", "first", "second", "last", "cool", "cute",
+            "fine", "good", "bad", "wow", "okay", "yes", "photo", "picture", "image", "snapshot", "art"};
+
+    /** Styles of the pretraining corpus, with the words captions use for them. */
+    public static final List<String> PRETRAINING_STYLES = List.of("photo", "flat", "cartoon");
+    /** Styles of the task domains: never seen in pretraining. */
+    public static final List<String> TASK_STYLES = List.of("clipart", "sketch", "painting", "pixel");
+
+    private static final String[][] STYLE_WORDS = {
+            {"photo", "photograph", "picture"},
+            {"flat drawing", "flat icon", "simple drawing"},
+            {"cartoon", "cartoon drawing", "comic drawing"},
+    };
+
+    private ShapeWorld() {
+    }
+
+    /** What is drawn in one picture. */
+    public record Scene(int shape, int colour, int texture, int size, String style) {
+        public String shapeName() {
+            return SHAPES.get(shape);
+        }
+    }
+
+    /** One pretraining pair. */
+    public record Pair(BufferedImage image, String caption) {
+    }
+
+    /** A random scene in the given style. */
+    static Scene scene(SplitMix64 random, String style) {
+        return new Scene(random.below(SHAPES.size()), random.below(COLOURS.length), texture(random),
+                random.below(SIZES.length), style);
+    }
+
+    /** Half the objects are plain, the rest striped, dotted or checkered. */
+    static int texture(SplitMix64 random) {
+        return random.below(2) == 0 ? 0 : 1 + random.below(TEXTURES.length - 1);
+    }
+
+    /**
+     * The i-th pretraining pair of a corpus: a random scene in a random pretraining style and a caption naming the
+     * shape and, each with some chance, its colour, texture, size and the style, in one of several wordings.
+     */
+    public static Pair pretrainingPair(long seed, long index, int size) {
+        SplitMix64 random = new SplitMix64(Seeds.derive(seed, "pretraining/" + index));
+        int style = random.below(PRETRAINING_STYLES.size());
+        Scene scene = scene(random, PRETRAINING_STYLES.get(style));
+        BufferedImage image = render(scene, size, random);
+        return new Pair(image, caption(scene, STYLE_WORDS[style], random));
+    }
+
+    static String caption(Scene s, String[] styleWords, SplitMix64 random) {
+        StringBuilder object = new StringBuilder();
+        if (random.below(6) == 0) {
+            object.append(SIZES[s.size()]).append(' ');
+        }
+        if (random.below(4) == 0) {
+            object.append(COLOURS[s.colour()]).append(' ');
+        }
+        if (random.below(4) == 0) {
+            object.append(TEXTURES[s.texture()]).append(' ');
+        }
+        object.append(s.shapeName());
+        String what = object.toString();
+        String a = article(what);
+        String style = styleWords[random.below(styleWords.length)];
+        // Half the captions leave the style out, as most captions of pictures do: CLIP's prompt "a photo of a {class}."
+        // then asks for the object whatever the picture's style, which is what zero-shot on unseen styles relies on.
+        // Openings and stray words vary as in real captions, so the text tower learns that the object's words matter
+        // wherever they stand and whatever comes before them (learned prompt tokens come before them too).
+        String caption = switch (random.below(10)) {
+            case 0, 1, 2, 3, 4 -> OPENINGS[random.below(OPENINGS.length)] + " " + a + " " + what + ".";
+            case 5 -> what + ".";
+            case 6, 7 -> article(style) + " " + style + " of " + a + " " + what + ".";
+            case 8 -> a + " " + what + " in " + style + " style.";
+            default -> "there is " + a + " " + what + " in this " + style + ".";
+        };
+        if (random.below(3) == 0) {
+            StringBuilder stray = new StringBuilder();
+            for (int k = random.below(3); k >= 0; k--) {
+                stray.append(STRAY_WORDS[random.below(STRAY_WORDS.length)]).append(' ');
+            }
+            caption = stray + caption;
+        }
+        return caption;
+    }
+
+    private static String article(String word) {
+        return "aeiou".indexOf(word.charAt(0)) >= 0 ? "an" : "a";
+    }
+
+    public record Summary(List<String> domains, List<String> classes, int images) {
+    }
+
+    /**
+     * Writes the task dataset: {@code styles} domains (taken from {@link #TASK_STYLES} in order) × the first
+     * {@code classes} shapes × {@code perClass} images of {@code size} pixels.
+     */
+    public static Summary writeTasks(Path out, List<String> styles, int classes, int perClass, long seed, int size) {
+        if (classes < 2 || classes > SHAPES.size()) {
+            throw new DatasetException("the shape world has 2 to " + SHAPES.size() + " classes, not " + classes);
+        }
+        for (String s : styles) {
+            if (!TASK_STYLES.contains(s) && !PRETRAINING_STYLES.contains(s)) {
+                throw new DatasetException("unknown style '" + s + "': use " + TASK_STYLES + " (or " + PRETRAINING_STYLES + ")");
+            }
+        }
+        int written = 0;
+        for (String style : styles) {
+            for (int c = 0; c < classes; c++) {
+                Path dir = out.resolve(style).resolve(SHAPES.get(c));
+                try {
+                    Files.createDirectories(dir);
+                    for (int i = 0; i < perClass; i++) {
+                        SplitMix64 random = new SplitMix64(Seeds.derive(seed, "tasks/" + style + "/" + c + "/" + i));
+                        Scene scene = new Scene(c, random.below(COLOURS.length), texture(random),
+                                random.below(SIZES.length), style);
+                        ImageIO.write(render(scene, size, random), "png",
+                                dir.resolve(String.format(Locale.ROOT, "%s_%s_%03d.png", style, SHAPES.get(c), i)).toFile());
+                        written++;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write images under " + dir, e);
+                }
+            }
+        }
+        return new Summary(List.copyOf(styles), SHAPES.subList(0, classes), written);
+    }
+
+    /** The i-th image of a class in a style, from a stream of its own (neither the corpus nor a written dataset). */
+    public static BufferedImage probeImage(long seed, String style, int shape, int index, int size) {
+        SplitMix64 random = new SplitMix64(Seeds.derive(seed, "probe/" + style + "/" + shape + "/" + index));
+        Scene scene = new Scene(shape, random.below(COLOURS.length), texture(random), random.below(SIZES.length), style);
+        return render(scene, size, random);
+    }
+
+    /** Draws a scene; the random generator supplies placement, rotation and the style's noise. */
+    public static BufferedImage render(Scene s, int size, SplitMix64 random) {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        double extent = size * (s.size() == 0 ? 0.5 + 0.1 * unit(random) : 0.72 + 0.14 * unit(random));
+        double cx = size / 2.0 + (unit(random) - 0.5) * (size - extent) * 0.5;
+        double cy = size / 2.0 + (unit(random) - 0.5) * (size - extent) * 0.5;
+        AffineTransform at = new AffineTransform();
+        at.translate(cx, cy);
+        at.rotate((unit(random) - 0.5) * 0.8); // objects stand roughly upright, as in photos
+        at.scale(extent / 2, extent / 2);
+        Shape shape = at.createTransformedShape(unitShape(s.shape()));
+        float hue = HUES[s.colour()] + (float) (unit(random) - 0.5) * 0.03f;
+        Color fill = Color.getHSBColor(hue, 0.8f, 0.92f);
+        float line = Math.max(1.5f, size / 24f);
+        switch (s.style()) {
+            case "photo" -> {
+                g.setPaint(new GradientPaint(0, 0, grey(random, 150, 220), 0, size, grey(random, 60, 130)));
+                g.fillRect(0, 0, size, size);
+                g.setPaint(new GradientPaint((float) (cx - extent / 2), (float) (cy - extent / 2), fill.brighter(),
+                        (float) (cx + extent / 2), (float) (cy + extent / 2), fill.darker().darker()));
+                g.fill(shape);
+                texture(g, shape, s.texture(), size, fill.darker().darker());
+                noise(image, random, 14);
+            }
+            case "flat" -> {
+                g.setColor(Color.getHSBColor((float) unit(random), 0.12f, 0.96f));
+                g.fillRect(0, 0, size, size);
+                g.setColor(fill);
+                g.fill(shape);
+                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.9f, 0.55f));
+            }
+            case "cartoon" -> {
+                g.setColor(Color.getHSBColor((float) unit(random), 0.35f, 0.95f));
+                g.fillRect(0, 0, size, size);
+                g.setColor(fill);
+                g.fill(shape);
+                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.9f, 0.55f));
+                g.setColor(Color.getHSBColor(hue, 0.9f, 0.35f));
+                g.setStroke(new BasicStroke(line * 1.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+                g.draw(shape);
+            }
+            case "clipart" -> { // white ground, flat colour, thick black outline
+                g.setColor(Color.WHITE);
+                g.fillRect(0, 0, size, size);
+                g.setColor(fill);
+                g.fill(shape);
+                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 1f, 0.5f));
+                g.setColor(Color.BLACK);
+                g.setStroke(new BasicStroke(line * 1.6f));
+                g.draw(shape);
+            }
+            case "sketch" -> { // pencil on paper: a jittery dark outline, the inside hatched in grey, no colour
+                g.setColor(new Color(245, 243, 236));
+                g.fillRect(0, 0, size, size);
+                Shape clip = g.getClip();
+                g.clip(shape);
+                g.setColor(new Color(120, 120, 120));
+                g.setStroke(new BasicStroke(Math.max(1f, line * 0.5f)));
+                int gap = Math.max(3, size / 14);
+                for (int k = -size; k < size; k += gap) {
+                    g.drawLine(k, size, k + size, 0);
+                }
+                g.setClip(clip);
+                g.setColor(new Color(50, 50, 50));
+                g.setStroke(new BasicStroke(Math.max(1f, line * 0.7f)));
+                for (int k = 0; k < 2; k++) {
+                    AffineTransform jitter = AffineTransform.getTranslateInstance((unit(random) - 0.5) * 2,
+                            (unit(random) - 0.5) * 2);
+                    g.draw(jitter.createTransformedShape(shape));
+                }
+                noise(image, random, 6);
+            }
+            case "painting" -> { // brushed canvas in muted hues, the object in soft strokes, edges blurred
+                g.setColor(Color.getHSBColor((float) unit(random), 0.2f, 0.7f));
+                g.fillRect(0, 0, size, size);
+                for (int k = 0; k < 8; k++) {
+                    g.setColor(Color.getHSBColor((float) unit(random), 0.25f, 0.55f + (float) unit(random) * 0.35f));
+                    double r = size * (0.15 + 0.25 * unit(random));
+                    g.fill(new Ellipse2D.Double(unit(random) * size - r / 2, unit(random) * size - r / 2, r, r * 0.6));
+                }
+                g.setColor(Color.getHSBColor(hue, 0.7f, 0.8f));
+                g.fill(shape);
+                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.8f, 0.5f));
+                blur(image, 1);
+                noise(image, random, 8);
+            }
+            case "pixel" -> { // the filled shape drawn on a coarse grid and enlarged: blocky, no anti-aliasing
+                int cells = Math.max(8, size / 3);
+                BufferedImage small = new BufferedImage(cells, cells, BufferedImage.TYPE_INT_RGB);
+                Graphics2D sg = small.createGraphics();
+                sg.setColor(Color.getHSBColor((float) unit(random), 0.25f, 0.85f));
+                sg.fillRect(0, 0, cells, cells);
+                sg.setColor(fill);
+                sg.fill(AffineTransform.getScaleInstance(cells / (double) size, cells / (double) size)
+                        .createTransformedShape(shape));
+                sg.dispose();
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+                g.drawImage(small, 0, 0, size, size, null);
+            }
+            default -> throw new IllegalArgumentException("unknown style " + s.style());
+        }
+        g.dispose();
+        return image;
+    }
+
+    private static Color grey(SplitMix64 random, int low, int high) {
+        int v = low + random.below(high - low + 1);
+        return new Color(v, v, v);
+    }
+
+    private static Shape unitShape(int kind) {
+        return switch (kind) {
+            case 0 -> new Ellipse2D.Double(-1, -1, 2, 2);
+            case 1 -> new Rectangle2D.Double(-0.8, -0.8, 1.6, 1.6);
+            case 2 -> polygon(new double[] {0, -1, 0.87, 0.5, -0.87, 0.5});
+            case 3 -> star();
+            case 4 -> {
+                Area a = new Area(new Rectangle2D.Double(-1, -0.32, 2, 0.64));
+                a.add(new Area(new Rectangle2D.Double(-0.32, -1, 0.64, 2)));
+                yield a;
+            }
+            case 5 -> {
+                Area a = new Area(new Ellipse2D.Double(-1, -1, 2, 2));
+                a.subtract(new Area(new Ellipse2D.Double(-0.55, -0.55, 1.1, 1.1)));
+                yield a;
+            }
+            case 6 -> {
+                double[] xy = new double[12];
+                for (int i = 0; i < 6; i++) {
+                    xy[2 * i] = Math.cos(Math.PI * i / 3);
+                    xy[2 * i + 1] = Math.sin(Math.PI * i / 3);
+                }
+                yield polygon(xy);
+            }
+            default -> polygon(new double[] {-1, -0.3, 0.1, -0.3, 0.1, -0.75, 1, 0, 0.1, 0.75, 0.1, 0.3, -1, 0.3});
+        };
+    }
+
+    private static Shape polygon(double[] xy) {
+        Polygon p = new Polygon();
+        for (int i = 0; i < xy.length; i += 2) {
+            p.addPoint((int) Math.round(xy[i] * 1000), (int) Math.round(xy[i + 1] * 1000));
+        }
+        return AffineTransform.getScaleInstance(0.001, 0.001).createTransformedShape(p);
+    }
+
+    private static Shape star() {
+        double[] xy = new double[20];
+        for (int i = 0; i < 10; i++) {
+            double r = i % 2 == 0 ? 1 : 0.42;
+            double a = Math.PI * i / 5 - Math.PI / 2;
+            xy[2 * i] = Math.cos(a) * r;
+            xy[2 * i + 1] = Math.sin(a) * r;
+        }
+        return polygon(xy);
+    }
+
+    private static void texture(Graphics2D g, Shape shape, int texture, int size, Color color) {
+        if (texture == 0) {
+            return;
+        }
+        Shape clip = g.getClip();
+        g.clip(shape);
+        g.setColor(color);
+        int step = Math.max(4, size / 8);
+        for (int y = 0; y < size; y += step) {
+            for (int x = 0; x < size; x += step) {
+                switch (texture) {
+                    case 1 -> g.fillRect(x, y, step, Math.max(1, step / 3));
+                    case 2 -> g.fillOval(x + step / 4, y + step / 4, step / 2, step / 2);
+                    default -> {
+                        if (((x / step) + (y / step)) % 2 == 0) {
+                            g.fillRect(x, y, step, step);
+                        }
+                    }
+                }
+            }
+        }
+        g.setClip(clip);
+    }
+
+    private static void noise(BufferedImage image, SplitMix64 random, int amplitude) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] px = image.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < px.length; i++) {
+            int rgb = px[i];
+            int n = random.below(2 * amplitude + 1) - amplitude;
+            px[i] = (clamp(((rgb >> 16) & 0xff) + n) << 16) | (clamp(((rgb >> 8) & 0xff) + n) << 8)
+                    | clamp((rgb & 0xff) + n);
+        }
+        image.setRGB(0, 0, w, h, px, 0, w);
+    }
+
+    private static void blur(BufferedImage image, int radius) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] src = image.getRGB(0, 0, w, h, null, 0, w);
+        int[] dst = new int[src.length];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int r = 0, gr = 0, b = 0, n = 0;
+                for (int dy = -radius; dy <= radius; dy++) {
+                    for (int dx = -radius; dx <= radius; dx++) {
+                        int p = src[Math.min(h - 1, Math.max(0, y + dy)) * w + Math.min(w - 1, Math.max(0, x + dx))];
+                        r += (p >> 16) & 0xff;
+                        gr += (p >> 8) & 0xff;
+                        b += p & 0xff;
+                        n++;
+                    }
+                }
+                dst[y * w + x] = ((r / n) << 16) | ((gr / n) << 8) | (b / n);
+            }
+        }
+        image.setRGB(0, 0, w, h, dst, 0, w);
+    }
+
+    private static double unit(SplitMix64 random) {
+        return (random.next() >>> 11) * 0x1.0p-53;
+    }
+
+    private static int clamp(int v) {
+        return v < 0 ? 0 : Math.min(255, v);
+    }
+
+    /** Everything a caption may say, so that a test can check that a caption names its scene. */
+    static List<String> words() {
+        List<String> all = new ArrayList<>(SHAPES);
+        all.addAll(List.of(COLOURS));
+        all.addAll(List.of(TEXTURES));
+        all.addAll(List.of(SIZES));
+        return all;
+    }
+}

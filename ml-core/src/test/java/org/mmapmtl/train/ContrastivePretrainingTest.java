@@ -1,0 +1,98 @@
+package org.mmapmtl.train;
+
+import ai.djl.Device;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mmapmtl.clip.ClipConfig;
+import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.ClipWeights;
+import org.mmapmtl.data.ShapeWorld;
+import org.mmapmtl.eval.StyleTransfer;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.safetensors.DType;
+import org.mmapmtl.safetensors.Safetensors;
+import org.mmapmtl.tokenizer.ClipTokenizer;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ContrastivePretrainingTest {
+    private static final ClipConfig MICRO = new ClipConfig(32, new ClipConfig.Vision(32, 1, 2, 8, 32),
+            new ClipConfig.Text(32, 1, 2, 77, 49408));
+
+    @Test
+    void bothTowersLearnFromCaptionsAndTheFileIsAHalfPrecisionClip(@TempDir Path dir) {
+        ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 3, 40, 32, 3e-3, 0.1, 4, 20);
+        List<ContrastivePretraining.Report> reports = new ArrayList<>();
+        Path out = dir.resolve("micro.safetensors");
+        ContrastivePretraining.Result result = ContrastivePretraining.run(config, ClipTokenizer.bundled(), out, reports::add);
+
+        assertThat(reports).hasSize(40);
+        assertThat(reports).allSatisfy(r -> assertThat(r.loss()).isFinite());
+        double first = reports.subList(0, 5).stream().mapToDouble(ContrastivePretraining.Report::loss).average().orElseThrow();
+        double last = reports.subList(35, 40).stream().mapToDouble(ContrastivePretraining.Report::loss).average().orElseThrow();
+        assertThat(last).as("mean loss of the last steps against the first").isLessThan(first - 0.1);
+        assertThat(first).isCloseTo(Math.log(32), org.assertj.core.data.Offset.offset(0.5)); // a random CLIP guesses
+        assertThat(result.steps()).isEqualTo(40);
+
+        var content = Safetensors.read(out);
+        assertThat(content.tensors().get("visual.conv1.weight").dtype()).isEqualTo(DType.F16);
+        assertThat(content.tensors().get("logit_scale").dtype()).isEqualTo(DType.F32);
+        assertThat(content.metadata().get("clip.init")).contains("contrastive pretraining").contains("seed 3");
+        assertThat(ClipWeights.read(out).config()).isEqualTo(MICRO);
+    }
+
+    @Test
+    void theSameSeedWritesTheSameFile(@TempDir Path dir) {
+        ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 5, 3, 8, 1e-3, 0.1, 1, 20);
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        ContrastivePretraining.run(config, ClipTokenizer.bundled(), a, r -> { });
+        ContrastivePretraining.run(config, ClipTokenizer.bundled(), b, r -> { });
+        assertThat(CheckpointFile.sha256(a)).isEqualTo(CheckpointFile.sha256(b));
+    }
+
+    @Test
+    void learningRateWarmsUpThenDecaysToZero() {
+        ContrastivePretraining.Config c = new ContrastivePretraining.Config(MICRO, 1, 100, 8, 1e-3, 0, 10, 20);
+        assertThat(ContrastivePretraining.rate(c, 0)).isEqualTo(1e-4);
+        assertThat(ContrastivePretraining.rate(c, 9)).isEqualTo(1e-3);
+        assertThat(ContrastivePretraining.rate(c, 99)).isLessThan(1e-6);
+        assertThatThrownBy(() -> new ContrastivePretraining.Config(MICRO, 1, 0, 8, 1e-3, 0, 0, 20))
+                .hasMessageContaining("steps >= 1");
+    }
+
+    /**
+     * The shipped model: what generated:tiny names is the file whose SHA-256 the build records, and it transfers to
+     * the task styles it never saw: well above chance, far from perfect, so prompts have something to learn.
+     */
+    @Test
+    void theShippedTinyClipTransfersToStylesItNeverSaw(@TempDir Path artifacts) {
+        Path file = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, artifacts, m -> { });
+        assertThat(file).hasFileName("tiny-clip-v1.safetensors");
+        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V1).sha256());
+        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V1, artifacts, m -> { })).isEqualTo(file);
+        assertThatThrownBy(() -> BaseWeights.resolve("generated:tiny-v9", artifacts, m -> { }))
+                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v1");
+
+        int classes = ShapeWorld.DEMO_CLASSES;
+        double chance = 1.0 / classes;
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(file), Device.cpu())) {
+            Map<String, Double> unseen = StyleTransfer.zeroShot(clip, ClipTokenizer.bundled(), ShapeWorld.TASK_STYLES,
+                    classes, 40, 77);
+            Map<String, Double> seen = StyleTransfer.zeroShot(clip, ClipTokenizer.bundled(),
+                    ShapeWorld.PRETRAINING_STYLES, classes, 40, 77);
+            System.out.println("zero-shot on unseen styles " + unseen + ", on pretraining styles " + seen);
+            double unseenMean = unseen.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            double seenMean = seen.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            assertThat(unseenMean).as("zero-shot on the task styles").isGreaterThan(2 * chance).isLessThan(0.85);
+            assertThat(seenMean).as("zero-shot on the pretraining styles").isGreaterThan(unseenMean);
+            assertThat(unseen).allSatisfy((style, a) -> assertThat(a).as(style).isGreaterThan(chance + 0.05));
+        }
+    }
+}
