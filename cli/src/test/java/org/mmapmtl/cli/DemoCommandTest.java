@@ -108,7 +108,7 @@ class DemoCommandTest {
         assertThat(means.get("zero-shot")).as("zero-shot's mean against chance " + chance).isGreaterThan(2 * chance);
         means.forEach((method, mean) -> assertThat(mean).as(method + "'s mean").isGreaterThan(chance));
         java.util.regex.Pattern loss = java.util.regex.Pattern.compile(
-                "^  (\\S+)\\s+(\\d+) tasks?\\s+([0-9.]+) -> ([0-9.]+)\\s+\\(uniform ([0-9.]+)\\)");
+                "^  (\\S+)\\s+(\\d+) tasks?\\s+([0-9.]+) ->\\s+([0-9.]+)\\s+\\(uniform ([0-9.]+)\\)");
         List<java.util.regex.Matcher> runs = output.stream().map(loss::matcher).filter(java.util.regex.Matcher::find).toList();
         assertThat(runs).as("a loss line per trained run").hasSizeGreaterThanOrEqualTo(means.size() - 1);
         for (java.util.regex.Matcher m : runs) {

@@ -10,7 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Turns an experiment spec into runs (DESIGN §2): phase 1 (one global MmAP over every task, streaming gradient
+ * Turns an experiment spec into runs: phase 1 (one global MmAP over every task, streaming gradient
  * snapshots) when a method needs the partition; every method that needs no partition as one run per seed; and,
  * once the partition is known, one run per group and seed for each method that needs it. Groups share no
  * parameters, so each group is its own run and can train on another trainer. Pure: the same spec and partition

@@ -6,7 +6,7 @@ import java.util.List;
  * What a partition of tasks into groups should maximise. The paper pairs tasks whose similarity is positive ("a
  * mutual gain effect") and maximises the total intra-group similarity: the default, {@code threshold} with τ = 0,
  * reads it literally. With every similarity positive that gives one group, so {@code mean-centred} (τ = the mean
- * off-diagonal affinity) is there for data where all tasks agree somewhat (DESIGN §6).
+ * off-diagonal affinity) is there for data where all tasks agree somewhat.
  */
 public sealed interface GroupingObjective {
 

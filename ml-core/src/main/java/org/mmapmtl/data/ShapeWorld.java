@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -413,14 +412,5 @@ public final class ShapeWorld {
 
     private static int clamp(int v) {
         return v < 0 ? 0 : Math.min(255, v);
-    }
-
-    /** Everything a caption may say, so that a test can check that a caption names its scene. */
-    static List<String> words() {
-        List<String> all = new ArrayList<>(SHAPES);
-        all.addAll(List.of(COLOURS));
-        all.addAll(List.of(TEXTURES));
-        all.addAll(List.of(SIZES));
-        return all;
     }
 }

@@ -1,6 +1,6 @@
 package org.mmapmtl.trainer.experiment;
 
-/** Where an experiment stands in the pipeline of DESIGN §2. */
+/** Where an experiment stands in its two-phase pipeline (docs/architecture.md). */
 public enum Phase {
     /** submitted; no run has started */
     QUEUED,
