@@ -213,9 +213,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             Double mmap = trained.get("mmap");
             if (mmap != null && !best.equals("mmap")) {
-                b.append(String.format(Locale.ROOT, "MmAP reaches %.1f %% with %s parameters, %.1f points %s the best. ",
+                b.append(String.format(Locale.ROOT, "MmAP reaches %.1f %% with %s parameters, %.1f points below the best. ",
                         100 * mmap, org.mmapmtl.eval.ResultsTable.params(params.get("mmap")),
-                        100 * Math.abs(trained.get(best) - mmap), "below"));
+                        100 * (trained.get(best) - mmap)));
             }
             Double random = trained.get("mmap-random");
             if (mmap != null && random != null) {
@@ -224,8 +224,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.add(b.toString().strip());
         }
-        out.add("This is a toy world (generated shapes, a CLIP of 7 M parameters, most of them its token table, few seeds): it shows "
-                + "that the methods learn and how they compare here, not the paper's numbers on Office-Home or DomainNet.");
+        out.add("This is a toy world (generated shapes, a CLIP of 7 M parameters, most of them its token table, few "
+                + "seeds, a few dozen steps a run): it shows what the methods do here, not the paper's numbers on "
+                + "Office-Home or DomainNet.");
         return out;
     }
 

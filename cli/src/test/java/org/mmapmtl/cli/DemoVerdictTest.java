@@ -1,0 +1,41 @@
+package org.mmapmtl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The demo's sentences say who wins from the numbers, whichever method it is. */
+class DemoVerdictTest {
+    private static JsonNode rows(String json) throws Exception {
+        return ServiceClient.JSON.readTree(json);
+    }
+
+    private static String row(String method, double mean, long params) {
+        return "{\"method\": \"" + method + "\", \"complete\": true, \"mean\": {\"mean\": " + mean + "}, \"trainableParams\": " + params + "}";
+    }
+
+    @Test
+    void itNamesTheMethodsBelowZeroShotAndTheWinner() throws Exception {
+        List<String> lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.533, 0),
+                row("coop-mt", 0.377, 2048), row("mmap", 0.601, 9240), row("mmap-random", 0.506, 9240)) + "]"), 1 / 6.0);
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).contains("53.3 %").contains("16.7 %").contains("carries over");
+        assertThat(lines.get(1)).startsWith("Not every trained method beats it (coop-mt, mmap-random do not)")
+                .contains("to mmap (60.1 %, 9240 parameters)").contains("Decided groups beat random ones (60.1 % against 50.6 %)")
+                .doesNotContain("points below the best");
+        assertThat(lines.get(2)).contains("toy world").contains("not the paper's numbers");
+    }
+
+    @Test
+    void aBaselineThatWinsIsSaidToWin() throws Exception {
+        List<String> lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.2, 0),
+                row("vpt-mt", 0.8, 4608), row("mmap", 0.7, 9240), row("mmap-random", 0.75, 9240)) + "]"), 1 / 6.0);
+        assertThat(lines.get(0)).contains("little of what it learned");
+        assertThat(lines.get(1)).startsWith("Every trained method beats it").contains("to vpt-mt (80.0 %")
+                .contains("MmAP reaches 70.0 % with 9240 parameters, 10.0 points below the best")
+                .contains("Decided groups lose to random ones");
+    }
+}
