@@ -23,8 +23,9 @@ import java.util.concurrent.Callable;
 @Command(name = "pretrain-tiny", mixinStandardHelpOptions = true,
         description = {"Pretrains the tiny CLIP that generated:tiny names, as CLIP is pretrained: both towers, the",
                 "symmetric contrastive loss, on image-caption pairs of the shape world's pretraining styles. The",
-                "defaults make version 1 (the file that ships with ml-core); the same seed writes the same model on the",
-                "same kind of CPU. Prints the zero-shot accuracy per style at the end: the task styles were never seen."})
+                "defaults are version 1's recipe (the file that ships with ml-core is the reference: rounding in the CPU",
+                "kernels makes a rerun drift). Prints the zero-shot accuracy per style at the end: the task styles",
+                "were never seen."})
 final class PretrainTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the safetensors file to write")
     Path out;
