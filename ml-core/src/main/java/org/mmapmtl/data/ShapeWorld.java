@@ -192,15 +192,15 @@ public final class ShapeWorld {
         BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        double extent = size * (s.size() == 0 ? 0.5 + 0.1 * unit(random) : 0.72 + 0.14 * unit(random));
-        double cx = size / 2.0 + (unit(random) - 0.5) * (size - extent) * 0.5;
-        double cy = size / 2.0 + (unit(random) - 0.5) * (size - extent) * 0.5;
+        double extent = size * (s.size() == 0 ? 0.5 + 0.1 * SyntheticDomains.unit(random) : 0.72 + 0.14 * SyntheticDomains.unit(random));
+        double cx = size / 2.0 + (SyntheticDomains.unit(random) - 0.5) * (size - extent) * 0.5;
+        double cy = size / 2.0 + (SyntheticDomains.unit(random) - 0.5) * (size - extent) * 0.5;
         AffineTransform at = new AffineTransform();
         at.translate(cx, cy);
-        at.rotate((unit(random) - 0.5) * 0.8); // objects stand roughly upright, as in photos
+        at.rotate((SyntheticDomains.unit(random) - 0.5) * 0.8); // objects stand roughly upright, as in photos
         at.scale(extent / 2, extent / 2);
         Shape shape = at.createTransformedShape(unitShape(s.shape()));
-        float hue = HUES[s.colour()] + (float) (unit(random) - 0.5) * 0.03f;
+        float hue = HUES[s.colour()] + (float) (SyntheticDomains.unit(random) - 0.5) * 0.03f;
         Color fill = Color.getHSBColor(hue, 0.8f, 0.92f);
         float line = Math.max(1.5f, size / 24f);
         switch (s.style()) {
@@ -211,17 +211,17 @@ public final class ShapeWorld {
                         (float) (cx + extent / 2), (float) (cy + extent / 2), fill.darker().darker()));
                 g.fill(shape);
                 texture(g, shape, s.texture(), size, fill.darker().darker());
-                noise(image, random, 14);
+                SyntheticDomains.noise(image, random, 14);
             }
             case "flat" -> {
-                g.setColor(Color.getHSBColor((float) unit(random), 0.12f, 0.96f));
+                g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.12f, 0.96f));
                 g.fillRect(0, 0, size, size);
                 g.setColor(fill);
                 g.fill(shape);
                 texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.9f, 0.55f));
             }
             case "cartoon" -> {
-                g.setColor(Color.getHSBColor((float) unit(random), 0.35f, 0.95f));
+                g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.35f, 0.95f));
                 g.fillRect(0, 0, size, size);
                 g.setColor(fill);
                 g.fill(shape);
@@ -255,31 +255,31 @@ public final class ShapeWorld {
                 g.setColor(new Color(50, 50, 50));
                 g.setStroke(new BasicStroke(Math.max(1f, line * 0.7f)));
                 for (int k = 0; k < 2; k++) {
-                    AffineTransform jitter = AffineTransform.getTranslateInstance((unit(random) - 0.5) * 2,
-                            (unit(random) - 0.5) * 2);
+                    AffineTransform jitter = AffineTransform.getTranslateInstance((SyntheticDomains.unit(random) - 0.5) * 2,
+                            (SyntheticDomains.unit(random) - 0.5) * 2);
                     g.draw(jitter.createTransformedShape(shape));
                 }
-                noise(image, random, 6);
+                SyntheticDomains.noise(image, random, 6);
             }
             case "painting" -> { // brushed canvas in muted hues, the object in soft strokes, edges blurred
-                g.setColor(Color.getHSBColor((float) unit(random), 0.2f, 0.7f));
+                g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.2f, 0.7f));
                 g.fillRect(0, 0, size, size);
                 for (int k = 0; k < 8; k++) {
-                    g.setColor(Color.getHSBColor((float) unit(random), 0.25f, 0.55f + (float) unit(random) * 0.35f));
-                    double r = size * (0.15 + 0.25 * unit(random));
-                    g.fill(new Ellipse2D.Double(unit(random) * size - r / 2, unit(random) * size - r / 2, r, r * 0.6));
+                    g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.25f, 0.55f + (float) SyntheticDomains.unit(random) * 0.35f));
+                    double r = size * (0.15 + 0.25 * SyntheticDomains.unit(random));
+                    g.fill(new Ellipse2D.Double(SyntheticDomains.unit(random) * size - r / 2, SyntheticDomains.unit(random) * size - r / 2, r, r * 0.6));
                 }
                 g.setColor(Color.getHSBColor(hue, 0.7f, 0.8f));
                 g.fill(shape);
                 texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.8f, 0.5f));
-                blur(image, 1);
-                noise(image, random, 8);
+                SyntheticDomains.blur(image, 1);
+                SyntheticDomains.noise(image, random, 8);
             }
             case "pixel" -> { // the filled shape drawn on a coarse grid and enlarged: blocky, no anti-aliasing
                 int cells = Math.max(8, size / 3);
                 BufferedImage small = new BufferedImage(cells, cells, BufferedImage.TYPE_INT_RGB);
                 Graphics2D sg = small.createGraphics();
-                sg.setColor(Color.getHSBColor((float) unit(random), 0.25f, 0.85f));
+                sg.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.25f, 0.85f));
                 sg.fillRect(0, 0, cells, cells);
                 sg.setColor(fill);
                 sg.fill(AffineTransform.getScaleInstance(cells / (double) size, cells / (double) size)
@@ -370,47 +370,4 @@ public final class ShapeWorld {
         g.setClip(clip);
     }
 
-    private static void noise(BufferedImage image, SplitMix64 random, int amplitude) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int[] px = image.getRGB(0, 0, w, h, null, 0, w);
-        for (int i = 0; i < px.length; i++) {
-            int rgb = px[i];
-            int n = random.below(2 * amplitude + 1) - amplitude;
-            px[i] = (clamp(((rgb >> 16) & 0xff) + n) << 16) | (clamp(((rgb >> 8) & 0xff) + n) << 8)
-                    | clamp((rgb & 0xff) + n);
-        }
-        image.setRGB(0, 0, w, h, px, 0, w);
-    }
-
-    private static void blur(BufferedImage image, int radius) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int[] src = image.getRGB(0, 0, w, h, null, 0, w);
-        int[] dst = new int[src.length];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int r = 0, gr = 0, b = 0, n = 0;
-                for (int dy = -radius; dy <= radius; dy++) {
-                    for (int dx = -radius; dx <= radius; dx++) {
-                        int p = src[Math.min(h - 1, Math.max(0, y + dy)) * w + Math.min(w - 1, Math.max(0, x + dx))];
-                        r += (p >> 16) & 0xff;
-                        gr += (p >> 8) & 0xff;
-                        b += p & 0xff;
-                        n++;
-                    }
-                }
-                dst[y * w + x] = ((r / n) << 16) | ((gr / n) << 8) | (b / n);
-            }
-        }
-        image.setRGB(0, 0, w, h, dst, 0, w);
-    }
-
-    private static double unit(SplitMix64 random) {
-        return (random.next() >>> 11) * 0x1.0p-53;
-    }
-
-    private static int clamp(int v) {
-        return v < 0 ? 0 : Math.min(255, v);
-    }
 }

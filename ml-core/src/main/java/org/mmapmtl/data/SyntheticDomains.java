@@ -244,7 +244,7 @@ public final class SyntheticDomains {
         g.setClip(clip);
     }
 
-    private static void noise(BufferedImage image, SplitMix64 random, int amplitude) {
+    static void noise(BufferedImage image, SplitMix64 random, int amplitude) {
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
                 int rgb = image.getRGB(x, y);
@@ -257,7 +257,7 @@ public final class SyntheticDomains {
         }
     }
 
-    private static void blur(BufferedImage image, int radius) {
+    static void blur(BufferedImage image, int radius) {
         int w = image.getWidth();
         int h = image.getHeight();
         int[] src = image.getRGB(0, 0, w, h, null, 0, w);
@@ -282,7 +282,7 @@ public final class SyntheticDomains {
         image.setRGB(0, 0, w, h, dst, 0, w);
     }
 
-    private static double unit(SplitMix64 random) {
+    static double unit(SplitMix64 random) {
         return (random.next() >>> 11) * 0x1.0p-53;
     }
 
