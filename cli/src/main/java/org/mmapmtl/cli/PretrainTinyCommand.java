@@ -5,6 +5,7 @@ import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.ClipWeights;
 import org.mmapmtl.data.ShapeWorld;
 import org.mmapmtl.eval.StyleTransfer;
+import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.train.BaseWeights;
 import org.mmapmtl.train.CheckpointFile;
 import org.mmapmtl.train.ContrastivePretraining;
@@ -22,23 +23,31 @@ import java.util.concurrent.Callable;
 
 @Command(name = "pretrain-tiny", mixinStandardHelpOptions = true,
         description = {"Pretrains the tiny CLIP that generated:tiny names, as CLIP is pretrained: both towers, the",
-                "symmetric contrastive loss, on image-caption pairs of the shape world's pretraining styles. The",
-                "defaults are version 1's recipe (the file that ships with ml-core is the reference: rounding in the CPU",
-                "kernels makes a rerun drift). Prints the zero-shot accuracy per style at the end: the task styles",
-                "were never seen."})
+                "symmetric contrastive loss, on image-caption pairs of the shape world's pretraining styles.",
+                "The defaults are the newest version's recipe (the file that ships with ml-core is the reference:",
+                "rounding in the CPU kernels makes a rerun drift). Prints the zero-shot accuracy per style at the end:",
+                "the task styles were never seen."})
 final class PretrainTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the safetensors file to write")
     Path out;
 
-    @Option(names = "--steps", description = "optimisation steps (default: version 1's)")
+    @Option(names = "--version", defaultValue = "2", description = "whose recipe: 1 or 2 (default: ${DEFAULT-VALUE})")
+    int version;
+
+    @Option(names = "--steps", description = "optimisation steps (default: the version's)")
     Integer steps;
 
-    @Option(names = "--seed", description = "the seed of the initial weights and of the corpus (default: version 1's)")
+    @Option(names = "--seed", description = "the seed of the initial weights and of the corpus (default: the version's)")
     Long seed;
 
     @Override
     public Integer call() throws Exception {
-        ContrastivePretraining.Config config = ContrastivePretraining.Config.version1();
+        if (version < 1 || version > ExperimentSpec.RELEASED_TINY.size()) {
+            System.err.println("mmap pretrain-tiny: --version " + version + " does not exist; versions are 1 to "
+                    + ExperimentSpec.RELEASED_TINY.size());
+            return 2;
+        }
+        ContrastivePretraining.Config config = ContrastivePretraining.Config.version(version);
         if (steps != null) {
             config = config.withSteps(steps);
         }
@@ -71,8 +80,8 @@ final class PretrainTinyCommand implements Callable<Integer> {
             accuracy.forEach((style, a) -> System.out.printf(Locale.ROOT, "  %-9s %6.2f %%  %s%n", style, 100 * a,
                     ShapeWorld.TASK_STYLES.contains(style) ? "(never seen in pretraining)" : "(pretraining style)"));
         }
-        BaseWeights.Bundled v1 = BaseWeights.VERSIONS.values().iterator().next();
-        System.out.println("The shipped version 1 has SHA-256 " + v1.sha256() + ".");
+        String name = ExperimentSpec.RELEASED_TINY.get(version - 1);
+        System.out.println("The shipped " + name + " has SHA-256 " + BaseWeights.VERSIONS.get(name).sha256() + ".");
         return 0;
     }
 }

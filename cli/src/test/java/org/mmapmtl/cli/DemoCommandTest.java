@@ -90,8 +90,10 @@ class DemoCommandTest {
     /**
      * What the demo shows of learning, as far as this world holds it today: the chance level stated under the table,
      * zero-shot at least twice chance (the pretraining transfers to styles it never saw), every trained method's
-     * mean above chance, and a loss line per trained run, first and last step against a uniform guess's. That every
-     * trained method beats zero-shot is not asserted: in this small demo (one epoch) it does not hold yet.
+     * mean above chance, MmAP at least 5 points above zero-shot after its one epoch (a regression in training, the
+     * prompts or evaluation shows here), and a loss line per trained run, first and last step against a uniform
+     * guess's, where phase 1 (four tasks, nine steps) ends below both. That every trained method beats zero-shot is
+     * not asserted: CoOp-MT's shared text context collapses the class features in this world (see the README).
      */
     static void assertLearned(List<String> output) {
         int classes = org.mmapmtl.data.ShapeWorld.DEMO_CLASSES;
@@ -107,6 +109,10 @@ class DemoCommandTest {
         }
         assertThat(means.get("zero-shot")).as("zero-shot's mean against chance " + chance).isGreaterThan(2 * chance);
         means.forEach((method, mean) -> assertThat(mean).as(method + "'s mean").isGreaterThan(chance));
+        if (means.containsKey("mmap")) {
+            assertThat(means.get("mmap")).as("MmAP's mean against zero-shot's " + means.get("zero-shot"))
+                    .isGreaterThan(means.get("zero-shot") + 5);
+        }
         java.util.regex.Pattern loss = java.util.regex.Pattern.compile(
                 "^  (\\S+)\\s+(\\d+) tasks?\\s+([0-9.]+) ->\\s+([0-9.]+)\\s+\\(uniform ([0-9.]+)\\)");
         List<java.util.regex.Matcher> runs = output.stream().map(loss::matcher).filter(java.util.regex.Matcher::find).toList();
@@ -116,7 +122,12 @@ class DemoCommandTest {
             assertThat(Double.parseDouble(m.group(5))).as(m.group(1) + "'s uniform guess")
                     .isCloseTo(tasks * Math.log(classes), org.assertj.core.data.Offset.offset(0.01));
             assertThat(Double.parseDouble(m.group(4))).as(m.group(1) + "'s last loss").isFinite();
+            if (m.group(1).endsWith(".phase1")) {
+                assertThat(Double.parseDouble(m.group(4))).as("phase 1's last loss against its first and a uniform guess's")
+                        .isLessThan(Double.parseDouble(m.group(3))).isLessThan(Double.parseDouble(m.group(5)));
+            }
         }
+        assertThat(runs).as("phase 1's loss line").anyMatch(m -> m.group(1).endsWith(".phase1"));
     }
 
     /** The ERROR lines and causes of every service log, to see why a run failed. */

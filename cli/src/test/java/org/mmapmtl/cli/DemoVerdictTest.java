@@ -14,7 +14,12 @@ class DemoVerdictTest {
     }
 
     private static String row(String method, double mean, long params) {
-        return "{\"method\": \"" + method + "\", \"complete\": true, \"mean\": {\"mean\": " + mean + "}, \"trainableParams\": " + params + "}";
+        return row(method, mean, 0, params);
+    }
+
+    private static String row(String method, double mean, double std, long params) {
+        return "{\"method\": \"" + method + "\", \"complete\": true, \"mean\": {\"mean\": " + mean + ", \"std\": " + std
+                + "}, \"trainableParams\": " + params + "}";
     }
 
     @Test
@@ -37,5 +42,13 @@ class DemoVerdictTest {
         assertThat(lines.get(1)).startsWith("Every trained method beats it").contains("to vpt-mt (80.0 %")
                 .contains("MmAP reaches 70.0 % with 9240 parameters, 10.0 points below the best")
                 .contains("Decided groups lose to random ones");
+    }
+
+    @Test
+    void groupsWithinTheSeedsSpreadAreNotSaidToWin() throws Exception {
+        List<String> lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.75, 0, 0),
+                row("mmap", 0.916, 0.0065, 9240), row("mmap-random", 0.911, 0.0033, 9240)) + "]"), 1 / 6.0);
+        assertThat(lines.get(1)).startsWith("Every trained method beats it")
+                .contains("Decided groups are within the seeds' spread of random ones (91.6 % against 91.1 %)");
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param id      the experiment id; the service assigns one when the submission has none
  * @param weights a CLIP weights file (safetensors, Hugging Face or OpenAI TorchScript) under an allowed data root,
- *                or {@code generated:tiny-v1}: the tiny CLIP pretrained contrastively on the generated shape world
+ *                or {@code generated:tiny-vN}: the tiny CLIP pretrained contrastively on the generated shape world
  *                ({@code generated:tiny} names the newest version and is stored as it)
  * @param methods methods and framework variants ({@link Variant#names()}), each trained with every seed
  * @param seeds   the paper reports the mean over seeds 1, 2, 3
@@ -20,6 +20,9 @@ public record ExperimentSpec(String id, DatasetSpec dataset, String weights, Lis
     /** The newest pretrained tiny CLIP, whichever version that is; a spec stores the version it meant. */
     public static final String GENERATED_TINY = "generated:tiny";
     public static final String GENERATED_TINY_V1 = "generated:tiny-v1";
+    public static final String GENERATED_TINY_V2 = "generated:tiny-v2";
+    /** Every released version, oldest first: an old version stays so that its experiments stay reproducible. */
+    public static final List<String> RELEASED_TINY = List.of(GENERATED_TINY_V1, GENERATED_TINY_V2);
     public static final List<Long> PAPER_SEEDS = List.of(1L, 2L, 3L);
 
     public ExperimentSpec {
@@ -54,6 +57,6 @@ public record ExperimentSpec(String id, DatasetSpec dataset, String weights, Lis
 
     /** The versioned name: {@code generated:tiny} becomes the newest version, anything else stays. */
     public static String versioned(String weights) {
-        return GENERATED_TINY.equals(weights) ? GENERATED_TINY_V1 : weights;
+        return GENERATED_TINY.equals(weights) ? RELEASED_TINY.get(RELEASED_TINY.size() - 1) : weights;
     }
 }

@@ -126,9 +126,10 @@ public final class SpecReader {
         String weights = null;
         if (require(root, "weights", "a CLIP weights file under an allowed data root, or " + ExperimentSpec.GENERATED_TINY)) {
             weights = ExperimentSpec.versioned(text(root, "weights", ""));
-            if (ExperimentSpec.isGenerated(weights) && !ExperimentSpec.GENERATED_TINY_V1.equals(weights)) {
-                error("weights", "'" + weights + "' is not a released tiny CLIP: use " + ExperimentSpec.GENERATED_TINY_V1
-                        + " (or " + ExperimentSpec.GENERATED_TINY + " for the newest)");
+            if (ExperimentSpec.isGenerated(weights) && !ExperimentSpec.RELEASED_TINY.contains(weights)) {
+                error("weights", "'" + weights + "' is not a released tiny CLIP: use one of "
+                        + String.join(", ", ExperimentSpec.RELEASED_TINY) + " (or " + ExperimentSpec.GENERATED_TINY
+                        + " for the newest)");
             }
             checkPath("weights", weights, false);
         }

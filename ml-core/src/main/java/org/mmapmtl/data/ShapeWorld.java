@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -138,6 +139,24 @@ public final class ShapeWorld {
         return caption;
     }
 
+    /**
+     * Every word and mark a pretraining caption can contain. Pretraining trains the token embeddings of these alone;
+     * the rest of the 49,408-token table keeps its random initialisation, which says nothing.
+     */
+    public static List<String> captionWords() {
+        List<String> words = new ArrayList<>(SHAPES);
+        words.addAll(List.of(COLOURS));
+        words.addAll(List.of(TEXTURES));
+        words.addAll(List.of(SIZES));
+        words.addAll(List.of(OPENINGS));
+        words.addAll(List.of(STRAY_WORDS));
+        for (String[] style : STYLE_WORDS) {
+            words.addAll(List.of(style));
+        }
+        words.addAll(List.of("a", "an", "of", "in", "style", "there is", "this", "."));
+        return words;
+    }
+
     private static String article(String word) {
         return "aeiou".indexOf(word.charAt(0)) >= 0 ? "an" : "a";
     }
@@ -230,22 +249,29 @@ public final class ShapeWorld {
                 g.setStroke(new BasicStroke(line * 1.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
                 g.draw(shape);
             }
-            case "clipart" -> { // white ground, flat colour, thick black outline
+            case "clipart" -> { // white ground strewn with confetti, flat colour, very thick black outline
                 g.setColor(Color.WHITE);
                 g.fillRect(0, 0, size, size);
+                for (int k = 0; k < 14; k++) {
+                    g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.7f, 0.9f));
+                    double r = size * (0.03 + 0.04 * SyntheticDomains.unit(random));
+                    g.fill(new Ellipse2D.Double(SyntheticDomains.unit(random) * size, SyntheticDomains.unit(random) * size, r, r));
+                }
                 g.setColor(fill);
                 g.fill(shape);
                 texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 1f, 0.5f));
                 g.setColor(Color.BLACK);
-                g.setStroke(new BasicStroke(line * 1.6f));
+                g.setStroke(new BasicStroke(line * 2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
                 g.draw(shape);
             }
-            case "sketch" -> { // pencil on paper: a jittery dark outline, the inside hatched in grey, no colour
+            case "sketch" -> { // charcoal on paper: dark shading hatched over, a jittery outline, no colour
                 g.setColor(new Color(245, 243, 236));
                 g.fillRect(0, 0, size, size);
                 Shape clip = g.getClip();
+                g.setColor(new Color(95, 94, 90));
+                g.fill(shape);
                 g.clip(shape);
-                g.setColor(new Color(120, 120, 120));
+                g.setColor(new Color(60, 60, 58));
                 g.setStroke(new BasicStroke(Math.max(1f, line * 0.5f)));
                 int gap = Math.max(3, size / 14);
                 for (int k = -size; k < size; k += gap) {
@@ -261,7 +287,7 @@ public final class ShapeWorld {
                 }
                 SyntheticDomains.noise(image, random, 6);
             }
-            case "painting" -> { // brushed canvas in muted hues, the object in soft strokes, edges blurred
+            case "painting" -> { // brushed canvas in muted hues, the object in low contrast, edges blurred
                 g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.2f, 0.7f));
                 g.fillRect(0, 0, size, size);
                 for (int k = 0; k < 8; k++) {
@@ -269,10 +295,10 @@ public final class ShapeWorld {
                     double r = size * (0.15 + 0.25 * SyntheticDomains.unit(random));
                     g.fill(new Ellipse2D.Double(SyntheticDomains.unit(random) * size - r / 2, SyntheticDomains.unit(random) * size - r / 2, r, r * 0.6));
                 }
-                g.setColor(Color.getHSBColor(hue, 0.7f, 0.8f));
+                g.setColor(Color.getHSBColor(hue, 0.45f, 0.75f));
                 g.fill(shape);
-                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.8f, 0.5f));
-                SyntheticDomains.blur(image, 1);
+                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.6f, 0.55f));
+                SyntheticDomains.blur(image, 2);
                 SyntheticDomains.noise(image, random, 8);
             }
             case "pixel" -> { // the filled shape drawn on a coarse grid and enlarged: blocky, no anti-aliasing

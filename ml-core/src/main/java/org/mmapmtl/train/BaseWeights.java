@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
 
 /**
  * The CLIP weights file a run starts from: the file the spec names, or for {@code generated:tiny-vN} the tiny CLIP
@@ -22,15 +23,29 @@ import java.util.function.Consumer;
  * of them write it while the others wait, and the file appears under its name only when complete.
  */
 public final class BaseWeights {
-    /** The pretrained tiny CLIP of each version: its resource and its SHA-256. */
+    /**
+     * The pretrained tiny CLIP of each version: its resource (gzip-compressed when it ends in {@code .gz}) and the
+     * SHA-256 of the weights file it holds.
+     */
     public record Bundled(String resource, String sha256, String regenerate) {
+        boolean compressed() {
+            return resource.endsWith(".gz");
+        }
+
+        /** The weights file's name under the artifacts folder. */
+        String fileName() {
+            return compressed() ? resource.substring(0, resource.length() - ".gz".length()) : resource;
+        }
     }
 
     /** Every version ever released; an old version stays here so that its experiments stay reproducible. */
     public static final Map<String, Bundled> VERSIONS = Map.of(
             ExperimentSpec.GENERATED_TINY_V1, new Bundled("tiny-clip-v1.safetensors",
                     "98a7c5b490583cc7da64c2719eae1686f751a48009654ec763e301ec23c2c00b",
-                    "./mmap pretrain-tiny --version 1"));
+                    "./mmap pretrain-tiny --version 1"),
+            ExperimentSpec.GENERATED_TINY_V2, new Bundled("tiny-clip-v2.safetensors.gz",
+                    "a5260172d7de4493e124f6ea5fe046d646142d63950162bcffded2c7049fc1a2",
+                    "./mmap pretrain-tiny --version 2"));
 
     private BaseWeights() {
     }
@@ -47,10 +62,10 @@ public final class BaseWeights {
         Bundled bundled = VERSIONS.get(version);
         if (bundled == null) {
             throw new IllegalArgumentException("unknown base model '" + weights + "'; this build ships "
-                    + VERSIONS.keySet());
+                    + String.join(", ", ExperimentSpec.RELEASED_TINY));
         }
         Path dir = artifactsDir.resolve("base");
-        Path out = dir.resolve(bundled.resource());
+        Path out = dir.resolve(bundled.fileName());
         try {
             if (Files.isRegularFile(out) && CheckpointFile.sha256(out).equals(bundled.sha256())) {
                 return out;
@@ -69,7 +84,8 @@ public final class BaseWeights {
                         throw new IllegalStateException("this build lacks the resource " + bundled.resource() + " of "
                                 + version + "; rebuild ml-core (or regenerate it: " + bundled.regenerate() + ")");
                     }
-                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(bundled.compressed() ? new GZIPInputStream(in) : in, partial,
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
                 String sha = CheckpointFile.sha256(partial);
                 if (!sha.equals(bundled.sha256())) {

@@ -57,6 +57,35 @@ class ContrastivePretrainingTest {
         assertThat(CheckpointFile.sha256(a)).isEqualTo(CheckpointFile.sha256(b));
     }
 
+    /** Zeroing the untrained rows of the token table must never touch a token that some caption uses. */
+    @Test
+    void everyCaptionTokenIsKeptAndOnlyThoseAreWritten(@TempDir Path dir) {
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        java.util.BitSet kept = ContrastivePretraining.captionTokens(tokenizer);
+        for (int i = 0; i < 3000; i++) {
+            String caption = ShapeWorld.pretrainingPair(9, i, 16).caption();
+            for (int token : tokenizer.tokenize(caption, 77, true)) {
+                if (token != 0) {
+                    assertThat(kept.get(token)).as("token '%s' of caption '%s'", tokenizer.token(token), caption).isTrue();
+                }
+            }
+        }
+        assertThat(kept.cardinality()).isBetween(100, 400);
+
+        Path out = dir.resolve("micro.safetensors");
+        ContrastivePretraining.run(new ContrastivePretraining.Config(MICRO, 5, 2, 8, 1e-3, 0.1, 1, 20), tokenizer, out,
+                r -> { });
+        float[] table = ClipWeights.read(out).tensor(ContrastivePretraining.TOKEN_TABLE).toFloats();
+        int width = MICRO.text().width();
+        for (int row = 0; row < table.length / width; row++) {
+            boolean zero = true;
+            for (int k = 0; k < width; k++) {
+                zero &= table[row * width + k] == 0f;
+            }
+            assertThat(zero).as("row %d of the token table is zero", row).isEqualTo(!kept.get(row));
+        }
+    }
+
     @Test
     void learningRateWarmsUpThenDecaysToZero() {
         ContrastivePretraining.Config c = new ContrastivePretraining.Config(MICRO, 1, 100, 8, 1e-3, 0, 10, 20);
@@ -74,11 +103,14 @@ class ContrastivePretrainingTest {
     @Test
     void theShippedTinyClipTransfersToStylesItNeverSaw(@TempDir Path artifacts) {
         Path file = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, artifacts, m -> { });
-        assertThat(file).hasFileName("tiny-clip-v1.safetensors");
-        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V1).sha256());
-        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V1, artifacts, m -> { })).isEqualTo(file);
+        assertThat(file).hasFileName("tiny-clip-v2.safetensors");
+        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V2).sha256());
+        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V2, artifacts, m -> { })).isEqualTo(file);
+        Path v1 = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V1, artifacts, m -> { });
+        assertThat(v1).hasFileName("tiny-clip-v1.safetensors");
+        assertThat(CheckpointFile.sha256(v1)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V1).sha256());
         assertThatThrownBy(() -> BaseWeights.resolve("generated:tiny-v9", artifacts, m -> { }))
-                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v1");
+                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v2");
 
         int classes = ShapeWorld.DEMO_CLASSES;
         double chance = 1.0 / classes;
