@@ -238,13 +238,13 @@ public class RunWorker {
         Checkpoint event = new Checkpoint(run.experimentId(), run.runId(), run.method(), run.seed(), run.tasks(),
                 run.groups(), saved.epoch(), saved.last(), saved.path().toAbsolutePath().toUri().toString(),
                 saved.sha256(), saved.trainableParameters(), run);
-        QuarkusTransaction.requiringNew().run(() -> {
+        durably("recording checkpoint epoch " + saved.epoch() + " of " + run.runId(), () -> QuarkusTransaction.requiringNew().run(() -> {
             if (CheckpointOutbox.findById(new CheckpointOutbox.Key(run.runId(), saved.epoch())) != null) {
                 return;
             }
             TrainingRun r = TrainingRun.findById(run.runId());
             if (!owner.equals(r.owner)) {
-                throw new IllegalStateException("run " + run.runId() + " was taken over by " + r.owner
+                throw new TakenOver("run " + run.runId() + " was taken over by " + r.owner
                         + "; this trainer does not announce its checkpoint");
             }
             CheckpointOutbox row = new CheckpointOutbox();
@@ -253,7 +253,33 @@ public class RunWorker {
             row.payload = new String(EventCodecs.CHECKPOINT.encode(event), StandardCharsets.UTF_8);
             row.createdAt = Instant.now();
             row.persist();
-        });
+        }));
+    }
+
+    /**
+     * Runs a transaction that the run's progress depends on, trying it again while the database is away (a restart,
+     * a lost connection) for up to {@link #DURABLE_ATTEMPTS} attempts {@link #DURABLE_PAUSE_MS} ms apart, so that a
+     * database restart delays the run instead of failing it. A run taken over by another trainer is not retried.
+     */
+    private static void durably(String what, Runnable transaction) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                transaction.run();
+                return;
+            } catch (RuntimeException e) {
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof TakenOver) {
+                        throw e;
+                    }
+                }
+                if (attempt == DURABLE_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warnf("%s failed (attempt %d of %d, trying again in %d ms): %s", what, attempt, DURABLE_ATTEMPTS,
+                        DURABLE_PAUSE_MS, e.getMessage());
+                sleepQuietly(DURABLE_PAUSE_MS);
+            }
+        }
     }
 
     /** Hands a run this trainer stops (shutting down) back to the queue; the next trainer resumes it. */
@@ -277,33 +303,22 @@ public class RunWorker {
 
     private void finish(RunSpec run, String state, String error) {
         // the run's outcome must reach the database: a commit that fails (a lost connection, a conflict) is tried again
-        for (int attempt = 1; ; attempt++) {
-            try {
-                QuarkusTransaction.requiringNew().run(() -> {
-                    experiments.locked(run.experimentId());
-                    TrainingRun r = TrainingRun.findById(run.runId());
-                    if (!owner.equals(r.owner)) {
-                        return;
-                    }
-                    r.state = state;
-                    r.error = error;
-                    r.leaseUntil = null;
-                    if (TrainingRun.DONE.equals(state)) {
-                        r.etaMs = 0L;
-                    }
-                    r.updatedAt = Instant.now();
-                    report(run, state, error != null ? error : "run " + state, null);
-                    experiments.updatePhase(run.experimentId());
-                });
+        durably("recording run " + run.runId() + " as " + state, () -> QuarkusTransaction.requiringNew().run(() -> {
+            experiments.locked(run.experimentId());
+            TrainingRun r = TrainingRun.findById(run.runId());
+            if (!owner.equals(r.owner)) {
                 return;
-            } catch (RuntimeException e) {
-                if (attempt == 3) {
-                    throw e;
-                }
-                LOG.warnf(e, "recording run %s as %s failed (attempt %d of 3); trying again", run.runId(), state, attempt);
-                sleepQuietly();
             }
-        }
+            r.state = state;
+            r.error = error;
+            r.leaseUntil = null;
+            if (TrainingRun.DONE.equals(state)) {
+                r.etaMs = 0L;
+            }
+            r.updatedAt = Instant.now();
+            report(run, state, error != null ? error : "run " + state, null);
+            experiments.updatePhase(run.experimentId());
+        }));
     }
 
     private void report(RunSpec run, String state, String message, Trainer.StepReport step) {
@@ -344,7 +359,8 @@ public class RunWorker {
             if (++sentOfSnapshot == run.tasks().size()) {
                 sentOfSnapshot = 0;
                 int sent = snapshot.snapshot() + 1;
-                QuarkusTransaction.requiringNew().run(() -> TrainingRun.update("snapshotsSent = ?1 where id = ?2", sent, run.runId()));
+                durably("recording snapshot " + sent + " of " + run.runId(), () -> QuarkusTransaction.requiringNew()
+                        .run(() -> TrainingRun.update("snapshotsSent = ?1 where id = ?2", sent, run.runId())));
                 report(run, "running", "gradient snapshot " + sent + "/" + snapshot.snapshots() + " sent", null);
             }
         }
@@ -418,9 +434,23 @@ public class RunWorker {
         }
     }
 
+    /** Another trainer holds the run now: nothing this one records for it may land. */
+    private static final class TakenOver extends IllegalStateException {
+        TakenOver(String message) {
+            super(message);
+        }
+    }
+
+    private static final int DURABLE_ATTEMPTS = 15;
+    private static final long DURABLE_PAUSE_MS = 2000;
+
     private static void sleepQuietly() {
+        sleepQuietly(2000);
+    }
+
+    private static void sleepQuietly(long millis) {
         try {
-            Thread.sleep(2000);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
