@@ -15,6 +15,7 @@ import org.mmapmtl.events.GradientSnapshot;
 import org.mmapmtl.events.Progress;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.experiment.SpecJson;
+import org.mmapmtl.service.DatabaseUnavailable;
 import org.mmapmtl.train.BaseWeights;
 import org.mmapmtl.train.CheckpointFile;
 import org.mmapmtl.train.RunExecutor;
@@ -244,7 +245,7 @@ public class RunWorker {
             }
             TrainingRun r = TrainingRun.findById(run.runId());
             if (!owner.equals(r.owner)) {
-                throw new TakenOver("run " + run.runId() + " was taken over by " + r.owner
+                throw new IllegalStateException("run " + run.runId() + " was taken over by " + r.owner
                         + "; this trainer does not announce its checkpoint");
             }
             CheckpointOutbox row = new CheckpointOutbox();
@@ -258,8 +259,9 @@ public class RunWorker {
 
     /**
      * Runs a transaction that the run's progress depends on, trying it again while the database is away (a restart,
-     * a lost connection) for up to {@link #DURABLE_ATTEMPTS} attempts {@link #DURABLE_PAUSE_MS} ms apart, so that a
-     * database restart delays the run instead of failing it. A run taken over by another trainer is not retried.
+     * a lost connection: what {@link DatabaseUnavailable} recognises) for up to {@link #DURABLE_ATTEMPTS} attempts
+     * {@link #DURABLE_PAUSE_MS} ms apart, so that a database restart delays the run instead of failing it. Any other
+     * failure (the run taken over by another trainer) is not retried.
      */
     private static void durably(String what, Runnable transaction) {
         for (int attempt = 1; ; attempt++) {
@@ -267,16 +269,12 @@ public class RunWorker {
                 transaction.run();
                 return;
             } catch (RuntimeException e) {
-                for (Throwable c = e; c != null; c = c.getCause()) {
-                    if (c instanceof TakenOver) {
-                        throw e;
-                    }
-                }
-                if (attempt == DURABLE_ATTEMPTS) {
+                String database = DatabaseUnavailable.describe(e);
+                if (database == null || attempt == DURABLE_ATTEMPTS) {
                     throw e;
                 }
                 LOG.warnf("%s failed (attempt %d of %d, trying again in %d ms): %s", what, attempt, DURABLE_ATTEMPTS,
-                        DURABLE_PAUSE_MS, e.getMessage());
+                        DURABLE_PAUSE_MS, database);
                 sleepQuietly(DURABLE_PAUSE_MS);
             }
         }
@@ -431,13 +429,6 @@ public class RunWorker {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {
             return "localhost";
-        }
-    }
-
-    /** Another trainer holds the run now: nothing this one records for it may land. */
-    private static final class TakenOver extends IllegalStateException {
-        TakenOver(String message) {
-            super(message);
         }
     }
 
