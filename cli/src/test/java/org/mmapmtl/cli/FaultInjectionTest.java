@@ -12,7 +12,7 @@ import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.Evaluation;
 import org.mmapmtl.localstack.LocalStack;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.TopicProbe;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

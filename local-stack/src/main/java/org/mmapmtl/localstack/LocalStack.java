@@ -96,7 +96,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** The largest record any pipeline topic accepts, which the broker must allow too. */
-    static int largestMessageBytes() {
+    public static int largestMessageBytes() {
         return Arrays.stream(EventTopic.values()).mapToInt(EventTopic::maxMessageBytes).max().orElseThrow();
     }
 

@@ -8,10 +8,10 @@ import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.Progress;
 import org.mmapmtl.events.TaskPartition;
-import org.mmapmtl.localstack.InjectTopicProbe;
-import org.mmapmtl.localstack.LocalStackResource;
-import org.mmapmtl.localstack.StackFaults;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.InjectTopicProbe;
+import org.mmapmtl.testing.LocalStackResource;
+import org.mmapmtl.testing.StackFaults;
+import org.mmapmtl.testing.TopicProbe;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -10,9 +10,9 @@ import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.Evaluation;
 import org.mmapmtl.experiment.RunSpec;
-import org.mmapmtl.localstack.InjectTopicProbe;
-import org.mmapmtl.localstack.LocalStackResource;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.InjectTopicProbe;
+import org.mmapmtl.testing.LocalStackResource;
+import org.mmapmtl.testing.TopicProbe;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -9,10 +9,10 @@ import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.GradientSnapshot;
 import org.mmapmtl.events.TaskPartition;
-import org.mmapmtl.localstack.InjectTopicProbe;
-import org.mmapmtl.localstack.LocalStackResource;
-import org.mmapmtl.localstack.StackFaults;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.InjectTopicProbe;
+import org.mmapmtl.testing.LocalStackResource;
+import org.mmapmtl.testing.StackFaults;
+import org.mmapmtl.testing.TopicProbe;
 import org.mmapmtl.safetensors.Safetensors;
 import org.mmapmtl.safetensors.Tensor;
 
@@ -125,7 +125,7 @@ class GradientIntakeTest {
 
     @Test
     void everyKindOfCorruptRecordGoesToTheDeadLetterTopicOnceAndTheNextRecordIsProcessed() {
-        var corrupt = org.mmapmtl.localstack.CorruptRecords.from(EventCodecs.GRADIENT.encode(snapshot("exp-corrupt", "Art", 0)),
+        var corrupt = org.mmapmtl.testing.CorruptRecords.from(EventCodecs.GRADIENT.encode(snapshot("exp-corrupt", "Art", 0)),
                 false, EventTopic.GRADIENTS.maxMessageBytes() - 4096, 20261130L);
         corrupt.forEach(c -> kafka.send(TOPIC, "exp-corrupt", c.value()));
         send(snapshot("exp-corrupt", "Clipart", 1));

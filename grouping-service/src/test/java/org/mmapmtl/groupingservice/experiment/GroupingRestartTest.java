@@ -10,9 +10,9 @@ import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.GradientSnapshot;
 import org.mmapmtl.events.TaskPartition;
-import org.mmapmtl.localstack.InjectTopicProbe;
-import org.mmapmtl.localstack.LocalStackResource;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.InjectTopicProbe;
+import org.mmapmtl.testing.LocalStackResource;
+import org.mmapmtl.testing.TopicProbe;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.testing.LocalStackResource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package org.mmapmtl.groupingservice.solve;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.testing.LocalStackResource;
 
 import java.util.List;
 import java.util.Map;

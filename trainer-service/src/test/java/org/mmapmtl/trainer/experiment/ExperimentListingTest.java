@@ -7,7 +7,7 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.testing.LocalStackResource;
 import org.mmapmtl.trainer.run.RunClaimsTest;
 
 import java.util.ArrayList;

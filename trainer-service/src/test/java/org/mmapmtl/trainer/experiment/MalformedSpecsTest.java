@@ -11,7 +11,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.testing.LocalStackResource;
 import org.mmapmtl.trainer.run.RunClaimsTest;
 
 import java.nio.charset.StandardCharsets;

@@ -8,10 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
 import org.mmapmtl.events.TaskPartition;
-import org.mmapmtl.localstack.InjectTopicProbe;
-import org.mmapmtl.localstack.LocalStackResource;
-import org.mmapmtl.localstack.StackFaults;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.InjectTopicProbe;
+import org.mmapmtl.testing.LocalStackResource;
+import org.mmapmtl.testing.StackFaults;
+import org.mmapmtl.testing.TopicProbe;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -110,7 +110,7 @@ class PartitionIntakeTest {
 
     @Test
     void everyKindOfCorruptRecordGoesToTheDeadLetterTopicOnceAndTheNextRecordIsProcessed() {
-        var corrupt = org.mmapmtl.localstack.CorruptRecords.from(EventCodecs.PARTITION.encode(partition("exp-corrupt", 1)),
+        var corrupt = org.mmapmtl.testing.CorruptRecords.from(EventCodecs.PARTITION.encode(partition("exp-corrupt", 1)),
                 true, EventTopic.PARTITIONS.maxMessageBytes() - 4096, 20261130L);
         corrupt.forEach(c -> kafka.send(TOPIC, "exp-corrupt", c.value()));
         send(partition("exp-corrupt", 0.5));

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.EventTopic;
-import org.mmapmtl.localstack.InjectTopicProbe;
-import org.mmapmtl.localstack.LocalStackResource;
-import org.mmapmtl.localstack.TopicProbe;
+import org.mmapmtl.testing.InjectTopicProbe;
+import org.mmapmtl.testing.LocalStackResource;
+import org.mmapmtl.testing.TopicProbe;
 import org.mmapmtl.train.CheckpointFile;
 
 import java.net.URI;

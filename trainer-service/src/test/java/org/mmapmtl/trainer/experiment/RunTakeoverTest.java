@@ -5,7 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.testing.LocalStackResource;
 
 import java.nio.file.Files;
 import java.time.Duration;

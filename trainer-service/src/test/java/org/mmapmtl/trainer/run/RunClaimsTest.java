@@ -11,7 +11,7 @@ import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.RunSpec;
-import org.mmapmtl.localstack.LocalStackResource;
+import org.mmapmtl.testing.LocalStackResource;
 import org.mmapmtl.trainer.experiment.ExperimentsTestAccess;
 
 import java.time.Instant;

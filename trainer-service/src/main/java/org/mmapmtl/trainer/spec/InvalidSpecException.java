@@ -1,4 +1,5 @@
-package org.mmapmtl.experiment;
+package org.mmapmtl.trainer.spec;
+
 
 import java.util.List;
 import java.util.stream.Collectors;

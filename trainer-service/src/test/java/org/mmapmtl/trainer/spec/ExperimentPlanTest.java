@@ -1,4 +1,7 @@
-package org.mmapmtl.experiment;
+package org.mmapmtl.trainer.spec;
+
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.RunSpec;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,6 @@
-package org.mmapmtl.localstack;
+package org.mmapmtl.testing;
+
+import org.mmapmtl.localstack.LocalStack;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

@@ -1,4 +1,10 @@
-package org.mmapmtl.experiment;
+package org.mmapmtl.trainer.spec;
+
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.GroupingSpec;
+import org.mmapmtl.experiment.Recipe;
+import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.experiment.Variant;
 
 import org.mmapmtl.grouping.AffinityMatrix;
 import org.mmapmtl.grouping.GroupingObjective;

@@ -1,4 +1,4 @@
-package org.mmapmtl.localstack;
+package org.mmapmtl.testing;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

@@ -1,4 +1,4 @@
-package org.mmapmtl.localstack;
+package org.mmapmtl.testing;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

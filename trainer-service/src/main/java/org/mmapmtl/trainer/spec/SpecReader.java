@@ -1,4 +1,11 @@
-package org.mmapmtl.experiment;
+package org.mmapmtl.trainer.spec;
+
+import org.mmapmtl.experiment.DatasetSpec;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.GroupingSpec;
+import org.mmapmtl.experiment.PromptSettings;
+import org.mmapmtl.experiment.Recipe;
+import org.mmapmtl.experiment.Variant;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

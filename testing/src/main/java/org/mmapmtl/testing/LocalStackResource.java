@@ -1,4 +1,6 @@
-package org.mmapmtl.localstack;
+package org.mmapmtl.testing;
+
+import org.mmapmtl.localstack.LocalStack;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 

@@ -1,4 +1,6 @@
-package org.mmapmtl.localstack;
+package org.mmapmtl.testing;
+
+import org.mmapmtl.localstack.LocalStack;
 
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMX;

@@ -1,4 +1,10 @@
-package org.mmapmtl.experiment;
+package org.mmapmtl.trainer.spec;
+
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.GroupingSpec;
+import org.mmapmtl.experiment.Recipe;
+import org.mmapmtl.experiment.SpecJson;
+import org.mmapmtl.experiment.Variant;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
