@@ -236,8 +236,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * Each run's training loss at its first and last step against a uniform guess's (ln C per task, summed over the
-     * tasks the run's steps sum): a run that ends at or above it learned nothing, and says so.
+     * Each run's training loss, where it started against where it ended, beside a uniform guess's (ln C per task,
+     * summed over the tasks the run's steps sum): a run that ends at or above it learned nothing, and says so. One
+     * batch's loss is noisy, so the ends are epoch means: the first epoch's against the last's, or, in a run of one
+     * epoch, the first step's against the epoch's.
      */
     static void printLosses(JsonNode experiment, JsonNode progress) {
         java.util.Map<String, Integer> tasks = new java.util.LinkedHashMap<>();
@@ -245,22 +247,37 @@ final class DemoCommand implements Callable<Integer> {
             tasks.put(r.path("runId").asText(), r.path("tasks").size());
         }
         double perTask = Math.log(ShapeWorld.DEMO_CLASSES);
-        System.out.printf(Locale.ROOT, "%nTraining loss of each run, first step -> last step (a uniform guess: ln %d = %.2f "
-                + "per task, summed over the run's tasks):%n", ShapeWorld.DEMO_CLASSES, perTask);
+        System.out.printf(Locale.ROOT, "%nTraining loss of each run, mean of the first epoch -> of the last (a uniform "
+                + "guess: ln %d = %.2f per task, summed over the run's tasks):%n", ShapeWorld.DEMO_CLASSES, perTask);
         for (JsonNode curve : progress.path("curves")) {
             JsonNode points = curve.path("points");
             String run = curve.path("runId").asText();
             if (points.size() < 2 || !tasks.containsKey(run)) {
                 continue;
             }
-            double first = points.get(0).path("loss").asDouble();
-            double last = points.get(points.size() - 1).path("loss").asDouble();
+            JsonNode end = points.get(points.size() - 1);
+            int firstEpoch = points.get(0).path("epoch").asInt();
+            JsonNode firstEpochEnd = points.get(0);
+            for (JsonNode p : points) {
+                if (p.path("epoch").asInt() == firstEpoch) {
+                    firstEpochEnd = p;
+                }
+            }
+            boolean oneEpoch = end.path("epoch").asInt() == firstEpoch;
+            double first = oneEpoch ? points.get(0).path("loss").asDouble() : epochMean(firstEpochEnd);
+            double last = epochMean(end);
             int n = tasks.get(run);
             double uniform = n * perTask;
             String verdict = last < first && last < uniform ? "" : "   <- did not learn";
-            System.out.printf(Locale.ROOT, "  %-32s %d task%s  %7.3f -> %7.3f   (uniform %.2f)%s%n", run, n,
-                    n == 1 ? " " : "s", first, last, uniform, verdict);
+            System.out.printf(Locale.ROOT, "  %-32s %d task%s  %7.3f -> %7.3f   (uniform %.2f)%s%s%n", run, n,
+                    n == 1 ? " " : "s", first, last, uniform, oneEpoch ? "   (one epoch: first step -> its mean)" : "",
+                    verdict);
         }
+    }
+
+    /** The epoch's mean loss up to the point, or the point's own where the trainer did not send it. */
+    private static double epochMean(JsonNode point) {
+        return point.path("epochLoss").isNumber() ? point.path("epochLoss").asDouble() : point.path("loss").asDouble();
     }
 
     private static void printGrouping(ServiceClient grouping, String id) {

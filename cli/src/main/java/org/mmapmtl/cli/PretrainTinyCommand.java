@@ -31,7 +31,7 @@ final class PretrainTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the safetensors file to write")
     Path out;
 
-    @Option(names = "--version", defaultValue = "2", description = "whose recipe: 1 or 2 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--version", defaultValue = "3", description = "whose recipe: 1, 2 or 3 (default: ${DEFAULT-VALUE})")
     int version;
 
     @Option(names = "--steps", description = "optimisation steps (default: the version's)")

@@ -91,9 +91,9 @@ class DemoCommandTest {
      * What the demo shows of learning, as far as this world holds it today: the chance level stated under the table,
      * zero-shot at least twice chance (the pretraining transfers to styles it never saw), every trained method's
      * mean above chance, MmAP at least 5 points above zero-shot after its one epoch (a regression in training, the
-     * prompts or evaluation shows here), and a loss line per trained run, first and last step against a uniform
-     * guess's, where phase 1 (four tasks, nine steps) ends below both. That every trained method beats zero-shot is
-     * not asserted: CoOp-MT's shared text context collapses the class features in this world (see the README).
+     * prompts or evaluation shows here), and a loss line per trained run whose end (an epoch's mean loss) lies below
+     * its start and below a uniform guess's. That every trained method beats zero-shot is not asserted: CoOp-MT's
+     * text-only prompt ends below it in this world (see the README).
      */
     static void assertLearned(List<String> output) {
         int classes = org.mmapmtl.data.ShapeWorld.DEMO_CLASSES;
@@ -121,11 +121,8 @@ class DemoCommandTest {
             int tasks = Integer.parseInt(m.group(2));
             assertThat(Double.parseDouble(m.group(5))).as(m.group(1) + "'s uniform guess")
                     .isCloseTo(tasks * Math.log(classes), org.assertj.core.data.Offset.offset(0.01));
-            assertThat(Double.parseDouble(m.group(4))).as(m.group(1) + "'s last loss").isFinite();
-            if (m.group(1).endsWith(".phase1")) {
-                assertThat(Double.parseDouble(m.group(4))).as("phase 1's last loss against its first and a uniform guess's")
-                        .isLessThan(Double.parseDouble(m.group(3))).isLessThan(Double.parseDouble(m.group(5)));
-            }
+            assertThat(Double.parseDouble(m.group(4))).as(m.group(1) + "'s last loss against its first and a uniform guess's")
+                    .isLessThan(Double.parseDouble(m.group(3))).isLessThan(Double.parseDouble(m.group(5)));
         }
         assertThat(runs).as("phase 1's loss line").anyMatch(m -> m.group(1).endsWith(".phase1"));
     }

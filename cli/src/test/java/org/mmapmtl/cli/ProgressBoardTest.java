@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ProgressBoardTest {
     static Progress step(String run, long step, double loss) {
-        return new Progress("e", "e." + run, "coop-mt", "single", "running", step, 20, 1, 2, loss, Map.of(), 0.002, 50.0,
+        return new Progress("e", "e." + run, "coop-mt", "single", "running", step, 20, 1, 2, loss, loss, Map.of(), 0.002, 50.0,
                 61_000L, null, Instant.now());
     }
 

@@ -11,7 +11,7 @@ public final class EventCodecs {
             new JsonEventCodec<>(new SchemaId("mmap.checkpoint", 1, 1), Checkpoint.class, java.util.Set.of("runSpec"));
     public static final EventCodec<Progress> PROGRESS =
             new JsonEventCodec<>(SchemaId.of("mmap.progress", 1), Progress.class, java.util.Set.of("runId", "variant",
-                    "phase", "loss", "taskLosses", "learningRate", "imagesPerSecond", "etaMillis", "message"));
+                    "phase", "loss", "epochLoss", "taskLosses", "learningRate", "imagesPerSecond", "etaMillis", "message"));
     public static final EventCodec<Evaluation> EVALUATION =
             new JsonEventCodec<>(SchemaId.of("mmap.evaluation", 1), Evaluation.class);
 

@@ -14,13 +14,16 @@ import java.util.Set;
  * @param runId      null for experiment-wide reports (phase changes)
  * @param phase      the experiment's phase when reported (phase-1, awaiting-partition, phase-2, done, ...)
  * @param state      queued, running, done, failed or cancelled (of the run; of the experiment when runId is null)
+ * @param loss       the step's loss (summed over the tasks the step trained): one batch's, so noisy
+ * @param epochLoss  the mean loss of the epoch's steps so far; at an epoch's last step, the epoch's mean loss
  * @param taskLosses each task's loss at this step
  * @param etaMillis  estimated time left in the run
  * @param message    what happened, for people (failures carry the reason)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Progress(String experimentId, String runId, String variant, String phase, String state, long step,
-                       long totalSteps, int epoch, int epochs, Double loss, Map<String, Double> taskLosses,
+                       long totalSteps, int epoch, int epochs, Double loss, Double epochLoss,
+                       Map<String, Double> taskLosses,
                        Double learningRate, Double imagesPerSecond, Long etaMillis, String message, Instant at) {
     public static final Set<String> STATES = Set.of("queued", "running", "done", "failed", "cancelled");
 
@@ -41,6 +44,6 @@ public record Progress(String experimentId, String runId, String variant, String
     public static Progress lifecycle(String experimentId, String runId, String variant, String phase, String state,
                                      String message, Instant at) {
         return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null,
-                message, at);
+                null, message, at);
     }
 }

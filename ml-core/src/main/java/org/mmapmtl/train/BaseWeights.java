@@ -45,7 +45,10 @@ public final class BaseWeights {
                     "./mmap pretrain-tiny --version 1"),
             ExperimentSpec.GENERATED_TINY_V2, new Bundled("tiny-clip-v2.safetensors.gz",
                     "a5260172d7de4493e124f6ea5fe046d646142d63950162bcffded2c7049fc1a2",
-                    "./mmap pretrain-tiny --version 2"));
+                    "./mmap pretrain-tiny --version 2"),
+            ExperimentSpec.GENERATED_TINY_V3, new Bundled("tiny-clip-v3.safetensors.gz",
+                    "cfbb58ebb7e0dcb98bd54944eac4b207ba360df9989dbdb172d90833f27d91b7",
+                    "./mmap pretrain-tiny --version 3"));
 
     private BaseWeights() {
     }

@@ -37,7 +37,7 @@ import java.util.stream.IntStream;
 public final class ContrastivePretraining {
     /** How long to pretrain and how. */
     public record Config(ClipConfig architecture, long seed, int steps, int batch, double learningRate,
-                         double weightDecay, int warmupSteps, int captionLength) {
+                         double weightDecay, int warmupSteps, int captionLength, ShapeWorld.Captions captions) {
         public Config {
             if (steps < 1 || batch < 2 || !(learningRate > 0) || weightDecay < 0 || warmupSteps < 0 || captionLength < 8) {
                 throw new IllegalArgumentException("pretraining needs steps >= 1, batch >= 2, learning rate > 0, "
@@ -52,45 +52,61 @@ public final class ContrastivePretraining {
         public static Config version1() {
             ClipConfig architecture = new ClipConfig(64, new ClipConfig.Vision(128, 2, 4, 8, 48),
                     new ClipConfig.Text(128, 2, 4, 77, 49408));
-            return new Config(architecture, 1, V1_STEPS, 128, V1_LEARNING_RATE, 0.1, V1_STEPS / 20, 20);
+            return new Config(architecture, 1, V1_STEPS, 128, V1_LEARNING_RATE, 0.1, V1_STEPS / 20, 20,
+                    ShapeWorld.Captions.VARIED);
         }
 
         /**
-         * Version 2, what {@code generated:tiny} names: version 1 with a ViT of 4 blocks and 4,000 steps (200 of them
+         * Version 2: version 1 with a ViT of 4 blocks and 4,000 steps (200 of them
          * warm-up). Two blocks proved too shallow: version 1's image features of the task styles held little more
          * about the shape than its zero-shot guess used, so no prompt could find more.
          */
         public static Config version2() {
             ClipConfig architecture = new ClipConfig(64, new ClipConfig.Vision(128, 4, 4, 8, 48),
                     new ClipConfig.Text(128, 2, 4, 77, 49408));
-            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 20);
+            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 20, ShapeWorld.Captions.VARIED);
         }
 
-        /** The recipe of a released version (1 or 2). */
+        /**
+         * Version 3, what {@code generated:tiny} names: version 2 with a text transformer of 4 blocks learning from
+         * {@link ShapeWorld.Captions#DESCRIPTIVE descriptive captions} of up to 24 tokens. Version 2's text tower
+         * had learned to ignore every word before the object's, so text prompts (CoOp's context) could not move its
+         * class features: CoOp's loss did not fall at any learning rate until it jumped to chance.
+         */
+        public static Config version3() {
+            ClipConfig architecture = new ClipConfig(64, new ClipConfig.Vision(128, 4, 4, 8, 48),
+                    new ClipConfig.Text(128, 4, 4, 77, 49408));
+            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 24, ShapeWorld.Captions.DESCRIPTIVE);
+        }
+
+        /** The recipe of a released version (1 to 3). */
         public static Config version(int version) {
             return switch (version) {
                 case 1 -> version1();
                 case 2 -> version2();
-                default -> throw new IllegalArgumentException("no tiny CLIP version " + version + "; versions are 1 and 2");
+                case 3 -> version3();
+                default -> throw new IllegalArgumentException("no tiny CLIP version " + version + "; versions are 1 to 3");
             };
         }
 
         public Config withSteps(int s) {
             return new Config(architecture, seed, s, batch, learningRate, weightDecay, Math.min(warmupSteps, s / 2),
-                    captionLength);
+                    captionLength, captions);
         }
 
         public Config withSeed(long s) {
-            return new Config(architecture, s, steps, batch, learningRate, weightDecay, warmupSteps, captionLength);
+            return new Config(architecture, s, steps, batch, learningRate, weightDecay, warmupSteps, captionLength,
+                    captions);
         }
 
         public String describe() {
             var v = architecture.vision();
             var t = architecture.text();
             return String.format(java.util.Locale.ROOT, "ViT %d blocks × %d wide, %d px patches of %d px images; text "
-                            + "%d blocks × %d wide; seed %d; AdamW lr %s, weight decay %s, %d warm-up steps", v.layers(),
-                    v.width(), v.patchSize(), v.resolution(), t.layers(), t.width(), seed, learningRate, weightDecay,
-                    warmupSteps);
+                            + "%d blocks × %d wide; %s captions of up to %d tokens; seed %d; AdamW lr %s, weight decay %s, "
+                            + "%d warm-up steps", v.layers(), v.width(), v.patchSize(), v.resolution(), t.layers(),
+                    t.width(), captions.name().toLowerCase(java.util.Locale.ROOT), captionLength, seed, learningRate,
+                    weightDecay, warmupSteps);
         }
     }
 
@@ -142,7 +158,8 @@ public final class ContrastivePretraining {
                 float[][] pixels = new float[batch][];
                 String[] captions = new String[batch];
                 renderers.submit(() -> IntStream.range(0, batch).parallel().forEach(i -> {
-                    ShapeWorld.Pair pair = ShapeWorld.pretrainingPair(config.seed(), (long) s * batch + i, resolution);
+                    ShapeWorld.Pair pair = ShapeWorld.pretrainingPair(config.seed(), (long) s * batch + i, resolution,
+                            config.captions());
                     pixels[i] = preprocessor.apply(pair.image());
                     captions[i] = pair.caption();
                 })).join();
@@ -203,7 +220,7 @@ public final class ContrastivePretraining {
                 Tensor t = ClipModel.referenceTensor(w);
                 float[] values = t.toFloats();
                 if (w.name().equals(TOKEN_TABLE)) {
-                    zeroUntrainedRows(values, t.shape(), captionTokens(tokenizer));
+                    zeroUntrainedRows(values, t.shape(), captionTokens(tokenizer, config.captions()));
                 }
                 tensors.put(w.name(), Tensor.ofHalfs(t.shape(), values));
             }
@@ -211,8 +228,9 @@ public final class ContrastivePretraining {
             Map<String, String> fileMeta = new LinkedHashMap<>(meta);
             fileMeta.put("format", "pt");
             fileMeta.put("clip.init", String.format(java.util.Locale.ROOT,
-                    "contrastive pretraining on the shape world's styles %s, seed %d, %d steps of %d pairs, "
-                            + "AdamW lr %s wd %s, warm-up %d", ShapeWorld.PRETRAINING_STYLES, config.seed(),
+                    "contrastive pretraining on the shape world's styles %s (%s captions), seed %d, %d steps of %d "
+                            + "pairs, AdamW lr %s wd %s, warm-up %d", ShapeWorld.PRETRAINING_STYLES,
+                    config.captions().name().toLowerCase(java.util.Locale.ROOT), config.seed(),
                     config.steps(), batch, config.learningRate(), config.weightDecay(), config.warmupSteps()));
             Files.createDirectories(out.toAbsolutePath().getParent());
             Safetensors.write(out, tensors, fileMeta);
@@ -229,11 +247,11 @@ public final class ContrastivePretraining {
      * of the token table never receive a gradient (embeddings are not decayed), so they stay random noise; written
      * as zeros they mean the same to the model (nothing) and let the artifact compress to a fraction of its size.
      */
-    static BitSet captionTokens(ClipTokenizer tokenizer) {
+    static BitSet captionTokens(ClipTokenizer tokenizer, ShapeWorld.Captions captions) {
         BitSet tokens = new BitSet(tokenizer.vocabularySize());
         tokens.set(tokenizer.startOfText());
         tokens.set(tokenizer.endOfText());
-        for (String word : ShapeWorld.captionWords()) {
+        for (String word : ShapeWorld.captionWords(captions)) {
             tokenizer.encode(word).forEach(tokens::set);
         }
         return tokens;

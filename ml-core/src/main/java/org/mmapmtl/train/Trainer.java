@@ -38,10 +38,13 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * @param loss       the summed loss of all tasks at this step
+     * @param epochLoss  the mean of {@code loss} over this epoch's steps so far (since the resume, in a resumed
+     *                   epoch): one batch's loss is noisy, an epoch's mean says whether the run learns
      * @param taskLosses each task's loss, in task order
      */
-    public record StepReport(long step, long totalSteps, int epoch, int epochs, double loss, Map<String, Double> taskLosses,
-                             double learningRate, double imagesPerSecond, long etaMillis) {
+    public record StepReport(long step, long totalSteps, int epoch, int epochs, double loss, double epochLoss,
+                             Map<String, Double> taskLosses, double learningRate, double imagesPerSecond,
+                             long etaMillis) {
     }
 
     /** The per-task gradients of the shared parameters at one snapshot, flattened in parameter order. */
@@ -166,6 +169,8 @@ public final class Trainer implements AutoCloseable {
         List<Double> losses = new ArrayList<>();
         CheckpointFile.Saved last = null;
         double meanStepNanos = 0;
+        double epochLossSum = 0;
+        int epochSteps = 0;
         long step = start;
         boolean cancelled = false;
         for (; step < total; step++) {
@@ -210,8 +215,14 @@ public final class Trainer implements AutoCloseable {
                 listener.onSnapshot(new GradientSnapshot(snapshot, config.snapshots(), step, outcome.snapshotGradients()));
             }
             int epoch = (int) (step / stepsPerEpoch);
-            listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, outcome.taskLosses(), rate,
-                    images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
+            if (step % stepsPerEpoch == 0) {
+                epochLossSum = 0;
+                epochSteps = 0;
+            }
+            epochLossSum += loss;
+            epochSteps++;
+            listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, epochLossSum / epochSteps,
+                    outcome.taskLosses(), rate, images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
             if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
                 int done = epoch + 1;
                 last = CheckpointFile.write(checkpointDir.resolve(epochFileName(done)), method, sgd,

@@ -24,10 +24,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ContrastivePretrainingTest {
     private static final ClipConfig MICRO = new ClipConfig(32, new ClipConfig.Vision(32, 1, 2, 8, 32),
             new ClipConfig.Text(32, 1, 2, 77, 49408));
+    private static final ShapeWorld.Captions WORDS = ShapeWorld.Captions.DESCRIPTIVE;
 
     @Test
     void bothTowersLearnFromCaptionsAndTheFileIsAHalfPrecisionClip(@TempDir Path dir) {
-        ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 3, 40, 32, 3e-3, 0.1, 4, 20);
+        ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 3, 40, 32, 3e-3, 0.1, 4, 20, WORDS);
         List<ContrastivePretraining.Report> reports = new ArrayList<>();
         Path out = dir.resolve("micro.safetensors");
         ContrastivePretraining.Result result = ContrastivePretraining.run(config, ClipTokenizer.bundled(), out, reports::add);
@@ -49,7 +50,7 @@ class ContrastivePretrainingTest {
 
     @Test
     void theSameSeedWritesTheSameFile(@TempDir Path dir) {
-        ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 5, 3, 8, 1e-3, 0.1, 1, 20);
+        ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 5, 3, 8, 1e-3, 0.1, 1, 20, WORDS);
         Path a = dir.resolve("a.safetensors");
         Path b = dir.resolve("b.safetensors");
         ContrastivePretraining.run(config, ClipTokenizer.bundled(), a, r -> { });
@@ -61,19 +62,23 @@ class ContrastivePretrainingTest {
     @Test
     void everyCaptionTokenIsKeptAndOnlyThoseAreWritten(@TempDir Path dir) {
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
-        java.util.BitSet kept = ContrastivePretraining.captionTokens(tokenizer);
-        for (int i = 0; i < 3000; i++) {
-            String caption = ShapeWorld.pretrainingPair(9, i, 16).caption();
-            for (int token : tokenizer.tokenize(caption, 77, true)) {
-                if (token != 0) {
-                    assertThat(kept.get(token)).as("token '%s' of caption '%s'", tokenizer.token(token), caption).isTrue();
+        for (ShapeWorld.Captions wording : ShapeWorld.Captions.values()) {
+            java.util.BitSet words = ContrastivePretraining.captionTokens(tokenizer, wording);
+            for (int i = 0; i < 3000; i++) {
+                String caption = ShapeWorld.pretrainingPair(9, i, 16, wording).caption();
+                for (int token : tokenizer.tokenize(caption, 77, true)) {
+                    if (token != 0) {
+                        assertThat(words.get(token)).as("token '%s' of %s caption '%s'", tokenizer.token(token),
+                                wording, caption).isTrue();
+                    }
                 }
             }
+            assertThat(words.cardinality()).isBetween(40, 400);
         }
-        assertThat(kept.cardinality()).isBetween(100, 400);
+        java.util.BitSet kept = ContrastivePretraining.captionTokens(tokenizer, WORDS);
 
         Path out = dir.resolve("micro.safetensors");
-        ContrastivePretraining.run(new ContrastivePretraining.Config(MICRO, 5, 2, 8, 1e-3, 0.1, 1, 20), tokenizer, out,
+        ContrastivePretraining.run(new ContrastivePretraining.Config(MICRO, 5, 2, 8, 1e-3, 0.1, 1, 20, WORDS), tokenizer, out,
                 r -> { });
         float[] table = ClipWeights.read(out).tensor(ContrastivePretraining.TOKEN_TABLE).toFloats();
         int width = MICRO.text().width();
@@ -88,11 +93,11 @@ class ContrastivePretrainingTest {
 
     @Test
     void learningRateWarmsUpThenDecaysToZero() {
-        ContrastivePretraining.Config c = new ContrastivePretraining.Config(MICRO, 1, 100, 8, 1e-3, 0, 10, 20);
+        ContrastivePretraining.Config c = new ContrastivePretraining.Config(MICRO, 1, 100, 8, 1e-3, 0, 10, 20, WORDS);
         assertThat(ContrastivePretraining.rate(c, 0)).isEqualTo(1e-4);
         assertThat(ContrastivePretraining.rate(c, 9)).isEqualTo(1e-3);
         assertThat(ContrastivePretraining.rate(c, 99)).isLessThan(1e-6);
-        assertThatThrownBy(() -> new ContrastivePretraining.Config(MICRO, 1, 0, 8, 1e-3, 0, 0, 20))
+        assertThatThrownBy(() -> new ContrastivePretraining.Config(MICRO, 1, 0, 8, 1e-3, 0, 0, 20, WORDS))
                 .hasMessageContaining("steps >= 1");
     }
 
@@ -103,14 +108,16 @@ class ContrastivePretrainingTest {
     @Test
     void theShippedTinyClipTransfersToStylesItNeverSaw(@TempDir Path artifacts) {
         Path file = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, artifacts, m -> { });
-        assertThat(file).hasFileName("tiny-clip-v2.safetensors");
-        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V2).sha256());
-        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V2, artifacts, m -> { })).isEqualTo(file);
-        Path v1 = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V1, artifacts, m -> { });
-        assertThat(v1).hasFileName("tiny-clip-v1.safetensors");
-        assertThat(CheckpointFile.sha256(v1)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V1).sha256());
+        assertThat(file).hasFileName("tiny-clip-v3.safetensors");
+        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V3).sha256());
+        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V3, artifacts, m -> { })).isEqualTo(file);
+        // the older versions stay, so that their experiments stay reproducible
+        for (String old : List.of(ExperimentSpec.GENERATED_TINY_V1, ExperimentSpec.GENERATED_TINY_V2)) {
+            Path f = BaseWeights.resolve(old, artifacts, m -> { });
+            assertThat(CheckpointFile.sha256(f)).as(old).isEqualTo(BaseWeights.VERSIONS.get(old).sha256());
+        }
         assertThatThrownBy(() -> BaseWeights.resolve("generated:tiny-v9", artifacts, m -> { }))
-                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v2");
+                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v3");
 
         int classes = ShapeWorld.DEMO_CLASSES;
         double chance = 1.0 / classes;

@@ -184,6 +184,28 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void eachReportCarriesTheMeanLossOfItsEpochSoFar() {
+        TinyWorld world = TinyWorld.shared();
+        TrainingConfig config = CONFIG.withEpochs(2).withBatchSize(2);
+        List<Trainer.StepReport> reports = new ArrayList<>();
+        try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "coop-mt", null, 1);
+             Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, config, world.baseSha)) {
+            trainer.run(null, null, new Trainer.Listener() {
+                @Override
+                public void onStep(Trainer.StepReport report) {
+                    reports.add(report);
+                }
+            });
+        }
+        assertThat(reports.stream().map(Trainer.StepReport::epoch).distinct()).containsExactly(0, 1);
+        for (Trainer.StepReport r : reports) {
+            double mean = reports.stream().filter(o -> o.epoch() == r.epoch() && o.step() <= r.step())
+                    .mapToDouble(Trainer.StepReport::loss).average().orElseThrow();
+            assertThat(r.epochLoss()).as("step %d", r.step()).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-9));
+        }
+    }
+
     private static float[] logits(TinyWorld world, PromptedClip model) {
         var batch = world.pipeline.load(world.split.task("painting").test().subList(0, 4), null);
         try (ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {

@@ -61,8 +61,14 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
         }
     }
 
-    /** @param step the run's step (1-based), as reported */
-    public record CurvePoint(long step, double loss) {
+    /**
+     * @param step      the run's step (1-based), as reported
+     * @param epoch     the epoch (1-based) the step belongs to
+     * @param loss      the step's (one batch's) loss
+     * @param epochLoss the mean loss of the epoch's steps up to this one (null from trainers that do not send it)
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record CurvePoint(long step, int epoch, double loss, Double epochLoss) {
     }
 
     public record LossCurve(String runId, String variant, List<CurvePoint> points) {

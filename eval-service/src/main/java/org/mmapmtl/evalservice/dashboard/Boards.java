@@ -187,7 +187,8 @@ public class Boards {
             variants.putIfAbsent(p.runId(), p.variant());
             // a run resumed after a restart reports its steps again from the checkpoint: keep the first report of a step
             if (seen.computeIfAbsent(p.runId(), r -> new LinkedHashSet<>()).add(p.step())) {
-                points.computeIfAbsent(p.runId(), r -> new ArrayList<>()).add(new Board.CurvePoint(p.step(), p.loss()));
+                points.computeIfAbsent(p.runId(), r -> new ArrayList<>()).add(new Board.CurvePoint(p.step(), p.epoch(), p.loss(),
+                        p.epochLoss()));
             }
         }
         List<Board.LossCurve> out = new ArrayList<>();

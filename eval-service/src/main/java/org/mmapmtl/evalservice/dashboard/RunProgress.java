@@ -36,6 +36,9 @@ public class RunProgress extends PanacheEntityBase {
     public int epochs;
     public Double loss;
 
+    @Column(name = "epoch_loss")
+    public Double epochLoss;
+
     @Column(name = "learning_rate")
     public Double learningRate;
 
@@ -54,8 +57,8 @@ public class RunProgress extends PanacheEntityBase {
     static void store(Progress p) {
         getEntityManager().createNativeQuery("""
                         insert into {h-schema}run_progress (experiment_id, run_id, variant, phase, state, step, total_steps, epoch,
-                            epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at)
-                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                            epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at, epoch_loss)
+                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                         on conflict do nothing""")
                 .setParameter(1, p.experimentId()).setParameter(2, p.runId()).setParameter(3, p.variant())
                 .setParameter(4, p.phase()).setParameter(5, p.state()).setParameter(6, p.step())
@@ -63,6 +66,7 @@ public class RunProgress extends PanacheEntityBase {
                 .setParameter(10, p.loss()).setParameter(11, p.learningRate()).setParameter(12, p.imagesPerSecond())
                 .setParameter(13, p.etaMillis()).setParameter(14, p.message())
                 .setParameter(15, Timestamp.from(p.at() == null ? Instant.now() : p.at()))
+                .setParameter(16, p.epochLoss())
                 .executeUpdate();
     }
 
@@ -80,7 +84,7 @@ public class RunProgress extends PanacheEntityBase {
     }
 
     /** One point of a run's loss curve. */
-    record CurveRow(String runId, String variant, long step, double loss) {
+    record CurveRow(String runId, String variant, long step, int epoch, double loss, Double epochLoss) {
     }
 
     /**
@@ -91,11 +95,11 @@ public class RunProgress extends PanacheEntityBase {
     static List<CurveRow> curves(String experimentId, int buckets) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = getEntityManager().createNativeQuery("""
-                        select run_id, variant, step, loss from (
-                            select run_id, variant, step, loss, id, step = last_step as last,
+                        select run_id, variant, step, epoch, loss, epoch_loss from (
+                            select run_id, variant, step, epoch, loss, epoch_loss, id, step = last_step as last,
                                 row_number() over (partition by run_id, floor(step * ?2 / (last_step + 1.0))
                                                    order by step, id) as nth
-                            from (select run_id, variant, step, loss, id,
+                            from (select run_id, variant, step, epoch, loss, epoch_loss, id,
                                       max(step) over (partition by run_id) as last_step
                                   from {h-schema}run_progress
                                   where experiment_id = ?1 and run_id is not null and loss is not null
@@ -105,7 +109,8 @@ public class RunProgress extends PanacheEntityBase {
                         ) ranked where nth = 1 or last order by run_id, step, id""")
                 .setParameter(1, experimentId).setParameter(2, buckets).getResultList();
         return rows.stream().map(r -> new CurveRow((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
-                ((Number) r[3]).doubleValue())).toList();
+                ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(),
+                r[5] == null ? null : ((Number) r[5]).doubleValue())).toList();
     }
 
     static long newestId(String experimentId) {

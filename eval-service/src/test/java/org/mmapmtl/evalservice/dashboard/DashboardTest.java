@@ -81,7 +81,7 @@ class DashboardTest {
     }
 
     static Progress step(String runId, String variant, long step, double loss) {
-        return new Progress(EXPERIMENT, runId, variant, "single", "running", step, 8, 1, 1, loss,
+        return new Progress(EXPERIMENT, runId, variant, "single", "running", step, 8, 1, 1, loss, loss,
                 Map.of("clipart", loss), 0.002, 12.5, 4000L, null, Instant.now());
     }
 

@@ -34,9 +34,10 @@ class SpecReaderTest {
 
     @Test
     void theTinyClipIsStoredUnderItsVersionAndUnknownVersionsAreRefused() {
-        assertThat(read(MINIMAL).weights()).isEqualTo("generated:tiny-v2");
+        assertThat(read(MINIMAL).weights()).isEqualTo("generated:tiny-v3");
         assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v1")).weights()).isEqualTo("generated:tiny-v1");
         assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v2")).weights()).isEqualTo("generated:tiny-v2");
+        assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v3")).weights()).isEqualTo("generated:tiny-v3");
         assertThat(fields(MINIMAL.replace("generated:tiny", "generated:tiny-v7"))).containsExactly("weights");
     }
 
