@@ -44,29 +44,10 @@ public final class ShapeWorld {
     static final String[] TEXTURES = {"plain", "striped", "dotted", "checkered"};
     static final String[] SIZES = {"small", "large"};
 
-    /** How captions open; "a photo of" most often, as the prompt that zero-shot uses. */
-    private static final String[] OPENINGS = {"a photo of", "a photo of", "a photo of", "a picture of",
-            "a bad photo of", "a bright photo of", "a cropped photo of", "a close-up photo of", "a blurry photo of",
-            "a good photo of", "an image of", "a rendering of", "itap of", "art of", "a low resolution photo of"};
-    /** The openings of descriptive captions that fit a picture of any style. */
-    private static final String[] GENERIC_OPENINGS = {"a photo of", "an image of", "a picture of"};
-    /** Words with nothing to say about the picture, put in front of some captions. */
-    private static final String[] STRAY_WORDS = {"here", "look", "today", "my", "our", "new", "old", "nice", "this",
-            "simple", "just", "another", "again", "quite", "very", "some", "maybe", "best", "view", "shot", "scene",
-            "object", "thing", "item", "figure", "icon", "symbol", "sign", "example", "sample", "found", "seen", "drawn",
-            "made", "shown", "clear", "lovely", "great", "random", "first", "second", "last", "cool", "cute",
-            "fine", "good", "bad", "wow", "okay", "yes", "photo", "picture", "image", "snapshot", "art"};
-
-    /** Styles of the pretraining corpus, with the words captions use for them. */
+    /** Styles of the pretraining corpus ({@link Captions} has the words for them). */
     public static final List<String> PRETRAINING_STYLES = List.of("photo", "flat", "cartoon");
     /** Styles of the task domains: never seen in pretraining. */
     public static final List<String> TASK_STYLES = List.of("clipart", "sketch", "painting", "pixel");
-
-    private static final String[][] STYLE_WORDS = {
-            {"photo", "photograph", "picture"},
-            {"flat drawing", "flat icon", "simple drawing"},
-            {"cartoon", "cartoon drawing", "comic drawing"},
-    };
 
     private ShapeWorld() {
     }
@@ -94,21 +75,6 @@ public final class ShapeWorld {
     }
 
     /**
-     * How pretraining captions are worded. The first tiny CLIPs learned from {@link #VARIED} captions, whose openings
-     * ("a photo of", "itap of", stray words) say nothing about the picture: their text tower learned to look past
-     * everything before the object's words, so a learned context in those places (CoOp) had nothing to move.
-     * {@link #DESCRIPTIVE} captions say only what is true of the picture (its style before the object, as in "a cartoon
-     * drawing of a red star."), sometimes in a second or third sentence, so the words before and after the object
-     * matter and the positions up to a CoOp prompt's end-of-text are trained.
-     */
-    public enum Captions {
-        /** Tiny CLIP versions 1 and 2: varied, partly meaningless openings and stray words. */
-        VARIED,
-        /** Version 3: every word describes the picture; up to three sentences. */
-        DESCRIPTIVE
-    }
-
-    /**
      * The i-th pretraining pair of a corpus: a random scene in a random pretraining style and a caption naming the
      * shape and, each with some chance, its colour, texture, size and the style, worded as {@code captions} says.
      */
@@ -117,119 +83,7 @@ public final class ShapeWorld {
         int style = random.below(PRETRAINING_STYLES.size());
         Scene scene = scene(random, PRETRAINING_STYLES.get(style));
         BufferedImage image = render(scene, size, random);
-        String caption = switch (captions) {
-            case VARIED -> caption(scene, STYLE_WORDS[style], random);
-            case DESCRIPTIVE -> description(scene, STYLE_WORDS[style], random);
-        };
-        return new Pair(image, caption);
-    }
-
-    static String caption(Scene s, String[] styleWords, SplitMix64 random) {
-        StringBuilder object = new StringBuilder();
-        if (random.below(6) == 0) {
-            object.append(SIZES[s.size()]).append(' ');
-        }
-        if (random.below(4) == 0) {
-            object.append(COLOURS[s.colour()]).append(' ');
-        }
-        if (random.below(4) == 0) {
-            object.append(TEXTURES[s.texture()]).append(' ');
-        }
-        object.append(s.shapeName());
-        String what = object.toString();
-        String a = article(what);
-        String style = styleWords[random.below(styleWords.length)];
-        // Half the captions leave the style out, as most captions of pictures do: CLIP's prompt "a photo of a {class}."
-        // then asks for the object whatever the picture's style, which is what zero-shot on unseen styles relies on.
-        // Openings and stray words vary as in real captions, so the text tower learns that the object's words matter
-        // wherever they stand and whatever comes before them (learned prompt tokens come before them too).
-        String caption = switch (random.below(10)) {
-            case 0, 1, 2, 3, 4 -> OPENINGS[random.below(OPENINGS.length)] + " " + a + " " + what + ".";
-            case 5 -> what + ".";
-            case 6, 7 -> article(style) + " " + style + " of " + a + " " + what + ".";
-            case 8 -> a + " " + what + " in " + style + " style.";
-            default -> "there is " + a + " " + what + " in this " + style + ".";
-        };
-        if (random.below(3) == 0) {
-            StringBuilder stray = new StringBuilder();
-            for (int k = random.below(3); k >= 0; k--) {
-                stray.append(STRAY_WORDS[random.below(STRAY_WORDS.length)]).append(' ');
-            }
-            caption = stray + caption;
-        }
-        return caption;
-    }
-
-    /**
-     * Every word and mark a pretraining caption of that wording can contain. Pretraining trains the token embeddings
-     * of these alone; the rest of the 49,408-token table keeps its random initialisation, which says nothing.
-     */
-    public static List<String> captionWords(Captions captions) {
-        List<String> words = new ArrayList<>(SHAPES);
-        words.addAll(List.of(COLOURS));
-        words.addAll(List.of(TEXTURES));
-        words.addAll(List.of(SIZES));
-        for (String[] style : STYLE_WORDS) {
-            words.addAll(List.of(style));
-        }
-        words.addAll(List.of("a", "an", "of", "in", "style", "there is", "this", "."));
-        switch (captions) {
-            case VARIED -> {
-                words.addAll(List.of(OPENINGS));
-                words.addAll(List.of(STRAY_WORDS));
-            }
-            case DESCRIPTIVE -> {
-                words.addAll(List.of(GENERIC_OPENINGS));
-                words.addAll(List.of("shows", "the", "is", "it"));
-            }
-        }
-        return words;
-    }
-
-    /**
-     * A caption in which every word is true of the picture: the object (its size, colour and texture each named with
-     * some chance), the style mostly before it, and in a third of the captions one or two more sentences on the
-     * object's colour, texture or size.
-     */
-    static String description(Scene s, String[] styleWords, SplitMix64 random) {
-        StringBuilder object = new StringBuilder();
-        if (random.below(3) == 0) {
-            object.append(SIZES[s.size()]).append(' ');
-        }
-        if (random.below(2) == 0) {
-            object.append(COLOURS[s.colour()]).append(' ');
-        }
-        if (random.below(s.texture() == 0 ? 4 : 2) == 0) {
-            object.append(TEXTURES[s.texture()]).append(' ');
-        }
-        object.append(s.shapeName());
-        String what = object.toString();
-        String a = article(what);
-        String style = styleWords[random.below(styleWords.length)];
-        StringBuilder caption = new StringBuilder(switch (random.below(10)) {
-            case 0, 1, 2, 3, 4 -> article(style) + " " + style + " of " + a + " " + what + ".";
-            // a few openings say nothing of the style, as "a photo of" says of many a drawing on the web
-            case 5 -> GENERIC_OPENINGS[random.below(GENERIC_OPENINGS.length)] + " " + a + " " + what + ".";
-            case 6 -> what + ".";
-            case 7 -> a + " " + what + " in " + style + " style.";
-            case 8 -> "there is " + a + " " + what + " in this " + style + ".";
-            default -> "this " + style + " shows " + a + " " + what + ".";
-        });
-        int more = random.below(6);
-        for (int k = more < 2 ? 1 : more < 3 ? 2 : 0; k > 0; k--) {
-            String subject = random.below(2) == 0 ? "it" : "the " + s.shapeName();
-            String attribute = switch (random.below(3)) {
-                case 0 -> COLOURS[s.colour()];
-                case 1 -> TEXTURES[s.texture()];
-                default -> SIZES[s.size()];
-            };
-            caption.append(' ').append(subject).append(" is ").append(attribute).append('.');
-        }
-        return caption.toString();
-    }
-
-    private static String article(String word) {
-        return "aeiou".indexOf(word.charAt(0)) >= 0 ? "an" : "a";
+        return new Pair(image, captions.write(scene, style, random));
     }
 
     public record Summary(List<String> domains, List<String> classes, int images) {

@@ -11,6 +11,7 @@ import org.mmapmtl.clip.ClipInitializer;
 import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.ClipPreprocessor;
 import org.mmapmtl.clip.ClipWeights;
+import org.mmapmtl.data.Captions;
 import org.mmapmtl.data.ShapeWorld;
 import org.mmapmtl.safetensors.Safetensors;
 import org.mmapmtl.safetensors.SafetensorsContent;
@@ -37,7 +38,7 @@ import java.util.stream.IntStream;
 public final class ContrastivePretraining {
     /** How long to pretrain and how. */
     public record Config(ClipConfig architecture, long seed, int steps, int batch, double learningRate,
-                         double weightDecay, int warmupSteps, int captionLength, ShapeWorld.Captions captions) {
+                         double weightDecay, int warmupSteps, int captionLength, Captions captions) {
         public Config {
             if (steps < 1 || batch < 2 || !(learningRate > 0) || weightDecay < 0 || warmupSteps < 0 || captionLength < 8) {
                 throw new IllegalArgumentException("pretraining needs steps >= 1, batch >= 2, learning rate > 0, "
@@ -53,7 +54,7 @@ public final class ContrastivePretraining {
             ClipConfig architecture = new ClipConfig(64, new ClipConfig.Vision(128, 2, 4, 8, 48),
                     new ClipConfig.Text(128, 2, 4, 77, 49408));
             return new Config(architecture, 1, V1_STEPS, 128, V1_LEARNING_RATE, 0.1, V1_STEPS / 20, 20,
-                    ShapeWorld.Captions.VARIED);
+                    Captions.VARIED);
         }
 
         /**
@@ -64,19 +65,19 @@ public final class ContrastivePretraining {
         public static Config version2() {
             ClipConfig architecture = new ClipConfig(64, new ClipConfig.Vision(128, 4, 4, 8, 48),
                     new ClipConfig.Text(128, 2, 4, 77, 49408));
-            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 20, ShapeWorld.Captions.VARIED);
+            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 20, Captions.VARIED);
         }
 
         /**
          * Version 3, what {@code generated:tiny} names: version 2 with a text transformer of 4 blocks learning from
-         * {@link ShapeWorld.Captions#DESCRIPTIVE descriptive captions} of up to 24 tokens. Version 2's text tower
+         * {@link Captions#DESCRIPTIVE descriptive captions} of up to 24 tokens. Version 2's text tower
          * had learned to ignore every word before the object's, so text prompts (CoOp's context) could not move its
          * class features: CoOp's loss did not fall at any learning rate until it jumped to chance.
          */
         public static Config version3() {
             ClipConfig architecture = new ClipConfig(64, new ClipConfig.Vision(128, 4, 4, 8, 48),
                     new ClipConfig.Text(128, 4, 4, 77, 49408));
-            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 24, ShapeWorld.Captions.DESCRIPTIVE);
+            return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 24, Captions.DESCRIPTIVE);
         }
 
         /** The recipe of a released version (1 to 3). */
@@ -247,11 +248,11 @@ public final class ContrastivePretraining {
      * of the token table never receive a gradient (embeddings are not decayed), so they stay random noise; written
      * as zeros they mean the same to the model (nothing) and let the artifact compress to a fraction of its size.
      */
-    static BitSet captionTokens(ClipTokenizer tokenizer, ShapeWorld.Captions captions) {
+    static BitSet captionTokens(ClipTokenizer tokenizer, Captions captions) {
         BitSet tokens = new BitSet(tokenizer.vocabularySize());
         tokens.set(tokenizer.startOfText());
         tokens.set(tokenizer.endOfText());
-        for (String word : ShapeWorld.captionWords(captions)) {
+        for (String word : captions.words()) {
             tokenizer.encode(word).forEach(tokens::set);
         }
         return tokens;

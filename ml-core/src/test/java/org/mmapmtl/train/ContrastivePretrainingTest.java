@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mmapmtl.clip.ClipConfig;
 import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.ClipWeights;
+import org.mmapmtl.data.Captions;
 import org.mmapmtl.data.ShapeWorld;
 import org.mmapmtl.eval.StyleTransfer;
 import org.mmapmtl.experiment.ExperimentSpec;
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ContrastivePretrainingTest {
     private static final ClipConfig MICRO = new ClipConfig(32, new ClipConfig.Vision(32, 1, 2, 8, 32),
             new ClipConfig.Text(32, 1, 2, 77, 49408));
-    private static final ShapeWorld.Captions WORDS = ShapeWorld.Captions.DESCRIPTIVE;
+    private static final Captions WORDS = Captions.DESCRIPTIVE;
 
     @Test
     void bothTowersLearnFromCaptionsAndTheFileIsAHalfPrecisionClip(@TempDir Path dir) {
@@ -62,7 +63,7 @@ class ContrastivePretrainingTest {
     @Test
     void everyCaptionTokenIsKeptAndOnlyThoseAreWritten(@TempDir Path dir) {
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
-        for (ShapeWorld.Captions wording : ShapeWorld.Captions.values()) {
+        for (Captions wording : Captions.values()) {
             java.util.BitSet words = ContrastivePretraining.captionTokens(tokenizer, wording);
             for (int i = 0; i < 3000; i++) {
                 String caption = ShapeWorld.pretrainingPair(9, i, 16, wording).caption();
