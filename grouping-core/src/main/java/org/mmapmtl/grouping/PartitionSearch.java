@@ -1,7 +1,6 @@
 package org.mmapmtl.grouping;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -10,14 +9,14 @@ import java.util.Random;
 
 /**
  * Finds the partition of tasks into groups that maximises Σ over groups Σ over pairs i&lt;j of (S_ij − τ):
- * exactly, by dynamic programming over subsets (O(3^n)), up to {@link Options#exactLimit()} tasks, and by a
- * seeded local search with restarts above it.
+ * exactly ({@link ExactSearch}, dynamic programming over subsets, O(3^n)) up to {@link Options#exactLimit()} tasks,
+ * and by a seeded local search with restarts ({@link HeuristicSearch}) above it; the ablations' fixed partitions
+ * (all-in-one, singletons, random groups) are scored the same way.
  */
 public final class PartitionSearch {
     public static final int DEFAULT_EXACT_LIMIT = 18;
     /** 2^n doubles per table: beyond 24 tasks the exact tables no longer fit a sensible heap. */
     public static final int MAX_EXACT_LIMIT = 24;
-    private static final double EPS = 1e-12;
 
     /**
      * @param exactLimit     the largest task count solved exactly
@@ -67,13 +66,13 @@ public final class PartitionSearch {
                 objective instanceof GroupingObjective.MeanCentred ? "mean-centred" : "threshold", tau)
                 : String.format(Locale.ROOT, "k=%d(tau=%.6g)", k, tau);
         if (n <= options.exactLimit()) {
-            return exact(affinity, tau, k, name);
+            return ExactSearch.solve(affinity, tau, k, name);
         }
         if (!options.allowHeuristic()) {
             throw new IllegalArgumentException(n + " tasks exceed the exact search limit of " + options.exactLimit()
                     + "; allow the heuristic or raise the limit (at most " + MAX_EXACT_LIMIT + ")");
         }
-        return heuristic(affinity, tau, k, options.seed(), options.restarts(), name);
+        return HeuristicSearch.solve(affinity, tau, k, options.seed(), options.restarts(), name);
     }
 
     /** Σ over groups Σ over pairs in a group of (S_ij − τ). */
@@ -87,303 +86,6 @@ public final class PartitionSearch {
             }
         }
         return s;
-    }
-
-    static Partition exact(AffinityMatrix affinity, double tau, Integer k, String name) {
-        int n = affinity.size();
-        int full = (1 << n) - 1;
-        double[] weight = groupWeights(affinity, tau);
-        List<List<Integer>> groups = new ArrayList<>();
-        if (k == null) {
-            double[] best = new double[full + 1];
-            int[] choice = new int[full + 1];
-            for (int mask = 1; mask <= full; mask++) {
-                int low = mask & -mask;
-                int rest = mask ^ low;
-                double top = Double.NEGATIVE_INFINITY;
-                int topGroup = mask;
-                // the group holding the lowest task is enumerated from largest to smallest; ties keep the first
-                for (int sub = rest; ; sub = (sub - 1) & rest) {
-                    double candidate = weight[sub | low] + best[rest ^ sub];
-                    if (candidate > top + EPS) {
-                        top = candidate;
-                        topGroup = sub | low;
-                    }
-                    if (sub == 0) {
-                        break;
-                    }
-                }
-                best[mask] = top;
-                choice[mask] = topGroup;
-            }
-            for (int mask = full; mask != 0; mask ^= choice[mask]) {
-                groups.add(bits(choice[mask]));
-            }
-        } else {
-            // best[c][mask]: the best split of mask into exactly c + 1 groups
-            double[][] best = new double[k][];
-            int[][] choice = new int[k][];
-            best[0] = weight;
-            for (int c = 1; c < k; c++) {
-                best[c] = new double[full + 1];
-                choice[c] = new int[full + 1];
-                Arrays.fill(best[c], Double.NEGATIVE_INFINITY);
-                for (int mask = 1; mask <= full; mask++) {
-                    if (Integer.bitCount(mask) < c + 1) {
-                        continue;
-                    }
-                    int low = mask & -mask;
-                    int rest = mask ^ low;
-                    double top = Double.NEGATIVE_INFINITY;
-                    int topGroup = 0;
-                    for (int sub = rest; ; sub = (sub - 1) & rest) {
-                        int remainder = rest ^ sub;
-                        if (remainder != 0) {
-                            double candidate = weight[sub | low] + best[c - 1][remainder];
-                            if (candidate > top + EPS) {
-                                top = candidate;
-                                topGroup = sub | low;
-                            }
-                        }
-                        if (sub == 0) {
-                            break;
-                        }
-                    }
-                    best[c][mask] = top;
-                    choice[c][mask] = topGroup;
-                }
-            }
-            int mask = full;
-            for (int c = k - 1; c > 0; c--) {
-                groups.add(bits(choice[c][mask]));
-                mask ^= choice[c][mask];
-            }
-            groups.add(bits(mask));
-        }
-        List<List<Integer>> canonical = canonical(groups);
-        return new Partition(canonical, score(affinity, canonical, tau), tau, Partition.Solver.EXACT, name);
-    }
-
-    /** weight[mask] = Σ over pairs i&lt;j in mask of (S_ij − τ), built from mask without its lowest task. */
-    private static double[] groupWeights(AffinityMatrix affinity, double tau) {
-        int n = affinity.size();
-        double[][] s = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                s[i][j] = affinity.at(i, j) - tau;
-            }
-        }
-        double[] weight = new double[1 << n];
-        for (int mask = 1; mask < weight.length; mask++) {
-            int low = Integer.numberOfTrailingZeros(mask);
-            int rest = mask & (mask - 1);
-            double w = weight[rest];
-            for (int r = rest; r != 0; r &= r - 1) {
-                w += s[low][Integer.numberOfTrailingZeros(r)];
-            }
-            weight[mask] = w;
-        }
-        return weight;
-    }
-
-    static Partition heuristic(AffinityMatrix affinity, double tau, Integer k, long seed, int restarts, String name) {
-        int n = affinity.size();
-        double[][] s = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                s[i][j] = i == j ? 0 : affinity.at(i, j) - tau;
-            }
-        }
-        Random random = new Random(seed);
-        int[] bestAssignment = null;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int r = 0; r < restarts; r++) {
-            int[] group = r == 0 ? greedy(s, k) : randomStart(n, k, random);
-            LocalSearch search = new LocalSearch(s, group, k);
-            search.run();
-            double score = search.score();
-            if (score > bestScore + EPS) {
-                bestScore = score;
-                bestAssignment = search.group.clone();
-            }
-        }
-        List<List<Integer>> canonical = canonical(toGroups(bestAssignment));
-        return new Partition(canonical, score(affinity, canonical, tau), tau, Partition.Solver.HEURISTIC, name);
-    }
-
-    /** Each task in turn joins the group it gains most from, or starts a new one (while fewer than k exist). */
-    private static int[] greedy(double[][] s, Integer k) {
-        int n = s.length;
-        int[] group = new int[n];
-        int groups = 0;
-        for (int t = 0; t < n; t++) {
-            int target = -1;
-            double gain = k == null ? 0 : Double.NEGATIVE_INFINITY;
-            boolean mustOpen = k != null && n - t <= k - groups;
-            for (int g = 0; g < groups && !mustOpen; g++) {
-                double c = 0;
-                for (int j = 0; j < t; j++) {
-                    if (group[j] == g) {
-                        c += s[t][j];
-                    }
-                }
-                if (c > gain + EPS) {
-                    gain = c;
-                    target = g;
-                }
-            }
-            if (target < 0 && k != null && groups == k) {
-                target = 0;
-            }
-            group[t] = target < 0 ? groups++ : target;
-        }
-        return group;
-    }
-
-    private static int[] randomStart(int n, Integer k, Random random) {
-        int[] group = new int[n];
-        int groups = k != null ? k : 1 + random.nextInt(n);
-        List<Integer> order = range(n);
-        Collections.shuffle(order, random);
-        for (int i = 0; i < n; i++) {
-            // the first `groups` tasks open one group each, so no group is empty
-            group[order.get(i)] = i < groups ? i : random.nextInt(groups);
-        }
-        return group;
-    }
-
-    /** First-improvement local search: move a task, swap two tasks, merge two groups (merges only without k). */
-    private static final class LocalSearch {
-        final double[][] s;
-        final int[] group;
-        final Integer k;
-        final int n;
-
-        LocalSearch(double[][] s, int[] group, Integer k) {
-            this.s = s;
-            this.group = group;
-            this.k = k;
-            this.n = s.length;
-        }
-
-        double link(int t, int g) {
-            double c = 0;
-            for (int j = 0; j < n; j++) {
-                if (j != t && group[j] == g) {
-                    c += s[t][j];
-                }
-            }
-            return c;
-        }
-
-        int size(int g) {
-            int c = 0;
-            for (int x : group) {
-                if (x == g) {
-                    c++;
-                }
-            }
-            return c;
-        }
-
-        int freeLabel() {
-            boolean[] used = new boolean[n + 1];
-            for (int x : group) {
-                used[x] = true;
-            }
-            int g = 0;
-            while (used[g]) {
-                g++;
-            }
-            return g;
-        }
-
-        void run() {
-            boolean improved = true;
-            while (improved) {
-                improved = moves() || swaps() || (k == null && merges());
-            }
-        }
-
-        boolean moves() {
-            for (int t = 0; t < n; t++) {
-                int from = group[t];
-                double stay = link(t, from);
-                boolean alone = size(from) == 1;
-                if (k != null && alone) {
-                    continue;
-                }
-                for (int g : labels()) {
-                    if (g != from && link(t, g) > stay + EPS) {
-                        group[t] = g;
-                        return true;
-                    }
-                }
-                if (k == null && !alone && stay < -EPS) {
-                    group[t] = freeLabel();
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        boolean swaps() {
-            for (int t = 0; t < n; t++) {
-                for (int u = t + 1; u < n; u++) {
-                    int a = group[t];
-                    int b = group[u];
-                    if (a == b) {
-                        continue;
-                    }
-                    double gain = link(t, b) - s[t][u] + link(u, a) - s[u][t] - link(t, a) - link(u, b);
-                    if (gain > EPS) {
-                        group[t] = b;
-                        group[u] = a;
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-
-        boolean merges() {
-            int[] labels = labels();
-            for (int x = 0; x < labels.length; x++) {
-                for (int y = x + 1; y < labels.length; y++) {
-                    double gain = 0;
-                    for (int i = 0; i < n; i++) {
-                        if (group[i] == labels[x]) {
-                            gain += link(i, labels[y]);
-                        }
-                    }
-                    if (gain > EPS) {
-                        for (int i = 0; i < n; i++) {
-                            if (group[i] == labels[y]) {
-                                group[i] = labels[x];
-                            }
-                        }
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-
-        int[] labels() {
-            return Arrays.stream(group).distinct().sorted().toArray();
-        }
-
-        double score() {
-            double total = 0;
-            for (int i = 0; i < n; i++) {
-                for (int j = i + 1; j < n; j++) {
-                    if (group[i] == group[j]) {
-                        total += s[i][j];
-                    }
-                }
-            }
-            return total;
-        }
     }
 
     private static Partition fixed(AffinityMatrix affinity, List<List<Integer>> groups, double tau, String name) {
@@ -419,20 +121,6 @@ public final class PartitionSearch {
         return groups;
     }
 
-    private static List<List<Integer>> toGroups(int[] assignment) {
-        List<List<Integer>> groups = new ArrayList<>();
-        for (int g : Arrays.stream(assignment).distinct().toArray()) {
-            List<Integer> members = new ArrayList<>();
-            for (int i = 0; i < assignment.length; i++) {
-                if (assignment[i] == g) {
-                    members.add(i);
-                }
-            }
-            groups.add(members);
-        }
-        return groups;
-    }
-
     static List<List<Integer>> canonical(List<List<Integer>> groups) {
         List<List<Integer>> sorted = new ArrayList<>();
         for (List<Integer> g : groups) {
@@ -444,15 +132,7 @@ public final class PartitionSearch {
         return List.copyOf(sorted);
     }
 
-    private static List<Integer> bits(int mask) {
-        List<Integer> out = new ArrayList<>();
-        for (int m = mask; m != 0; m &= m - 1) {
-            out.add(Integer.numberOfTrailingZeros(m));
-        }
-        return out;
-    }
-
-    private static List<Integer> range(int n) {
+    static List<Integer> range(int n) {
         List<Integer> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(i);
