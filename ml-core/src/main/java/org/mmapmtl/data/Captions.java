@@ -72,18 +72,7 @@ public enum Captions {
     }
 
     private static String varied(ShapeWorld.Scene s, String[] styleWords, SplitMix64 random) {
-        StringBuilder object = new StringBuilder();
-        if (random.below(6) == 0) {
-            object.append(ShapeWorld.SIZES[s.size()]).append(' ');
-        }
-        if (random.below(4) == 0) {
-            object.append(ShapeWorld.COLOURS[s.colour()]).append(' ');
-        }
-        if (random.below(4) == 0) {
-            object.append(ShapeWorld.TEXTURES[s.texture()]).append(' ');
-        }
-        object.append(s.shapeName());
-        String what = object.toString();
+        String what = object(s, random, 6, 4, 4);
         String a = article(what);
         String style = styleWords[random.below(styleWords.length)];
         // Half the captions leave the style out, as most captions of pictures do: CLIP's prompt "a photo of a {class}."
@@ -113,18 +102,7 @@ public enum Captions {
      * object's colour, texture or size.
      */
     private static String description(ShapeWorld.Scene s, String[] styleWords, SplitMix64 random) {
-        StringBuilder object = new StringBuilder();
-        if (random.below(3) == 0) {
-            object.append(ShapeWorld.SIZES[s.size()]).append(' ');
-        }
-        if (random.below(2) == 0) {
-            object.append(ShapeWorld.COLOURS[s.colour()]).append(' ');
-        }
-        if (random.below(s.texture() == 0 ? 4 : 2) == 0) {
-            object.append(ShapeWorld.TEXTURES[s.texture()]).append(' ');
-        }
-        object.append(s.shapeName());
-        String what = object.toString();
+        String what = object(s, random, 3, 2, s.texture() == 0 ? 4 : 2);
         String a = article(what);
         String style = styleWords[random.below(styleWords.length)];
         StringBuilder caption = new StringBuilder(switch (random.below(10)) {
@@ -147,6 +125,21 @@ public enum Captions {
             caption.append(' ').append(subject).append(" is ").append(attribute).append('.');
         }
         return caption.toString();
+    }
+
+    /** The object's words: its shape, after its size, colour and texture each named with a chance of 1 in the odds. */
+    private static String object(ShapeWorld.Scene s, SplitMix64 random, int sizeOdds, int colourOdds, int textureOdds) {
+        StringBuilder object = new StringBuilder();
+        if (random.below(sizeOdds) == 0) {
+            object.append(ShapeWorld.SIZES[s.size()]).append(' ');
+        }
+        if (random.below(colourOdds) == 0) {
+            object.append(ShapeWorld.COLOURS[s.colour()]).append(' ');
+        }
+        if (random.below(textureOdds) == 0) {
+            object.append(ShapeWorld.TEXTURES[s.texture()]).append(' ');
+        }
+        return object.append(s.shapeName()).toString();
     }
 
     private static String article(String word) {
