@@ -18,6 +18,7 @@ import org.mmapmtl.trainer.spec.InvalidSpecException;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.trainer.spec.SpecError;
 import org.mmapmtl.trainer.spec.SpecReader;
+import org.mmapmtl.trainer.spec.SpecWorld;
 import org.mmapmtl.service.Problem;
 import org.mmapmtl.service.ProblemException;
 import org.mmapmtl.train.BatchPlan;
@@ -60,7 +61,7 @@ public class Experiments {
      * The file system as one submission sees it. Each path is resolved against the data roots once and a dataset
      * folder listed once (a real one holds tens of thousands of images), for the spec's checks and again for planning.
      */
-    public final class Submission implements SpecReader.World {
+    public final class Submission implements SpecWorld {
         private final Map<List<String>, Dataset> listed = new HashMap<>();
         private final Map<List<Object>, DataRoots.Result> checked = new HashMap<>();
 

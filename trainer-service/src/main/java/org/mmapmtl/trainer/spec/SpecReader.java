@@ -1,12 +1,5 @@
 package org.mmapmtl.trainer.spec;
 
-import org.mmapmtl.experiment.DatasetSpec;
-import org.mmapmtl.experiment.ExperimentSpec;
-import org.mmapmtl.experiment.GroupingSpec;
-import org.mmapmtl.experiment.PromptSettings;
-import org.mmapmtl.experiment.Recipe;
-import org.mmapmtl.experiment.Variant;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,11 +8,16 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.mmapmtl.grouping.GradientSimilarity;
 import org.mmapmtl.grouping.GroupingObjective;
+import org.mmapmtl.experiment.DatasetSpec;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.GroupingSpec;
+import org.mmapmtl.experiment.PromptSettings;
+import org.mmapmtl.experiment.Recipe;
+import org.mmapmtl.experiment.Variant;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -41,42 +39,22 @@ public final class SpecReader {
     static final int MAX_SEEDS = 10;
     static final int MAX_METHODS = 32;
 
-    /**
-     * What the spec names, as the service that receives it sees it, so that problems with the files are reported
-     * together with every other problem of the spec.
-     */
-    public interface World {
-        /** Judges nothing: the spec's form alone. */
-        World ANY = new World() {
-        };
-
-        /** Why a path the spec names (the dataset folder, the weights file) is refused, or null. */
-        default String pathProblem(String path, boolean directory) {
-            return null;
-        }
-
-        /** The domains of the dataset in an accepted folder, or null when they cannot be read. */
-        default List<String> domains(String kind, String root) {
-            return null;
-        }
-    }
-
-    private final List<SpecError> errors = new ArrayList<>();
-    private final World world;
+    private final SpecFields fields = new SpecFields();
+    private final SpecWorld world;
     /** The number of tasks the spec selects, once known from its list or its dataset's domains; else 0. */
     private int taskCount;
 
-    private SpecReader(World world) {
+    private SpecReader(SpecWorld world) {
         this.world = world;
     }
 
     /** @param yaml whether the text is YAML (JSON otherwise; JSON is valid YAML too) */
     public static ExperimentSpec read(byte[] text, boolean yaml) {
-        return read(text, yaml, World.ANY);
+        return read(text, yaml, SpecWorld.ANY);
     }
 
     /** @param world judges the files the spec names */
-    public static ExperimentSpec read(byte[] text, boolean yaml, World world) {
+    public static ExperimentSpec read(byte[] text, boolean yaml, SpecWorld world) {
         JsonNode root;
         try {
             root = (yaml ? YAML : JSON).readTree(text);
@@ -91,14 +69,14 @@ public final class SpecReader {
     }
 
     public static ExperimentSpec read(JsonNode root) {
-        return read(root, World.ANY);
+        return read(root, SpecWorld.ANY);
     }
 
-    public static ExperimentSpec read(JsonNode root, World world) {
+    public static ExperimentSpec read(JsonNode root, SpecWorld world) {
         SpecReader r = new SpecReader(world);
         ExperimentSpec spec = r.experiment(root == null ? NullNode.getInstance() : root);
-        if (!r.errors.isEmpty()) {
-            throw new InvalidSpecException(r.errors);
+        if (!r.fields.errors().isEmpty()) {
+            throw new InvalidSpecException(r.fields.errors());
         }
         return spec;
     }
@@ -118,23 +96,23 @@ public final class SpecReader {
 
     private ExperimentSpec experiment(JsonNode root) {
         if (!root.isObject()) {
-            error("$", "an experiment spec must be an object with at least dataset, weights and methods");
+            fields.error("$", "an experiment spec must be an object with at least dataset, weights and methods");
             return null;
         }
-        known(root, "", "id", "dataset", "weights", "methods", "seeds", "recipe", "prompt", "grouping", "device");
+        fields.known(root, "", "id", "dataset", "weights", "methods", "seeds", "recipe", "prompt", "grouping", "device");
         String id = null;
-        if (present(root, "id")) {
-            id = text(root, "id", "");
+        if (fields.present(root, "id")) {
+            id = fields.text(root, "id", "");
             if (id != null && !ID.matcher(id).matches()) {
-                error("id", "'" + id + "' must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+                fields.error("id", "'" + id + "' must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
             }
         }
         DatasetSpec dataset = dataset(root.path("dataset"));
         String weights = null;
-        if (require(root, "weights", "a CLIP weights file under an allowed data root, or " + ExperimentSpec.GENERATED_TINY)) {
-            weights = ExperimentSpec.versioned(text(root, "weights", ""));
+        if (fields.require(root, "weights", "a CLIP weights file under an allowed data root, or " + ExperimentSpec.GENERATED_TINY)) {
+            weights = ExperimentSpec.versioned(fields.text(root, "weights", ""));
             if (ExperimentSpec.isGenerated(weights) && !ExperimentSpec.RELEASED_TINY.contains(weights)) {
-                error("weights", "'" + weights + "' is not a released tiny CLIP: use one of "
+                fields.error("weights", "'" + weights + "' is not a released tiny CLIP: use one of "
                         + String.join(", ", ExperimentSpec.RELEASED_TINY) + " (or " + ExperimentSpec.GENERATED_TINY
                         + " for the newest)");
             }
@@ -146,85 +124,85 @@ public final class SpecReader {
         PromptSettings prompt = prompt(root.path("prompt"));
         GroupingSpec grouping = grouping(root.path("grouping"), dataset);
         String device = "cpu";
-        if (present(root, "device")) {
-            device = lower(text(root, "device", ""));
+        if (fields.present(root, "device")) {
+            device = lower(fields.text(root, "device", ""));
             if (device != null && !device.equals("cpu") && !device.equals("gpu")) {
-                error("device", "'" + device + "' must be cpu or gpu");
+                fields.error("device", "'" + device + "' must be cpu or gpu");
             }
         }
-        if (!errors.isEmpty()) {
+        if (!fields.errors().isEmpty()) {
             return null;
         }
         if (recipe.sampling().equals("mixed") && methods.stream().map(Variant::parse).anyMatch(Variant::needsPartition)) {
-            error("recipe.sampling", "mixed sampling can leave a task out of a step, but the grouping snapshots of "
+            fields.error("recipe.sampling", "mixed sampling can leave a task out of a step, but the grouping snapshots of "
                     + "phase 1 need every task at every snapshot; use per-task with methods that group tasks");
         }
-        return errors.isEmpty() ? new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, grouping, device) : null;
+        return fields.errors().isEmpty() ? new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, grouping, device) : null;
     }
 
     private DatasetSpec dataset(JsonNode node) {
         if (node.isMissingNode() || node.isNull()) {
-            error("dataset", "missing: give {kind, root, percent or shots}");
+            fields.error("dataset", "missing: give {kind, root, percent or shots}");
             return null;
         }
         if (!node.isObject()) {
-            error("dataset", "must be an object {kind, root, percent or shots, seed, official, tasks}");
+            fields.error("dataset", "must be an object {kind, root, percent or shots, seed, official, tasks}");
             return null;
         }
-        known(node, "dataset.", "kind", "root", "percent", "shots", "seed", "official", "tasks");
+        fields.known(node, "dataset.", "kind", "root", "percent", "shots", "seed", "official", "tasks");
         String kind = "folder";
-        if (present(node, "kind")) {
-            kind = lower(text(node, "kind", "dataset."));
+        if (fields.present(node, "kind")) {
+            kind = lower(fields.text(node, "kind", "dataset."));
             if (kind != null && !KINDS.contains(kind)) {
-                error("dataset.kind", "'" + kind + "' must be one of folder, office-home, mini-domainnet");
+                fields.error("dataset.kind", "'" + kind + "' must be one of folder, office-home, mini-domainnet");
             }
         }
         String root = null;
-        if (require(node, "root", "the dataset folder", "dataset.")) {
-            root = text(node, "root", "dataset.");
+        if (fields.require(node, "root", "the dataset folder", "dataset.")) {
+            root = fields.text(node, "root", "dataset.");
             checkPath("dataset.root", root, true);
         }
         Double percent = null;
         Integer shots = null;
-        if (present(node, "percent")) {
-            percent = number(node, "percent", "dataset.");
+        if (fields.present(node, "percent")) {
+            percent = fields.number(node, "percent", "dataset.");
             if (percent != null && !(percent > 0 && percent < 100)) {
-                error("dataset.percent", "must be within (0, 100), got " + percent);
+                fields.error("dataset.percent", "must be within (0, 100), got " + percent);
             }
         }
-        if (present(node, "shots")) {
-            shots = integer(node, "shots", "dataset.", 1, 100_000);
+        if (fields.present(node, "shots")) {
+            shots = fields.integer(node, "shots", "dataset.", 1, 100_000);
         }
-        if (present(node, "percent") && present(node, "shots")) {
-            error("dataset", "give percent or shots, not both");
-        } else if (!present(node, "percent") && !present(node, "shots")) {
-            error("dataset.percent", "missing: give percent (the paper: 10 or 20 for Office-Home, 1 or 2 for "
+        if (fields.present(node, "percent") && fields.present(node, "shots")) {
+            fields.error("dataset", "give percent or shots, not both");
+        } else if (!fields.present(node, "percent") && !fields.present(node, "shots")) {
+            fields.error("dataset.percent", "missing: give percent (the paper: 10 or 20 for Office-Home, 1 or 2 for "
                     + "MiniDomainNet) or shots");
         }
         Long seed = null;
-        if (present(node, "seed")) {
-            Integer s = integer(node, "seed", "dataset.", 0, Integer.MAX_VALUE);
+        if (fields.present(node, "seed")) {
+            Integer s = fields.integer(node, "seed", "dataset.", 0, Integer.MAX_VALUE);
             seed = s == null ? null : s.longValue();
         }
-        boolean official = present(node, "official") && bool(node, "official", "dataset.");
+        boolean official = fields.present(node, "official") && fields.bool(node, "official", "dataset.");
         if (official && kind != null && !kind.equals("mini-domainnet")) {
-            error("dataset.official", "only mini-domainnet has official train/test lists");
+            fields.error("dataset.official", "only mini-domainnet has official train/test lists");
         }
         List<String> tasks = List.of();
-        if (present(node, "tasks")) {
-            tasks = distinctTexts(node.get("tasks"), "dataset.tasks", 64);
+        if (fields.present(node, "tasks")) {
+            tasks = fields.distinctTexts(node.get("tasks"), "dataset.tasks", 64);
             if (node.get("tasks").isArray() && node.get("tasks").isEmpty()) {
-                error("dataset.tasks", "an empty list selects no task: list the domains to train on, or leave tasks out "
+                fields.error("dataset.tasks", "an empty list selects no task: list the domains to train on, or leave tasks out "
                         + "for every domain of the dataset");
             }
             taskCount = tasks.size();
         }
-        List<String> domains = root == null || kind == null || !KINDS.contains(kind) || hasError("dataset.root")
+        List<String> domains = root == null || kind == null || !KINDS.contains(kind) || fields.hasError("dataset.root")
                 ? null : world.domains(kind, root);
         if (domains != null) {
             for (int i = 0; i < tasks.size(); i++) {
                 if (!domains.contains(tasks.get(i))) {
-                    error("dataset.tasks[" + i + "]", "'" + tasks.get(i) + "' is not a domain of " + root
+                    fields.error("dataset.tasks[" + i + "]", "'" + tasks.get(i) + "' is not a domain of " + root
                             + " (domains: " + domains + ")");
                 }
             }
@@ -234,44 +212,44 @@ public final class SpecReader {
     }
 
     private List<String> methods(JsonNode root) {
-        if (!require(root, "methods", "a list of methods, e.g. [\"mmap\", \"coop-mt\"]")) {
+        if (!fields.require(root, "methods", "a list of methods, e.g. [\"mmap\", \"coop-mt\"]")) {
             return List.of();
         }
-        List<String> names = distinctTexts(root.get("methods"), "methods", MAX_METHODS);
+        List<String> names = fields.distinctTexts(root.get("methods"), "methods", MAX_METHODS);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             try {
                 out.add(Variant.parse(names.get(i)).name());
             } catch (IllegalArgumentException e) {
-                error("methods[" + i + "]", "unknown method '" + names.get(i) + "': use one of " + Variant.names());
+                fields.error("methods[" + i + "]", "unknown method '" + names.get(i) + "': use one of " + Variant.names());
             }
         }
         if (root.get("methods").isArray() && root.get("methods").isEmpty()) {
-            error("methods", "name at least one method");
+            fields.error("methods", "name at least one method");
         }
         return out;
     }
 
     private List<Long> seeds(JsonNode root) {
-        if (!present(root, "seeds")) {
+        if (!fields.present(root, "seeds")) {
             return ExperimentSpec.PAPER_SEEDS;
         }
         JsonNode node = root.get("seeds");
         if (!node.isArray() || node.isEmpty()) {
-            error("seeds", "must be a non-empty list of integers, e.g. [1, 2, 3]");
+            fields.error("seeds", "must be a non-empty list of integers, e.g. [1, 2, 3]");
             return List.of();
         }
         if (node.size() > MAX_SEEDS) {
-            error("seeds", "at most " + MAX_SEEDS + " seeds, got " + node.size());
+            fields.error("seeds", "at most " + MAX_SEEDS + " seeds, got " + node.size());
         }
         List<Long> seeds = new ArrayList<>();
         Set<Long> seen = new HashSet<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode s = node.get(i);
             if (!s.canConvertToLong() || !s.isIntegralNumber() || s.asLong() < 0) {
-                error("seeds[" + i + "]", "must be a non-negative integer, got " + s);
+                fields.error("seeds[" + i + "]", "must be a non-negative integer, got " + s);
             } else if (!seen.add(s.asLong())) {
-                error("seeds[" + i + "]", "seed " + s.asLong() + " appears twice");
+                fields.error("seeds[" + i + "]", "seed " + s.asLong() + " appears twice");
             } else {
                 seeds.add(s.asLong());
             }
@@ -284,48 +262,48 @@ public final class SpecReader {
             return d;
         }
         if (!node.isObject()) {
-            error("recipe", "must be an object");
+            fields.error("recipe", "must be an object");
             return d;
         }
-        known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
+        fields.known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
                 "warmupLearningRate", "augment", "sampling");
-        int epochs = or(integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
-        int batch = or(integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
-        double lr = or(positive(node, "learningRate", "recipe.", 10), d.learningRate());
+        int epochs = or(fields.integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
+        int batch = or(fields.integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
+        double lr = or(fields.positive(node, "learningRate", "recipe.", 10), d.learningRate());
         double momentum = d.momentum();
-        Double m = number(node, "momentum", "recipe.");
+        Double m = fields.number(node, "momentum", "recipe.");
         if (m != null) {
             if (m < 0 || m >= 1) {
-                error("recipe.momentum", "must be in [0, 1), got " + m);
+                fields.error("recipe.momentum", "must be in [0, 1), got " + m);
             } else {
                 momentum = m;
             }
         }
         double wd = d.weightDecay();
-        Double w = number(node, "weightDecay", "recipe.");
+        Double w = fields.number(node, "weightDecay", "recipe.");
         if (w != null) {
             if (w < 0 || w > 1) {
-                error("recipe.weightDecay", "must be in [0, 1], got " + w);
+                fields.error("recipe.weightDecay", "must be in [0, 1], got " + w);
             } else {
                 wd = w;
             }
         }
         int warmup = Math.min(d.warmupEpochs(), epochs - 1);
-        Integer wu = integer(node, "warmupEpochs", "recipe.", 0, 1000);
+        Integer wu = fields.integer(node, "warmupEpochs", "recipe.", 0, 1000);
         if (wu != null) {
             if (wu > 0 && wu >= epochs) {
-                error("recipe.warmupEpochs", "must be below epochs (" + epochs + "), got " + wu);
+                fields.error("recipe.warmupEpochs", "must be below epochs (" + epochs + "), got " + wu);
             } else {
                 warmup = wu;
             }
         }
-        double warmupLr = or(positive(node, "warmupLearningRate", "recipe.", 10), d.warmupLearningRate());
-        boolean augment = present(node, "augment") ? bool(node, "augment", "recipe.") : d.augment();
+        double warmupLr = or(fields.positive(node, "warmupLearningRate", "recipe.", 10), d.warmupLearningRate());
+        boolean augment = fields.present(node, "augment") ? fields.bool(node, "augment", "recipe.") : d.augment();
         String sampling = d.sampling();
-        if (present(node, "sampling")) {
-            String s = lower(text(node, "sampling", "recipe."));
+        if (fields.present(node, "sampling")) {
+            String s = lower(fields.text(node, "sampling", "recipe."));
             if (s != null && !s.equals("per-task") && !s.equals("mixed")) {
-                error("recipe.sampling", "'" + s + "' must be per-task or mixed");
+                fields.error("recipe.sampling", "'" + s + "' must be per-task or mixed");
             } else if (s != null) {
                 sampling = s;
             }
@@ -338,12 +316,12 @@ public final class SpecReader {
             return PromptSettings.defaults();
         }
         if (!node.isObject()) {
-            error("prompt", "must be an object {length, depth, m, n}");
+            fields.error("prompt", "must be an object {length, depth, m, n}");
             return PromptSettings.defaults();
         }
-        known(node, "prompt.", "length", "depth", "m", "n");
-        return new PromptSettings(or(integer(node, "length", "prompt.", 0, 64), 0), or(integer(node, "depth", "prompt.", 0, 48), 0),
-                or(integer(node, "m", "prompt.", 0, 64), 0), or(integer(node, "n", "prompt.", 0, 4096), 0));
+        fields.known(node, "prompt.", "length", "depth", "m", "n");
+        return new PromptSettings(or(fields.integer(node, "length", "prompt.", 0, 64), 0), or(fields.integer(node, "depth", "prompt.", 0, 48), 0),
+                or(fields.integer(node, "m", "prompt.", 0, 64), 0), or(fields.integer(node, "n", "prompt.", 0, 4096), 0));
     }
 
     private GroupingSpec grouping(JsonNode node, DatasetSpec dataset) {
@@ -352,164 +330,50 @@ public final class SpecReader {
             return d;
         }
         if (!node.isObject()) {
-            error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity}");
+            fields.error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity}");
             return d;
         }
-        known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity");
-        int epochs = or(integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
-        int snapshots = or(integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
-        int every = or(integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
+        fields.known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity");
+        int epochs = or(fields.integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
+        int snapshots = or(fields.integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
+        int every = or(fields.integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
         String objective = d.objective();
-        if (present(node, "objective")) {
-            String o = lower(text(node, "objective", "grouping."));
+        if (fields.present(node, "objective")) {
+            String o = lower(fields.text(node, "objective", "grouping."));
             if (o != null && !GroupingObjective.NAMES.contains(o)) {
-                error("grouping.objective", "'" + o + "' must be one of " + GroupingObjective.NAMES);
+                fields.error("grouping.objective", "'" + o + "' must be one of " + GroupingObjective.NAMES);
             } else if (o != null) {
                 objective = o;
             }
         }
-        Integer k = present(node, "k") ? integer(node, "k", "grouping.", 1, 64) : null;
-        if (objective.equals("k") && k == null && !present(node, "k")) {
-            error("grouping.k", "objective k needs the number of groups k");
+        Integer k = fields.present(node, "k") ? fields.integer(node, "k", "grouping.", 1, 64) : null;
+        if (objective.equals("k") && k == null && !fields.present(node, "k")) {
+            fields.error("grouping.k", "objective k needs the number of groups k");
         }
         if (k != null && taskCount > 0 && k > taskCount) {
-            error("grouping.k", k + " groups cannot be made of " + taskCount + " tasks");
+            fields.error("grouping.k", k + " groups cannot be made of " + taskCount + " tasks");
         }
-        Double tau = present(node, "tau") ? number(node, "tau", "grouping.") : null;
+        Double tau = fields.present(node, "tau") ? fields.number(node, "tau", "grouping.") : null;
         String tauProblem = org.mmapmtl.grouping.GroupingObjective.tauProblem(tau);
         if (tauProblem != null) {
-            error("grouping.tau", tauProblem);
+            fields.error("grouping.tau", tauProblem);
         }
         if (tau != null && objective.equals("mean-centred")) {
-            error("grouping.tau", "objective mean-centred computes tau from the affinities; drop tau or use objective threshold");
+            fields.error("grouping.tau", "objective mean-centred computes tau from the affinities; drop tau or use objective threshold");
         }
         String similarity = d.similarity();
-        if (present(node, "similarity")) {
-            String s = lower(text(node, "similarity", "grouping."));
+        if (fields.present(node, "similarity")) {
+            String s = lower(fields.text(node, "similarity", "grouping."));
             try {
                 if (s != null) {
                     GradientSimilarity.valueOf(s.toUpperCase(Locale.ROOT));
                     similarity = s;
                 }
             } catch (IllegalArgumentException e) {
-                error("grouping.similarity", "'" + s + "' must be cosine or dot");
+                fields.error("grouping.similarity", "'" + s + "' must be cosine or dot");
             }
         }
         return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity);
-    }
-
-    // ---- field helpers: each records an error naming the field and returns null when the value is unusable
-
-    private void error(String field, String message) {
-        errors.add(new SpecError(field, message));
-    }
-
-    private void known(JsonNode node, String prefix, String... names) {
-        Set<String> allowed = Set.of(names);
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!allowed.contains(f)) {
-                error(prefix + f, "unknown field; known here: " + String.join(", ", names));
-            }
-        }
-    }
-
-    private static boolean present(JsonNode node, String field) {
-        return node.has(field) && !node.get(field).isNull();
-    }
-
-    private boolean require(JsonNode node, String field, String what) {
-        return require(node, field, what, "");
-    }
-
-    private boolean require(JsonNode node, String field, String what, String prefix) {
-        if (!present(node, field)) {
-            error(prefix + field, "missing: " + what);
-            return false;
-        }
-        return true;
-    }
-
-    private String text(JsonNode node, String field, String prefix) {
-        JsonNode v = node.get(field);
-        if (!v.isTextual() || v.asText().isBlank()) {
-            error(prefix + field, "must be a non-empty string, got " + v);
-            return null;
-        }
-        if (v.asText().length() > 4096) {
-            error(prefix + field, "longer than 4096 characters");
-            return null;
-        }
-        return v.asText().trim();
-    }
-
-    private Double number(JsonNode node, String field, String prefix) {
-        if (!present(node, field)) {
-            return null;
-        }
-        JsonNode v = node.get(field);
-        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-            error(prefix + field, "must be a finite number, got " + v);
-            return null;
-        }
-        return v.asDouble();
-    }
-
-    private Double positive(JsonNode node, String field, String prefix, double max) {
-        Double v = number(node, field, prefix);
-        if (v != null && !(v > 0 && v <= max)) {
-            error(prefix + field, "must be in (0, " + max + "], got " + v);
-            return null;
-        }
-        return v;
-    }
-
-    private Integer integer(JsonNode node, String field, String prefix, int min, int max) {
-        if (!present(node, field)) {
-            return null;
-        }
-        JsonNode v = node.get(field);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            error(prefix + field, "must be an integer, got " + v);
-            return null;
-        }
-        if (v.asInt() < min || v.asInt() > max) {
-            error(prefix + field, "must be in " + min + ".." + max + ", got " + v.asInt());
-            return null;
-        }
-        return v.asInt();
-    }
-
-    private boolean bool(JsonNode node, String field, String prefix) {
-        JsonNode v = node.get(field);
-        if (!v.isBoolean()) {
-            error(prefix + field, "must be true or false, got " + v);
-            return false;
-        }
-        return v.asBoolean();
-    }
-
-    private List<String> distinctTexts(JsonNode node, String field, int max) {
-        if (!node.isArray()) {
-            error(field, "must be a list of names, got " + node);
-            return List.of();
-        }
-        if (node.size() > max) {
-            error(field, "at most " + max + " entries, got " + node.size());
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < node.size(); i++) {
-            JsonNode v = node.get(i);
-            if (!v.isTextual() || v.asText().isBlank() || v.asText().length() > 128) {
-                error(field + "[" + i + "]", "must be a non-empty name of at most 128 characters, got " + v);
-            } else if (out.contains(v.asText().trim())) {
-                error(field + "[" + i + "]", "'" + v.asText() + "' appears twice");
-            } else {
-                out.add(v.asText().trim());
-            }
-        }
-        return out;
     }
 
     private void checkPath(String field, String path, boolean directory) {
@@ -518,12 +382,8 @@ public final class SpecReader {
         }
         String problem = world.pathProblem(path, directory);
         if (problem != null) {
-            error(field, problem);
+            fields.error(field, problem);
         }
-    }
-
-    private boolean hasError(String field) {
-        return errors.stream().anyMatch(e -> e.field().equals(field));
     }
 
     private static String lower(String s) {
