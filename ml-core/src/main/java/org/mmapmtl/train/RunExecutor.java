@@ -121,7 +121,7 @@ public final class RunExecutor {
                     }
 
                     @Override
-                    public void onSnapshot(Trainer.GradientSnapshot s) {
+                    public void onSnapshot(Trainer.TaskGradients s) {
                         for (String task : run.tasks()) {
                             events.snapshot(new GradientSnapshot(run.experimentId(), task, run.tasks(), s.index(),
                                     s.total(), s.step(), s.gradients().get(task)));

@@ -48,14 +48,14 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The per-task gradients of the shared parameters at one snapshot, flattened in parameter order. */
-    public record GradientSnapshot(int index, int total, long step, Map<String, float[]> gradients) {
+    public record TaskGradients(int index, int total, long step, Map<String, float[]> gradients) {
     }
 
     public interface Listener {
         default void onStep(StepReport report) {
         }
 
-        default void onSnapshot(GradientSnapshot snapshot) {
+        default void onSnapshot(TaskGradients snapshot) {
         }
 
         default void onCheckpoint(CheckpointFile.Saved saved) {
@@ -212,7 +212,7 @@ public final class Trainer implements AutoCloseable {
             long took = System.nanoTime() - began;
             meanStepNanos = step == start ? took : 0.9 * meanStepNanos + 0.1 * took;
             if (snapshot >= 0) {
-                listener.onSnapshot(new GradientSnapshot(snapshot, config.snapshots(), step, outcome.snapshotGradients()));
+                listener.onSnapshot(new TaskGradients(snapshot, config.snapshots(), step, outcome.snapshotGradients()));
             }
             int epoch = (int) (step / stepsPerEpoch);
             if (step % stepsPerEpoch == 0) {

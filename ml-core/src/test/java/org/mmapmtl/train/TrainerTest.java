@@ -88,18 +88,18 @@ class TrainerTest {
     @Test
     void snapshotsCarryEachTasksGradientOfTheSharedParameters() {
         TinyWorld world = TinyWorld.shared();
-        List<Trainer.GradientSnapshot> snapshots = new ArrayList<>();
+        List<Trainer.TaskGradients> snapshots = new ArrayList<>();
         TrainingConfig config = CONFIG.withEpochs(1).withSnapshots(1, 2);
         try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "mmap-mt", null, 1);
              Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, config, world.baseSha)) {
             trainer.run(null, null, new Trainer.Listener() {
                 @Override
-                public void onSnapshot(Trainer.GradientSnapshot s) {
+                public void onSnapshot(Trainer.TaskGradients s) {
                     snapshots.add(s);
                 }
             });
-            assertThat(snapshots).extracting(Trainer.GradientSnapshot::index).containsExactly(0, 1);
-            for (Trainer.GradientSnapshot s : snapshots) {
+            assertThat(snapshots).extracting(Trainer.TaskGradients::index).containsExactly(0, 1);
+            for (Trainer.TaskGradients s : snapshots) {
                 assertThat(s.gradients().keySet()).containsExactlyElementsOf(TinyWorld.TASKS);
                 for (Map.Entry<String, float[]> e : s.gradients().entrySet()) {
                     assertThat((long) e.getValue().length).isEqualTo(model.method().parameters().count());
