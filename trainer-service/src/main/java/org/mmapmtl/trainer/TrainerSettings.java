@@ -41,7 +41,7 @@ public class TrainerSettings {
         return device;
     }
 
-    public WorkerSettings trainer() {
+    public WorkerSettings worker() {
         return worker;
     }
 }

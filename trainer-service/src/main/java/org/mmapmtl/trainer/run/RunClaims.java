@@ -41,7 +41,7 @@ public class RunClaims {
             TrainingRun run = TrainingRun.findById(ids.get(0));
             run.state = TrainingRun.RUNNING;
             run.owner = owner;
-            run.leaseUntil = Instant.now().plus(settings.trainer().lease());
+            run.leaseUntil = Instant.now().plus(settings.worker().lease());
             run.attempts++;
             run.updatedAt = Instant.now();
             return Optional.of(run.id);
@@ -52,6 +52,6 @@ public class RunClaims {
     public boolean renew(String runId, String owner) {
         return QuarkusTransaction.requiringNew().call(() -> TrainingRun.update(
                 "leaseUntil = ?1 where id = ?2 and owner = ?3 and state = ?4",
-                Instant.now().plus(settings.trainer().lease()), runId, owner, TrainingRun.RUNNING) == 1);
+                Instant.now().plus(settings.worker().lease()), runId, owner, TrainingRun.RUNNING) == 1);
     }
 }

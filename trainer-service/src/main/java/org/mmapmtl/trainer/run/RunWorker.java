@@ -76,7 +76,7 @@ public class RunWorker {
     private ScheduledExecutorService heartbeat;
 
     void start(@Observes StartupEvent event) {
-        if (!settings.trainer().enabled()) {
+        if (!settings.worker().enabled()) {
             LOG.info("training disabled (mmap.trainer.enabled=false): this instance only accepts and serves experiments");
             return;
         }
@@ -101,10 +101,10 @@ public class RunWorker {
         if (thread != null) {
             try {
                 // the run stops after its step, writes its resume point and is handed back; the lease lapses if not
-                thread.join(settings.trainer().shutdownGrace().toMillis());
+                thread.join(settings.worker().shutdownGrace().toMillis());
                 if (thread.isAlive()) {
                     LOG.warnf("the run in progress did not stop within mmap.trainer.shutdown-grace (%s); another trainer "
-                            + "takes it over when its lease lapses", settings.trainer().shutdownGrace());
+                            + "takes it over when its lease lapses", settings.worker().shutdownGrace());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -131,7 +131,7 @@ public class RunWorker {
             try {
                 var claimed = claims.claim(owner);
                 if (claimed.isEmpty()) {
-                    Thread.sleep(settings.trainer().poll().toMillis());
+                    Thread.sleep(settings.worker().poll().toMillis());
                     continue;
                 }
                 execute(claimed.get());
@@ -162,7 +162,7 @@ public class RunWorker {
         RunSpec spec = planned;
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean leaseLost = new AtomicBoolean();
-        long period = Math.max(1000, settings.trainer().lease().toMillis() / 3);
+        long period = Math.max(1000, settings.worker().lease().toMillis() / 3);
         java.util.concurrent.ScheduledFuture<?> renewal = null;
         try {
             renewal = heartbeat.scheduleAtFixedRate(() -> {
@@ -196,7 +196,7 @@ public class RunWorker {
             RunSpec run = spec;
             Path runDir = Experiments.runDir(artifacts, run);
             recordExisting(run, runDir);
-            RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(run), settings.trainer().decodeThreads(),
+            RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(run), settings.worker().decodeThreads(),
                     new Reports(run, row.snapshotsSent, stop, leaseLost, grouping));
             checkpoints.publishPending();
             if (leaseLost.get()) {
@@ -374,7 +374,7 @@ public class RunWorker {
         public void step(Trainer.StepReport r) {
             long now = System.nanoTime();
             boolean epochEnd = (r.step() + 1) % Math.max(1, r.totalSteps() / Math.max(1, r.epochs())) == 0;
-            if (now - lastReport < settings.trainer().progressInterval().toNanos() && !epochEnd && r.step() + 1 < r.totalSteps()) {
+            if (now - lastReport < settings.worker().progressInterval().toNanos() && !epochEnd && r.step() + 1 < r.totalSteps()) {
                 return;
             }
             lastReport = now;
