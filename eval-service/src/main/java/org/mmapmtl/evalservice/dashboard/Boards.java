@@ -3,8 +3,8 @@ package org.mmapmtl.evalservice.dashboard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.mmapmtl.eval.ResultsTable;
+import org.mmapmtl.evalservice.results.ExperimentResults;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
-import org.mmapmtl.evalservice.results.ResultsResource;
 import org.mmapmtl.evalservice.scoring.TaskScore;
 import org.mmapmtl.experiment.RunSpec;
 
@@ -98,7 +98,7 @@ public class Boards {
         ReceivedPartition partition = ReceivedPartition.findById(experimentId);
         Board.Results results = null;
         if (!received.isEmpty()) {
-            ResultsResource.ExperimentResults r = ResultsResource.results(experimentId, received);
+            ExperimentResults r = ExperimentResults.of(experimentId, received);
             results = Board.Results.of(new ResultsTable.Table(r.tasks(), r.rows()));
         }
         List<ReceivedCheckpoint> scored = received.stream()

@@ -22,10 +22,8 @@ import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,22 +35,6 @@ public class ResultsResource {
 
     static final String CSV = "text/csv";
     static final String MARKDOWN = "text/markdown";
-
-    /**
-     * @param evaluated whether this checkpoint has been scored on the test splits
-     * @param status    pending, evaluating, done or failed
-     * @param accuracy  per task, once evaluated
-     */
-    public record CheckpointView(String runId, String method, String variant, long seed, int epoch, boolean finalEpoch,
-                                 String uri, long trainableParams, List<String> tasks, List<List<String>> groups,
-                                 boolean evaluated, String status, String error, Map<String, Double> accuracy,
-                                 Instant receivedAt) {
-    }
-
-    /** The table (final epochs, phase 1 left out) and every checkpoint received for the experiment. */
-    public record ExperimentResults(String experimentId, DatasetSpec dataset, List<String> tasks,
-                                    List<ResultsTable.Row> rows, List<CheckpointView> checkpoints) {
-    }
 
     public record ClassScore(String name, double precision, double recall, double f1, long support) {
     }
@@ -83,7 +65,7 @@ public class ResultsResource {
         if (received.isEmpty()) {
             throw Problem.notFound("no checkpoint of experiment '" + experimentId + "' has arrived on mmap.checkpoints");
         }
-        ExperimentResults results = results(experimentId, received);
+        ExperimentResults results = ExperimentResults.of(experimentId, received);
         ResultsTable.Table table = new ResultsTable.Table(results.tasks(), results.rows());
         return switch (format(format, accept)) {
             case "csv" -> Response.ok(table.toCsv(), CSV + "; charset=utf-8").build();
@@ -140,7 +122,7 @@ public class ResultsResource {
         }
         List<LeaderboardEntry> out = new ArrayList<>();
         for (String id : paging.of(matching)) {
-            ExperimentResults r = results(id, ReceivedCheckpoint.ofExperiment(id));
+            ExperimentResults r = ExperimentResults.of(id, ReceivedCheckpoint.ofExperiment(id));
             String name = datasetName(r.dataset());
             String split = r.dataset() == null ? "?" : r.dataset().percent() != null ? r.dataset().percent() + "%"
                     : r.dataset().shots() + "-shot";
@@ -174,35 +156,6 @@ public class ResultsResource {
                 return null;
             }
         }
-    }
-
-    public static ExperimentResults results(String experimentId, List<ReceivedCheckpoint> received) {
-        List<CheckpointView> views = new ArrayList<>();
-        List<ResultsTable.RunScore> finals = new ArrayList<>();
-        LinkedHashSet<String> tasks = new LinkedHashSet<>();
-        DatasetSpec dataset = null;
-        for (ReceivedCheckpoint r : received) {
-            Checkpoint c = r.checkpoint();
-            if (c.runSpec() != null && dataset == null) {
-                dataset = c.runSpec().dataset();
-                tasks.addAll(dataset.tasks());
-            }
-            tasks.addAll(c.tasks());
-            Map<String, Double> accuracy = new LinkedHashMap<>();
-            if (ReceivedCheckpoint.DONE.equals(r.status)) {
-                TaskScore.of(r.id).forEach(s -> accuracy.put(s.task, s.accuracy));
-            }
-            views.add(new CheckpointView(r.runId, r.method, r.variant, r.seed, r.epoch, r.finalEpoch, r.uri,
-                    r.trainableParams, c.tasks(), c.groups(), ReceivedCheckpoint.DONE.equals(r.status), r.status, r.error,
-                    accuracy, r.receivedAt));
-            if (r.finalEpoch && ReceivedCheckpoint.DONE.equals(r.status) && !RunSpec.PHASE_1.equals(r.stage)) {
-                finals.add(new ResultsTable.RunScore(r.variant == null ? r.method : r.variant, r.seed, r.runId, accuracy,
-                        r.trainableParams));
-            }
-        }
-        List<String> taskList = List.copyOf(tasks);
-        ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals);
-        return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views);
     }
 
     private static String format(String format, String accept) {

@@ -1,0 +1,59 @@
+package org.mmapmtl.evalservice.results;
+
+import org.mmapmtl.eval.ResultsTable;
+import org.mmapmtl.evalservice.scoring.TaskScore;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.experiment.DatasetSpec;
+import org.mmapmtl.experiment.RunSpec;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/** The table of an experiment (final epochs, phase 1 left out) and every checkpoint received for it. */
+public record ExperimentResults(String experimentId, DatasetSpec dataset, List<String> tasks,
+                                List<ResultsTable.Row> rows, List<ExperimentResults.CheckpointView> checkpoints) {
+    /**
+     * @param evaluated whether this checkpoint has been scored on the test splits
+     * @param status    pending, evaluating, done or failed
+     * @param accuracy  per task, once evaluated
+     */
+    public record CheckpointView(String runId, String method, String variant, long seed, int epoch, boolean finalEpoch,
+                                 String uri, long trainableParams, List<String> tasks, List<List<String>> groups,
+                                 boolean evaluated, String status, String error, Map<String, Double> accuracy,
+                                 Instant receivedAt) {
+    }
+
+    /** Scores what was received of the experiment into its table, with a view of every checkpoint. */
+    public static ExperimentResults of(String experimentId, List<ReceivedCheckpoint> received) {
+        List<CheckpointView> views = new ArrayList<>();
+        List<ResultsTable.RunScore> finals = new ArrayList<>();
+        LinkedHashSet<String> tasks = new LinkedHashSet<>();
+        DatasetSpec dataset = null;
+        for (ReceivedCheckpoint r : received) {
+            Checkpoint c = r.checkpoint();
+            if (c.runSpec() != null && dataset == null) {
+                dataset = c.runSpec().dataset();
+                tasks.addAll(dataset.tasks());
+            }
+            tasks.addAll(c.tasks());
+            Map<String, Double> accuracy = new LinkedHashMap<>();
+            if (ReceivedCheckpoint.DONE.equals(r.status)) {
+                TaskScore.of(r.id).forEach(s -> accuracy.put(s.task, s.accuracy));
+            }
+            views.add(new CheckpointView(r.runId, r.method, r.variant, r.seed, r.epoch, r.finalEpoch, r.uri,
+                    r.trainableParams, c.tasks(), c.groups(), ReceivedCheckpoint.DONE.equals(r.status), r.status, r.error,
+                    accuracy, r.receivedAt));
+            if (r.finalEpoch && ReceivedCheckpoint.DONE.equals(r.status) && !RunSpec.PHASE_1.equals(r.stage)) {
+                finals.add(new ResultsTable.RunScore(r.variant == null ? r.method : r.variant, r.seed, r.runId, accuracy,
+                        r.trainableParams));
+            }
+        }
+        List<String> taskList = List.copyOf(tasks);
+        ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals);
+        return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views);
+    }
+}
