@@ -38,6 +38,11 @@ public record Problem(String type, String title, int status, String detail, Stri
         return new ProblemException(of(Response.Status.SERVICE_UNAVAILABLE, detail));
     }
 
+    /** Answers 409: the request is valid but the resource's state refuses it (the detail says what it is in). */
+    public static ProblemException conflict(String detail) {
+        return new ProblemException(of(Response.Status.CONFLICT, detail));
+    }
+
     public static ProblemException badRequest(String detail, List<FieldError> errors) {
         Problem p = of(Response.Status.BAD_REQUEST, detail);
         return new ProblemException(new Problem(p.type, p.title, p.status, detail, null, List.copyOf(errors)));

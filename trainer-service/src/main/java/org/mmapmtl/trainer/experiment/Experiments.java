@@ -204,13 +204,17 @@ public class Experiments {
         updatePhase(experiment);
     }
 
-    /** Cancels: queued runs never start, running ones stop after their step and write a checkpoint first. */
+    /**
+     * Cancels: queued runs never start, running ones stop after their step and write a checkpoint first. An experiment
+     * that has already ended is refused (409), so that the caller is not told a cancel was requested.
+     */
     @Transactional
     public Experiment cancel(String id) {
         find(id);
         Experiment e = locked(id);
         if (e.phase.terminal()) {
-            return e;
+            throw Problem.conflict("experiment " + id + " has already ended (phase " + e.phase
+                    + "): there is nothing to cancel");
         }
         e.cancelRequested = true;
         // queued runs never start; a running run whose trainer died (its lease lapsed) is not claimed again either

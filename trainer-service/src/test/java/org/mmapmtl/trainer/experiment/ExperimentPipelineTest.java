@@ -184,6 +184,9 @@ class ExperimentPipelineTest {
         await().atMost(Duration.ofMinutes(3)).untilAsserted(() ->
                 given().get("/experiments/{id}", "cancelled").then().body("phase", equalTo("CANCELLED")));
         given().get("/experiments/{id}", "cancelled").then().body("runs.state", org.hamcrest.Matchers.everyItem(equalTo("cancelled")));
+        // a second cancel is refused: the experiment has ended, nothing was requested
+        given().delete("/experiments/{id}", "cancelled").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("already ended (phase CANCELLED)"));
     }
 
 }
