@@ -21,6 +21,7 @@ import org.mmapmtl.eval.UnevaluableCheckpointException;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.events.Evaluation;
+import org.mmapmtl.service.DatabaseUnavailable;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -196,6 +197,18 @@ public class EvaluationWorker {
         } catch (RuntimeException e) {
             if (stopping.get()) {
                 release(id); // stopped mid-way: the next evaluator starts it again
+                return;
+            }
+            String database = DatabaseUnavailable.describe(e);
+            if (database != null) {
+                // the scores are good and the database is away (a restart): the checkpoint is scored again, not failed
+                LOG.warnf("scores of %s epoch %d not stored (%s); it is evaluated again", record.runId(), record.epoch(),
+                        database);
+                try {
+                    release(id);
+                } catch (RuntimeException stillAway) {
+                    LOG.debugf("checkpoint %d not handed back (%s); its lease lapses instead", id, stillAway.getMessage());
+                }
                 return;
             }
             fail(row, record, "evaluation failed: " + e);

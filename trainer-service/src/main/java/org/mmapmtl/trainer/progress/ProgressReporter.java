@@ -29,7 +29,8 @@ public class ProgressReporter {
 
     /**
      * Logs the report in the caller's transaction when there is one (so the log never holds a rolled-back change) and
-     * sends it to mmap.progress without waiting for the broker.
+     * sends it to mmap.progress without waiting for the broker. Without a caller's transaction the entry is written in
+     * its own, and a database that is away (restarting, say) costs that one entry, never the run that reported it.
      */
     public void report(Progress p) {
         byte[] bytes = EventCodecs.PROGRESS.encode(p);
@@ -37,7 +38,15 @@ public class ProgressReporter {
         e.experimentId = p.experimentId();
         e.payload = new String(bytes, StandardCharsets.UTF_8);
         e.createdAt = Instant.now();
-        QuarkusTransaction.joiningExisting().run(e::persist);
+        if (QuarkusTransaction.isActive()) {
+            e.persist();
+        } else {
+            try {
+                QuarkusTransaction.requiringNew().run(e::persist);
+            } catch (RuntimeException failure) {
+                LOG.warnf("progress of %s (%s) not logged: %s", p.runId(), p.state(), failure.getMessage());
+            }
+        }
         Message<byte[]> message = Message.of(bytes)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(p.experimentId()).build());
         progress.sendMessage(message).subscribe().with(ok -> { },

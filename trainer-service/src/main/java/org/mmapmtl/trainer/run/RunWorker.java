@@ -138,7 +138,12 @@ public class RunWorker {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.error("trainer loop: " + e.getMessage(), e);
+                String database = DatabaseUnavailable.describe(e);
+                if (database != null) {
+                    LOG.warnf("trainer loop: the database is away (%s); looking again shortly", database);
+                } else {
+                    LOG.error("trainer loop: " + e.getMessage(), e);
+                }
                 sleepQuietly();
             }
         }
@@ -187,10 +192,10 @@ public class RunWorker {
                 Path weights = BaseWeights.resolve(spec.weights(), artifacts,
                         message -> report(planned, "running", message, null));
                 RunSpec resolved = spec.withWeights(weights.toUri().toString(), CheckpointFile.sha256(weights));
-                QuarkusTransaction.requiringNew().run(() -> {
+                durably("recording the base weights of " + runId, () -> QuarkusTransaction.requiringNew().run(() -> {
                     TrainingRun r = TrainingRun.findById(runId);
                     r.spec = SpecJson.write(resolved);
-                });
+                }));
                 spec = resolved;
             }
             RunSpec run = spec;
@@ -282,14 +287,14 @@ public class RunWorker {
 
     /** Hands a run this trainer stops (shutting down) back to the queue; the next trainer resumes it. */
     private void release(RunSpec run, RunExecutor.Outcome outcome) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        durably("handing back " + run.runId(), () -> QuarkusTransaction.requiringNew().run(() -> {
             boolean cancelled = experiments.locked(run.experimentId()).cancelRequested;
             TrainingRun.update("state = ?1, owner = null, leaseUntil = null, updatedAt = ?2 where id = ?3 and owner = ?4",
                     cancelled ? TrainingRun.CANCELLED : TrainingRun.QUEUED, Instant.now(), run.runId(), owner);
             if (cancelled) {
                 experiments.updatePhase(run.experimentId());
             }
-        });
+        }));
         String where = outcome.resumePoint() != null
                 ? "at step " + outcome.stepsDone() + " of " + outcome.totalSteps() + " (resume point "
                 + outcome.resumePoint().getFileName() + ")"
