@@ -27,6 +27,13 @@ class DatabaseUnavailableTest {
         RuntimeException rollback = new IllegalStateException("transaction rolled back");
         rollback.addSuppressed(new RuntimeException(new SQLException("I/O error", "08006")));
         assertThat(DatabaseUnavailable.describe(rollback)).contains("08006");
+        // the connection ended during the commit itself: Narayana throws a bare RollbackException (seen on a restart)
+        assertThat(DatabaseUnavailable.describe(new IllegalStateException(
+                new jakarta.transaction.RollbackException("ARJUNA016053: Could not commit transaction."))))
+                .contains("commit did not complete");
+        var workFailed = new jakarta.transaction.RollbackException("ARJUNA016053: Could not commit transaction.");
+        workFailed.addSuppressed(new IllegalArgumentException("value too long"));
+        assertThat(DatabaseUnavailable.describe(workFailed)).as("a rollback that carries the work's own failure").isNull();
         // no connection from the pool in time (Agroal): no SQLState, a timeout as the cause
         assertThat(new DatabaseUnavailable().test(new SQLException("Acquisition timeout while waiting for new connection",
                 null, new java.util.concurrent.TimeoutException()))).isTrue();

@@ -27,6 +27,15 @@ public class CheckpointPublisher {
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     public synchronized void publishPending() {
+        try {
+            publishAll();
+        } catch (RuntimeException e) {
+            // the database is away (or the broker slow): the rows stay, and the next round (every second) sends them
+            LOG.warnf("recorded checkpoints not published yet (%s); the next round tries again", e.getMessage());
+        }
+    }
+
+    private void publishAll() {
         boolean more = true;
         while (more) {
             more = QuarkusTransaction.requiringNew().call(() -> {
