@@ -1,15 +1,24 @@
 package org.mmapmtl.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Prompt sizes shared by the experiment's prompt methods; 0 keeps each method's own default.
  *
- * @param length tokens per layer (b for the MmAP family, the context length for CoOp, n_ctx for MaPLe)
- * @param depth  prompted layers (K)
- * @param m      rows of MmAP's source prompt Ps
- * @param n      columns of MmAP's source prompt Ps
+ * @param length      tokens per layer (b for the MmAP family, the context length for CoOp, n_ctx for MaPLe)
+ * @param depth       prompted layers (K)
+ * @param m           rows of MmAP's source prompt Ps
+ * @param n           columns of MmAP's source prompt Ps
+ * @param contextInit words CoOp's context starts from (CoOp's {@code CTX_INIT}, e.g. "a photo of a"), which also set
+ *                    its length; null: CoOp's random N(0, 0.02) start of {@code length} tokens
  */
-public record PromptSettings(int length, int depth, int m, int n) {
+public record PromptSettings(int length, int depth, int m, int n,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String contextInit) {
+    public PromptSettings(int length, int depth, int m, int n) {
+        this(length, depth, m, n, null);
+    }
+
     public static PromptSettings defaults() {
-        return new PromptSettings(0, 0, 0, 0);
+        return new PromptSettings(0, 0, 0, 0, null);
     }
 }

@@ -69,6 +69,15 @@ public final class PromptMethod implements AutoCloseable {
     /** Creates the method's parameters (seeded), or adopts CLIP's weights for BitFit and full fine-tuning. */
     public static PromptMethod create(MethodSpec spec, ClipModel clip, ClipTokenizer tokenizer, List<String> tasks,
                                       List<List<String>> groups, long seed) {
+        return create(spec, clip, tokenizer, tasks, groups, seed, null);
+    }
+
+    /**
+     * As {@link #create(MethodSpec, ClipModel, ClipTokenizer, List, List, long)}, with CoOp's context starting from
+     * the embeddings of {@code contextInit}'s words (CoOp's {@code CTX_INIT}) when it is not null.
+     */
+    public static PromptMethod create(MethodSpec spec, ClipModel clip, ClipTokenizer tokenizer, List<String> tasks,
+                                      List<List<String>> groups, long seed, String contextInit) {
         checkTasks(spec, tasks, groups);
         TrainableParameters parameters = new TrainableParameters(clip.device());
         PromptMethod method = new PromptMethod(spec, clip.config(), tasks, groups, parameters);
@@ -81,7 +90,9 @@ public final class PromptMethod implements AutoCloseable {
             default -> {
                 for (ParameterSpec p : layout(spec, clip.config(), tasks, groups)) {
                     if (spec.family() == MethodSpec.Family.MAPLE && p.name().endsWith("/text.0")) {
-                        parameters.put(p.name(), wordEmbeddings(clip, tokenizer, p.shape()[0]), p.shape());
+                        parameters.put(p.name(), wordEmbeddings(clip, tokenizer, PHOTO_PREFIX, p.shape()[0]), p.shape());
+                    } else if (spec.family() == MethodSpec.Family.COOP && contextInit != null) {
+                        parameters.put(p.name(), wordEmbeddings(clip, tokenizer, contextInit, p.shape()[0]), p.shape());
                     } else {
                         parameters.create(p, seed);
                     }
@@ -91,12 +102,15 @@ public final class PromptMethod implements AutoCloseable {
         return method;
     }
 
-    /** MaPLe's first text prompt starts as the embeddings of the template's first words ("a photo" for two). */
-    private static float[] wordEmbeddings(ClipModel clip, ClipTokenizer tokenizer, long count) {
-        int[] ids = tokenizer.encode(PHOTO_PREFIX).stream().mapToInt(Integer::intValue).toArray();
+    /**
+     * The embeddings of the first {@code count} tokens of {@code words}: MaPLe's first text prompt starts from the
+     * template's first words ("a photo" for two), CoOp's context from its {@code contextInit}.
+     */
+    private static float[] wordEmbeddings(ClipModel clip, ClipTokenizer tokenizer, String words, long count) {
+        int[] ids = tokenizer.encode(words).stream().mapToInt(Integer::intValue).toArray();
         if (count > ids.length) {
-            throw new IllegalArgumentException("MaPLe starts its prompts from \"" + PHOTO_PREFIX + "\": at most "
-                    + ids.length + " tokens, got " + count);
+            throw new IllegalArgumentException("the prompt starts from \"" + words + "\": at most " + ids.length
+                    + " tokens, got " + count);
         }
         NDArray table = clip.weights().stream().filter(w -> w.name().equals("token_embedding.weight")).findFirst()
                 .orElseThrow().array();

@@ -102,7 +102,7 @@ public final class RunExecutor {
         try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device);
              ImagePipeline pipeline = new ImagePipeline(split.root(), clip.config().vision().resolution(), threads);
              PromptMethod method = PromptMethod.create(RunSetup.methodSpec(run), clip, tokenizer, run.tasks(),
-                     RunSetup.methodGroups(run), run.seed());
+                     RunSetup.methodGroups(run), run.seed(), RunSetup.contextInit(run));
              PromptedClip model = new PromptedClip(clip, method, tokenizer, split.classNames())) {
             if (!run.trains()) {
                 Path file = runDir.resolve("zero-shot.safetensors");

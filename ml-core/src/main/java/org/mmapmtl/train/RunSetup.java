@@ -7,6 +7,7 @@ import org.mmapmtl.data.SplitRule;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.experiment.MethodSpec;
+import org.mmapmtl.tokenizer.ClipTokenizer;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,8 +21,16 @@ public final class RunSetup {
     }
 
     public static MethodSpec methodSpec(RunSpec run) {
-        return MethodSpec.parse(run.method()).withPromptLength(run.prompt().length()).withDepth(run.prompt().depth())
-                .withFactors(run.prompt().m(), run.prompt().n());
+        MethodSpec spec = MethodSpec.parse(run.method());
+        int length = contextInit(run) != null && spec.family() == MethodSpec.Family.COOP
+                ? ClipTokenizer.bundled().encode(contextInit(run)).size() // the words set CoOp's context length
+                : run.prompt().length();
+        return spec.withPromptLength(length).withDepth(run.prompt().depth()).withFactors(run.prompt().m(), run.prompt().n());
+    }
+
+    /** The words CoOp's context starts from, or null for its random start. */
+    public static String contextInit(RunSpec run) {
+        return run.prompt() == null ? null : run.prompt().contextInit();
     }
 
     public static TrainingConfig trainingConfig(RunSpec run) {

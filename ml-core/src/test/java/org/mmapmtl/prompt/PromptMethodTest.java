@@ -119,6 +119,37 @@ class PromptMethodTest {
     }
 
     @Test
+    void coopStartingFromTheTemplatesWordsIsZeroShotUntilItTrains(@TempDir Path dir) {
+        Path weights = dir.resolve("tiny.safetensors");
+        ClipInitializer.write(weights, ClipArchitecture.TINY, 5);
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        List<String> classes = List.of("alarm clock", "bike", "ring");
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
+             PromptMethod zeroShot = PromptMethod.create(MethodSpec.parse("zero-shot"), clip, tokenizer, TASKS, null, 1);
+             PromptMethod coop = PromptMethod.create(MethodSpec.parse("coop-mt").withPromptLength(4), clip, tokenizer,
+                     TASKS, null, 1, "a photo of a");
+             PromptedClip plain = new PromptedClip(clip, zeroShot, tokenizer, classes);
+             PromptedClip prompted = new PromptedClip(clip, coop, tokenizer, classes);
+             NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+            coop.parameters().bind(scope);
+            NDArray images = scope.randomNormal(new Shape(2, 3, 64, 64));
+            float[] expected = plain.logits(0, images).toFloatArray();
+            float[] actual = prompted.logits(0, images).toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(actual[i]).as("logit " + i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+            }
+            try (PromptMethod random = PromptMethod.create(MethodSpec.parse("coop-mt").withPromptLength(4), clip, tokenizer,
+                    TASKS, null, 1);
+                 PromptedClip randomStart = new PromptedClip(clip, random, tokenizer, classes)) {
+                random.parameters().bind(scope);
+                assertThat(randomStart.logits(0, images).toFloatArray()).as("CoOp's random start").isNotEqualTo(expected);
+            }
+            assertThatThrownBy(() -> PromptMethod.create(MethodSpec.parse("coop-mt").withPromptLength(16), clip, tokenizer,
+                    TASKS, null, 1, "a photo of a")).hasMessageContaining("at most 4 tokens, got 16");
+        }
+    }
+
+    @Test
     void promptMethodsLeaveClipAloneAndBitFitTrainsOnlyBiases(@TempDir Path dir) {
         Path weights = dir.resolve("tiny.safetensors");
         ClipInitializer.write(weights, ClipArchitecture.TINY, 5);

@@ -14,6 +14,7 @@ import org.mmapmtl.experiment.GroupingSpec;
 import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.Variant;
+import org.mmapmtl.tokenizer.ClipTokenizer;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -316,13 +317,39 @@ public final class SpecReader {
             return PromptSettings.defaults();
         }
         if (!node.isObject()) {
-            fields.error("prompt", "must be an object {length, depth, m, n}");
+            fields.error("prompt", "must be an object {length, depth, m, n, contextInit}");
             return PromptSettings.defaults();
         }
-        fields.known(node, "prompt.", "length", "depth", "m", "n");
+        fields.known(node, "prompt.", "length", "depth", "m", "n", "contextInit");
         return new PromptSettings(or(fields.integer(node, "length", "prompt.", 0, 64), 0), or(fields.integer(node, "depth", "prompt.", 0, 48), 0),
-                or(fields.integer(node, "m", "prompt.", 0, 64), 0), or(fields.integer(node, "n", "prompt.", 0, 4096), 0));
+                or(fields.integer(node, "m", "prompt.", 0, 64), 0), or(fields.integer(node, "n", "prompt.", 0, 4096), 0),
+                contextInit(node));
     }
+
+    /** CoOp's starting words: plain words whose tokens fit its context (at most 64, as {@code length}). */
+    private String contextInit(JsonNode node) {
+        if (!fields.present(node, "contextInit")) {
+            return null;
+        }
+        String words = fields.text(node, "contextInit", "prompt.");
+        if (words == null) {
+            return null;
+        }
+        words = words.trim().replaceAll("\\s+", " ");
+        if (!CONTEXT_WORDS.matcher(words).matches()) {
+            fields.error("prompt.contextInit", "'" + words + "' must be plain words (letters, digits, spaces, - and '), "
+                    + "as \"a photo of a\"");
+            return null;
+        }
+        int tokens = ClipTokenizer.bundled().encode(words).size();
+        if (tokens > 64) {
+            fields.error("prompt.contextInit", "'" + words + "' is " + tokens + " tokens; CoOp's context holds at most 64");
+            return null;
+        }
+        return words;
+    }
+
+    private static final Pattern CONTEXT_WORDS = Pattern.compile("[\\p{L}\\p{N}'-]+( [\\p{L}\\p{N}'-]+)*");
 
     private GroupingSpec grouping(JsonNode node, DatasetSpec dataset) {
         GroupingSpec d = GroupingSpec.defaults();

@@ -68,6 +68,22 @@ class SpecReaderTest {
     }
 
     @Test
+    void coopsStartingWordsAreKeptAndOnlyPlainWordsAreTaken() {
+        String with = MINIMAL.replace("\"methods\"", "\"prompt\": {\"contextInit\": \"  a photo   of a \"}, \"methods\"");
+        ExperimentSpec spec = read(with);
+        assertThat(spec.prompt().contextInit()).isEqualTo("a photo of a");
+        assertThat(SpecJson.experimentSpec(SpecJson.write(spec.withId("e1")))).isEqualTo(spec.withId("e1"));
+        assertThat(read(MINIMAL).prompt().contextInit()).isNull();
+        assertThat(SpecJson.write(read(MINIMAL).withId("e1"))).doesNotContain("contextInit");
+        assertThat(fields(MINIMAL.replace("\"methods\"", "\"prompt\": {\"contextInit\": \"a <photo>\"}, \"methods\"")))
+                .containsExactly("prompt.contextInit");
+        assertThat(fields(MINIMAL.replace("\"methods\"", "\"prompt\": {\"contextInit\": 4}, \"methods\"")))
+                .containsExactly("prompt.contextInit");
+        assertThat(fields(MINIMAL.replace("\"methods\"", "\"prompt\": {\"contextInit\": \""
+                + "word ".repeat(65).trim() + "\"}, \"methods\""))).containsExactly("prompt.contextInit");
+    }
+
+    @Test
     void theStoredSpecReadsBackToItself() {
         ExperimentSpec spec = read(MINIMAL).withId("e1");
         String json = SpecReader.toJson(spec);
