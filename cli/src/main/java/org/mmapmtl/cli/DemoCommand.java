@@ -149,7 +149,8 @@ final class DemoCommand implements Callable<Integer> {
         spec.putObject("grouping").put("snapshots", 2).put("objective", "mean-centred");
         JsonNode submitted = trainer.post("/experiments", spec.toString().getBytes(StandardCharsets.UTF_8), "application/json");
         System.out.println("\nExperiment " + id + ": " + methods + " on " + TASKS + ", seeds " + seeds + ", "
-                + submitted.path("runs").size() + " run(s) queued (phase 2 follows the grouping)");
+                + submitted.path("runs").size() + " run(s) queued; phase 2, at most "
+                + submitted.path("runsAfterGrouping").asInt() + " run(s), once the groups are chosen");
         System.out.println("Watch it live in a browser: " + all.services.get(2).url() + "/?experiment=" + id + "\n");
 
         int code = ExperimentCommands.Status.follow(trainer, id);

@@ -34,16 +34,25 @@ final class ExperimentCommands {
         }
     }
 
-    /** Runs a command body, turning service failures into one message and exit code 2. */
+    /** Runs a command body, turning service failures into one message and the exit code of their kind. */
     static int guarded(Callable<Integer> body) throws Exception {
         try {
             return body.call();
         } catch (ServiceClient.Failure e) {
             System.err.println("mmap: " + e.getMessage());
-            return 2;
+            debug(e);
+            return e.exitCode;
         } catch (RuntimeException e) {
             System.err.println("mmap: " + e.getMessage() + " (" + e.getClass().getSimpleName() + ")");
-            return 1;
+            debug(e);
+            return ExitCodes.FAILED;
+        }
+    }
+
+    /** With {@code MMAP_DEBUG} set, the stack trace under the one-line message, as for every other command. */
+    private static void debug(Throwable e) {
+        if (System.getenv("MMAP_DEBUG") != null) {
+            e.printStackTrace(System.err);
         }
     }
 
@@ -66,16 +75,18 @@ final class ExperimentCommands {
                 try {
                     body = Files.readAllBytes(spec);
                 } catch (NoSuchFileException e) {
-                    throw new ServiceClient.Failure("no spec file " + spec + " (examples: examples/*.yaml)");
+                    throw new ServiceClient.Failure("no spec file " + spec + " (examples: examples/*.yaml)", ExitCodes.NOT_FOUND);
                 } catch (IOException e) {
-                    throw new ServiceClient.Failure("cannot read " + spec + ": " + e.getMessage());
+                    throw new ServiceClient.Failure("cannot read " + spec + ": " + e.getMessage(), ExitCodes.USAGE);
                 }
                 String name = spec.getFileName().toString().toLowerCase(Locale.ROOT);
                 String type = name.endsWith(".yaml") || name.endsWith(".yml") ? "application/yaml" : "application/json";
                 JsonNode e = trainer.client().post("/experiments", body, type);
                 String id = e.path("id").asText();
+                int later = e.path("runsAfterGrouping").asInt(0);
                 System.out.println("submitted " + id + ": " + e.path("runs").size() + " run(s) queued for "
-                        + e.path("methods") + " on " + e.path("tasks"));
+                        + e.path("methods") + " on " + e.path("tasks") + (later == 0 ? "" : "; the grouped methods' "
+                        + "runs (at most " + later + ", one per group and seed) are planned once phase 1 has chosen the groups"));
                 if (!follow) {
                     System.out.println("follow it with: ./mmap status " + id + " --follow");
                     return 0;
@@ -216,7 +227,7 @@ final class ExperimentCommands {
             return guarded(() -> {
                 String f = format.trim().toLowerCase(Locale.ROOT);
                 if (!f.equals("md") && !f.equals("csv") && !f.equals("json")) {
-                    throw new ServiceClient.Failure("--format " + format + ": use md, csv or json");
+                    throw new ServiceClient.Failure("--format " + format + ": use md, csv or json", ExitCodes.USAGE);
                 }
                 System.out.print(new ServiceClient(url, "a running eval service with --eval-url")
                         .getText("/results/" + id + "?format=" + f, "*/*"));

@@ -18,21 +18,35 @@ public final class Mmap {
 
     /**
      * The command line with its error handling: a command that fails prints one line naming the command and what went
-     * wrong (with the causes' messages), never a stack trace unless {@code MMAP_DEBUG} is set; bad input exits 2,
-     * anything else 1.
+     * wrong (with the causes' messages), never a stack trace unless {@code MMAP_DEBUG} is set, and exits with the
+     * {@link ExitCodes code} of the failure's kind: a file that is not there 3, other bad input 2, anything else 1.
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Mmap());
+        withExitCodes(cli);
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + oneLine(e));
             if (System.getenv("MMAP_DEBUG") != null) {
                 e.printStackTrace(command.getErr());
             }
             command.getErr().flush();
+            if (e instanceof ServiceClient.Failure f) {
+                return f.exitCode;
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.nio.file.NoSuchFileException) {
+                    return ExitCodes.NOT_FOUND;
+                }
+            }
             return e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException
-                    || e instanceof java.io.IOException ? 2 : 1;
+                    || e instanceof java.io.IOException ? ExitCodes.USAGE : ExitCodes.FAILED;
         });
         return cli;
+    }
+
+    private static void withExitCodes(CommandLine command) {
+        command.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.help());
+        command.getSubcommands().values().forEach(Mmap::withExitCodes);
     }
 
     /** The exception's message followed by each cause's that adds something, e.g. which file exists. */

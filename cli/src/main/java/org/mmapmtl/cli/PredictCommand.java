@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
                 "method, prompts and tasks come from the file). Without a checkpoint it is zero-shot CLIP and needs",
                 "--classes. Prints each image's most probable classes per task, or JSON with --json."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--weights", required = true, paramLabel = "W", description = "the base CLIP weights (.safetensors) the run trained on")
+    @Option(names = "--weights", paramLabel = "W", description = "the base CLIP weights (.safetensors); with --checkpoint, "
+            + "by default the file its run trained on")
     Path weights;
 
     @Option(names = "--checkpoint", paramLabel = "C", description = "a checkpoint written by an experiment run (epoch-N.safetensors)")
@@ -63,6 +64,22 @@ final class PredictCommand implements Callable<Integer> {
         List<BufferedImage> decoded = new ArrayList<>();
         ClipWeights clipWeights;
         try {
+            if (weights == null && checkpoint == null) {
+                System.err.println("mmap predict: zero-shot prediction needs the CLIP weights: --weights W");
+                return ExitCodes.USAGE;
+            }
+            if (weights == null) {
+                weights = Predictor.baseWeightsOf(checkpoint);
+                if (weights == null) {
+                    System.err.println("mmap predict: " + checkpoint + " does not record its base weights: give --weights W");
+                    return ExitCodes.USAGE;
+                }
+                if (!java.nio.file.Files.isRegularFile(weights)) {
+                    System.err.println("mmap predict: " + checkpoint + " was trained on " + weights + ", which is not "
+                            + "there: give its copy with --weights W");
+                    return ExitCodes.NOT_FOUND;
+                }
+            }
             for (Path image : images) {
                 decoded.add(ClipPreprocessor.read(image));
             }

@@ -24,10 +24,17 @@ import java.util.function.Consumer;
 final class ServiceClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A failure to show the user as is; no stack trace. */
+    /** A failure to show the user as is, no stack trace, with the {@link ExitCodes exit code} for its kind. */
     static final class Failure extends RuntimeException {
+        final int exitCode;
+
         Failure(String message) {
+            this(message, ExitCodes.FAILED);
+        }
+
+        Failure(String message, int exitCode) {
             super(message);
+            this.exitCode = exitCode;
         }
     }
 
@@ -74,7 +81,7 @@ final class ServiceClient {
             try (InputStream in = response.body()) {
                 throw problem(response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new Failure(service + " answered " + response.statusCode());
+                throw new Failure(service + " answered " + response.statusCode(), ExitCodes.ofStatus(response.statusCode()));
             }
         }
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
@@ -92,7 +99,7 @@ final class ServiceClient {
         try {
             return URI.create(base + path);
         } catch (IllegalArgumentException e) {
-            throw new Failure("'" + base + path + "' is not a URL: " + e.getMessage());
+            throw new Failure("'" + base + path + "' is not a URL: " + e.getMessage(), ExitCodes.USAGE);
         }
     }
 
@@ -115,9 +122,9 @@ final class ServiceClient {
     private Failure unreachable(IOException e) {
         if (e instanceof ConnectException || e instanceof HttpConnectTimeoutException) {
             return new Failure("nothing is listening at " + base + ": start the services with ./mmap up, or point at "
-                    + service);
+                    + service, ExitCodes.UNAVAILABLE);
         }
-        return new Failure(base + " did not answer: " + e);
+        return new Failure(base + " did not answer: " + e, ExitCodes.UNAVAILABLE);
     }
 
     /** The service's problem+json as lines: the detail, then each bad field. */
@@ -129,9 +136,9 @@ final class ServiceClient {
             for (JsonNode e : p.path("errors")) {
                 b.append("\n  ").append(e.path("field").asText()).append(": ").append(e.path("message").asText());
             }
-            return new Failure(b.toString());
+            return new Failure(b.toString(), ExitCodes.ofStatus(status));
         } catch (IOException e) {
-            return new Failure("HTTP " + status + ": " + body);
+            return new Failure("HTTP " + status + ": " + body, ExitCodes.ofStatus(status));
         }
     }
 

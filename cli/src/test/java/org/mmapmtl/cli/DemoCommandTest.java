@@ -93,7 +93,7 @@ class DemoCommandTest {
      * mean above zero-shot's, MmAP at least 5 points above it after its one epoch (a regression in training, the
      * prompts or evaluation shows here), and a loss line per trained run whose end (an epoch's mean loss) lies below
      * its start and below a uniform guess's. CoOp-MT is left out of this small demo: its text-only context moves so
-     * little in a few dozen steps that its loss stays above a uniform guess's (see the README).
+     * little in a few dozen steps that its loss stays above a uniform guess's (see docs/demo.md).
      */
     static void assertLearned(List<String> output) {
         int classes = org.mmapmtl.data.ShapeWorld.DEMO_CLASSES;

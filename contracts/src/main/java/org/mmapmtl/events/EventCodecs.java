@@ -2,7 +2,7 @@ package org.mmapmtl.events;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The codec of each event contract (the topics and schemas are listed in the README under "Events"). */
+/** The codec of each event contract (the topics and schemas are listed in docs/events.md). */
 public final class EventCodecs {
     public static final EventCodec<GradientSnapshot> GRADIENT = new GradientSnapshotCodec();
     public static final EventCodec<TaskPartition> PARTITION =

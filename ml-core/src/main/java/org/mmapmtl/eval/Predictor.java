@@ -23,7 +23,7 @@ import java.util.List;
 
 /**
  * Class probabilities of images under a checkpoint (its method, prompt sizes, tasks and groups read from the file's
- * metadata; the README's "Checkpoint format") or, without one, under zero-shot CLIP. Prompts learnt for a task are
+ * metadata; the checkpoint format in docs/methods.md) or, without one, under zero-shot CLIP. Prompts learnt for a task are
  * class-agnostic, so any class names can be asked for; by default those of the run's dataset when the checkpoint
  * was written by an experiment run (it then carries its run spec).
  * <p>BitFit and full fine-tuning checkpoints write into CLIP's own weights: give them a CLIP loaded for them alone.
@@ -60,6 +60,19 @@ public final class Predictor implements AutoCloseable {
      * @throws IllegalArgumentException naming what is wrong: no classes, a checkpoint of other base weights, a
      *                                  file that no run wrote
      */
+    /**
+     * The base weights file a checkpoint's run loaded, as its run spec records it (null when it records none): what a
+     * prediction uses when no weights are given.
+     */
+    public static Path baseWeightsOf(Path checkpoint) {
+        CheckpointFile.Loaded header = CheckpointFile.read(checkpoint);
+        if (!header.metadata().containsKey(RunSetup.RUN_SPEC_KEY)) {
+            return null;
+        }
+        String uri = RunExecutor.runSpecOf(header).weightsUri();
+        return uri == null ? null : Path.of(java.net.URI.create(uri));
+    }
+
     public static Predictor open(ClipModel clip, String baseWeightsSha256, Path checkpoint, List<String> classes) {
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
         if (checkpoint == null) {
@@ -75,7 +88,9 @@ public final class Predictor implements AutoCloseable {
         if (baseWeightsSha256 != null && !header.baseWeightsSha256().isEmpty()
                 && !baseWeightsSha256.equals(header.baseWeightsSha256())) {
             throw new IllegalArgumentException(checkpoint + " was trained on base weights with sha256 "
-                    + header.baseWeightsSha256() + ", not on the given ones (" + baseWeightsSha256 + ")");
+                    + header.baseWeightsSha256() + ", not on the given ones (" + baseWeightsSha256 + ")"
+                    + (run != null && run.weightsUri() != null ? ": use " + Path.of(java.net.URI.create(run.weightsUri()))
+                    + " (or leave --weights out)" : ""));
         }
         List<String> names = classes;
         if ((names == null || names.isEmpty()) && run == null) {

@@ -44,8 +44,15 @@ public final class ResultsTable {
     }
 
     /**
+     * A seed of a method that has been trained or is training but whose final evaluation is not in yet: a checkpoint of
+     * the run was received and its last epoch is not scored. Its row is not complete until it is.
+     */
+    public record Outstanding(String method, long seed) {
+    }
+
+    /**
      * @param seeds    the seeds whose runs cover every task
-     * @param complete false while some seed still misses a task (its runs are not all evaluated yet)
+     * @param complete false while some seed still misses a task (its runs are not all evaluated yet) or is outstanding
      */
     public record Row(String method, Map<String, Cell> tasks, Cell mean, long trainableParams, List<Long> seeds,
                       boolean complete) {
@@ -55,7 +62,7 @@ public final class ResultsTable {
         public String toCsv() {
             StringBuilder b = new StringBuilder("method,seeds");
             tasks.forEach(t -> b.append(',').append(t).append(',').append(t).append("_std"));
-            b.append(",mean,mean_std,trainable_params\n");
+            b.append(",mean,mean_std,trainable_params,complete\n");
             for (Row r : rows) {
                 b.append(csv(r.method())).append(',').append(r.seeds().size());
                 for (String t : tasks) {
@@ -63,7 +70,7 @@ public final class ResultsTable {
                     b.append(',').append(c == null ? "" : pct(c.mean())).append(',').append(c == null ? "" : pct(c.std()));
                 }
                 b.append(',').append(pct(r.mean().mean())).append(',').append(pct(r.mean().std()))
-                        .append(',').append(r.trainableParams()).append('\n');
+                        .append(',').append(r.trainableParams()).append(',').append(r.complete()).append('\n');
             }
             return b.toString();
         }
@@ -82,7 +89,13 @@ public final class ResultsTable {
                 }
                 b.append("**").append(cell(r.mean())).append("** | ").append(params(r.trainableParams())).append(" |\n");
             }
-            b.append("\nAccuracy (%) on each task's test split, mean ± sample std over seeds.\n");
+            b.append("\nAccuracy (%) on each task's test split, mean ± sample std over seeds.");
+            if (rows.stream().anyMatch(r -> !r.complete())) {
+                b.append(" Rows marked (incomplete) average only the seeds evaluated so far (").append(
+                        rows.stream().filter(r -> !r.complete()).map(r -> r.method() + ": " + r.seeds().size() + " seed"
+                                + (r.seeds().size() == 1 ? "" : "s")).collect(Collectors.joining(", "))).append(").");
+            }
+            b.append('\n');
             return b.toString();
         }
 
@@ -99,12 +112,23 @@ public final class ResultsTable {
      * @param methodOrder the row order (methods not listed follow, by name)
      */
     public static Table of(List<String> tasks, List<String> methodOrder, List<RunScore> runs) {
+        return of(tasks, methodOrder, runs, List.of());
+    }
+
+    /**
+     * @param outstanding seeds still training or awaiting their final evaluation: their methods' rows are incomplete
+     */
+    public static Table of(List<String> tasks, List<String> methodOrder, List<RunScore> runs, List<Outstanding> outstanding) {
         Map<String, Map<Long, List<RunScore>>> byMethod = new TreeMap<>();
         for (RunScore r : runs) {
             byMethod.computeIfAbsent(r.method(), m -> new TreeMap<>()).computeIfAbsent(r.seed(), s -> new ArrayList<>()).add(r);
         }
         List<Row> rows = new ArrayList<>();
-        byMethod.forEach((method, bySeed) -> rows.add(row(method, tasks, bySeed)));
+        byMethod.forEach((method, bySeed) -> {
+            Row row = row(method, tasks, bySeed);
+            boolean waiting = outstanding.stream().anyMatch(o -> o.method().equals(method));
+            rows.add(waiting ? new Row(row.method(), row.tasks(), row.mean(), row.trainableParams(), row.seeds(), false) : row);
+        });
         rows.sort(Comparator.comparingInt((Row r) -> {
             int i = methodOrder.indexOf(r.method());
             return i < 0 ? Integer.MAX_VALUE : i;

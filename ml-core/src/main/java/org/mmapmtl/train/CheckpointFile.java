@@ -166,7 +166,7 @@ public final class CheckpointFile {
         });
         if (meta.get("method") == null || meta.get("tasks") == null) {
             throw new IllegalArgumentException(path + " lacks the metadata 'method' and 'tasks' every checkpoint carries "
-                    + "(see the README's checkpoint format)");
+                    + "(see the checkpoint format in docs/methods.md)");
         }
         try {
             return new Loaded(path.toString(), meta, parameters, momentum, Long.parseLong(meta.getOrDefault("step", "0")),

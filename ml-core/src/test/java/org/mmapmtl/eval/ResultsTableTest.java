@@ -53,8 +53,30 @@ class ResultsTableTest {
                 new ResultsTable.RunScore("mmap", 1, "m", Map.of("Art", 0.75, "Clipart", 0.5), 129_339));
         ResultsTable.Table t = ResultsTable.of(TASKS, List.of("mmap", "zero-shot"), runs);
         assertThat(t.rows()).extracting(ResultsTable.Row::method).containsExactly("mmap", "zero-shot");
-        assertThat(t.toCsv()).startsWith("method,seeds,Art,Art_std,Clipart,Clipart_std,mean,mean_std,trainable_params\n")
-                .contains("mmap,1,75.00,0.00,50.00,0.00,62.50,0.00,129339\n");
+        assertThat(t.toCsv()).startsWith("method,seeds,Art,Art_std,Clipart,Clipart_std,mean,mean_std,trainable_params,complete\n")
+                .contains("mmap,1,75.00,0.00,50.00,0.00,62.50,0.00,129339,true\n");
         assertThat(t.toMarkdown()).contains("| mmap | 75.00 | 50.00 | **62.50** | 0.13M |");
+    }
+
+    @Test
+    void aSeedStillTrainingOrAwaitingItsEvaluationMarksItsRowIncompleteInEveryFormat() {
+        // seed 1 of mmap-all-in-one evaluated; seeds 2 and 3 trained or training, their last epoch not scored yet
+        var runs = List.of(
+                new ResultsTable.RunScore("mmap-all-in-one", 1, "e.mmap-all-in-one.s1", Map.of("Art", 0.3, "Clipart", 0.25), 50),
+                new ResultsTable.RunScore("zero-shot", 1, "z1", Map.of("Art", 0.5, "Clipart", 0.25), 0));
+        ResultsTable.Table t = ResultsTable.of(TASKS, List.of(), runs, List.of(
+                new ResultsTable.Outstanding("mmap-all-in-one", 2), new ResultsTable.Outstanding("mmap-all-in-one", 3)));
+        ResultsTable.Row partial = t.rows().get(0);
+        assertThat(partial.method()).isEqualTo("mmap-all-in-one");
+        assertThat(partial.complete()).as("1 of 3 seeds evaluated").isFalse();
+        assertThat(partial.seeds()).containsExactly(1L);
+        assertThat(t.rows().get(1).complete()).as("zero-shot, nothing outstanding").isTrue();
+        assertThat(t.toMarkdown()).contains("| mmap-all-in-one (incomplete) | 30.00 | 25.00 | **27.50** | 50 |")
+                .contains("Rows marked (incomplete) average only the seeds evaluated so far (mmap-all-in-one: 1 seed).")
+                .contains("| zero-shot | 50.00 |");
+        assertThat(t.toCsv()).contains("mmap-all-in-one,1,30.00,0.00,25.00,0.00,27.50,0.00,50,false\n")
+                .contains("zero-shot,1,50.00,0.00,25.00,0.00,37.50,0.00,0,true\n");
+        assertThat(ResultsTable.of(TASKS, List.of(), runs).toMarkdown()).as("nothing outstanding")
+                .doesNotContain("incomplete");
     }
 }

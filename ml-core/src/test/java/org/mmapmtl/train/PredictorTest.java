@@ -48,6 +48,13 @@ class PredictorTest {
             scored = scorer.score(new Checkpoint("p", run.runId(), run.method(), 1, run.tasks(), run.groups(), 1, true,
                     saved.path().toUri().toString(), saved.sha256(), saved.trainableParameters(), run));
         }
+        // the checkpoint names the base weights its run loaded, so a prediction needs no --weights; other weights are
+        // refused with that file's name
+        assertThat(Predictor.baseWeightsOf(saved.path())).isEqualTo(world.weights);
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(world.weights), Device.cpu())) {
+            assertThatThrownBy(() -> Predictor.open(clip, "0".repeat(64), saved.path(), null))
+                    .hasMessageContaining("use " + world.weights);
+        }
         try (ClipModel clip = ClipModel.load(ClipWeights.read(world.weights), Device.cpu());
              Predictor predictor = Predictor.open(clip, world.baseSha, saved.path(), null)) {
             assertThat(predictor.tasks()).isEqualTo(TinyWorld.TASKS);

@@ -139,8 +139,8 @@ public class DashboardResource {
     public TaskPartition partition(@PathParam("id") String id) {
         ReceivedPartition p = boards.partition(id);
         if (p == null) {
-            throw Problem.notFound("no partition of experiment '" + id + "' has arrived on mmap.partitions "
-                    + "(methods without grouping have none; grouped ones get it after phase 1)");
+            throw Problem.notFound("no groups for experiment '" + id + "' yet: methods without grouping have none; "
+                    + "grouped ones get them after phase 1");
         }
         return p.partition();
     }

@@ -163,7 +163,8 @@ public class PredictResource {
             what += " in experiment '" + experiment + "'";
         }
         if (found.isEmpty()) {
-            throw Problem.notFound("no checkpoint of " + what + " has arrived on mmap.checkpoints");
+            throw Problem.notFound("no checkpoint of " + what + " is known here: check the run id (./mmap results "
+                    + "<experiment> lists its runs), or wait until the run has written its first checkpoint");
         }
         return found.get(0);
     }

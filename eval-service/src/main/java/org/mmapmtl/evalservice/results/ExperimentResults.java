@@ -31,6 +31,8 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
     public static ExperimentResults of(String experimentId, List<ReceivedCheckpoint> received) {
         List<CheckpointView> views = new ArrayList<>();
         List<ResultsTable.RunScore> finals = new ArrayList<>();
+        Map<String, ResultsTable.Outstanding> unsettled = new LinkedHashMap<>(); // by run: trained, final not scored
+        java.util.Set<String> settled = new java.util.HashSet<>();
         LinkedHashSet<String> tasks = new LinkedHashSet<>();
         DatasetSpec dataset = null;
         for (ReceivedCheckpoint r : received) {
@@ -47,13 +49,21 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
             views.add(new CheckpointView(r.runId, r.method, r.variant, r.seed, r.epoch, r.finalEpoch, r.uri,
                     r.trainableParams, c.tasks(), c.groups(), ReceivedCheckpoint.DONE.equals(r.status), r.status, r.error,
                     accuracy, r.receivedAt));
-            if (r.finalEpoch && ReceivedCheckpoint.DONE.equals(r.status) && !RunSpec.PHASE_1.equals(r.stage)) {
-                finals.add(new ResultsTable.RunScore(r.variant == null ? r.method : r.variant, r.seed, r.runId, accuracy,
-                        r.trainableParams));
+            if (RunSpec.PHASE_1.equals(r.stage)) {
+                continue;
+            }
+            String method = r.variant == null ? r.method : r.variant;
+            unsettled.putIfAbsent(r.runId, new ResultsTable.Outstanding(method, r.seed));
+            if (r.finalEpoch && (ReceivedCheckpoint.DONE.equals(r.status) || ReceivedCheckpoint.FAILED.equals(r.status))) {
+                settled.add(r.runId); // scored, or never to be: either way nothing more will come for this run
+            }
+            if (r.finalEpoch && ReceivedCheckpoint.DONE.equals(r.status)) {
+                finals.add(new ResultsTable.RunScore(method, r.seed, r.runId, accuracy, r.trainableParams));
             }
         }
+        settled.forEach(unsettled::remove);
         List<String> taskList = List.copyOf(tasks);
-        ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals);
+        ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals, List.copyOf(unsettled.values()));
         return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views);
     }
 }

@@ -63,7 +63,8 @@ public class ResultsResource {
                         @HeaderParam(HttpHeaders.ACCEPT) String accept) {
         List<ReceivedCheckpoint> received = ReceivedCheckpoint.ofExperiment(experimentId);
         if (received.isEmpty()) {
-            throw Problem.notFound("no checkpoint of experiment '" + experimentId + "' has arrived on mmap.checkpoints");
+            throw Problem.notFound("no results for experiment '" + experimentId + "': it is unknown here, or none of its runs "
+                    + "has written a checkpoint yet (see its runs with ./mmap status " + experimentId + ")");
         }
         ExperimentResults results = ExperimentResults.of(experimentId, received);
         ResultsTable.Table table = new ResultsTable.Table(results.tasks(), results.rows());
@@ -81,7 +82,8 @@ public class ResultsResource {
         List<ReceivedCheckpoint> epochs = ReceivedCheckpoint.list("experimentId = ?1 and runId = ?2 order by epoch",
                 experimentId, runId);
         if (epochs.isEmpty()) {
-            throw Problem.notFound("no checkpoint of run '" + runId + "' in experiment '" + experimentId + "' has arrived");
+            throw Problem.notFound("no checkpoint of run '" + runId + "' in experiment '" + experimentId + "' yet: check "
+                    + "the run id (./mmap results " + experimentId + " lists the runs), or wait for its first epoch");
         }
         Checkpoint first = epochs.get(0).checkpoint();
         List<EpochView> views = new ArrayList<>();

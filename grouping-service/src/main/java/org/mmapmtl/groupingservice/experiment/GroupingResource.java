@@ -39,8 +39,8 @@ public class GroupingResource {
     public GroupingView get(@PathParam("experimentId") String experimentId) {
         GroupingExperiment experiment = GroupingExperiment.findById(experimentId);
         if (experiment == null) {
-            throw Problem.notFound("no gradient snapshot of experiment '" + experimentId
-                    + "' has arrived on mmap.gradients");
+            throw Problem.notFound("no grouping for experiment '" + experimentId + "': it is unknown here, or its "
+                    + "phase-1 run has not sent a gradient snapshot yet (only experiments with a grouped method have one)");
         }
         List<SnapshotAffinity> complete = SnapshotAffinity.allOf(experimentId);
         List<Integer> completeIndices = complete.stream().map(a -> a.snapshot).toList();

@@ -68,8 +68,13 @@ public class ExperimentResource {
     }
 
     /** @param partition the groups phase 2 trains, once decided; null before */
+    /**
+     * @param runsAfterGrouping phase-2 runs not planned yet because the partition has not arrived: at most this many
+     *                          (one per group, per seed, of each grouped method; 0 once they are planned)
+     */
     public record ExperimentView(String id, Phase phase, Instant createdAt, Instant updatedAt, boolean cancelRequested,
-                                 List<String> methods, List<String> tasks, TaskPartition partition, List<RunView> runs) {
+                                 List<String> methods, List<String> tasks, TaskPartition partition, List<RunView> runs,
+                                 int runsAfterGrouping) {
     }
 
     public record ExperimentSummary(String id, Phase phase, Instant createdAt, Instant updatedAt, long runs, long runsDone) {
@@ -198,9 +203,15 @@ public class ExperimentResource {
             Experiment e = experiments.find(id);
             ExperimentSpec spec = e.experimentSpec();
             ReceivedPartition p = ReceivedPartition.findById(id);
+            int later = 0;
+            if (spec != null && p == null) {
+                long grouped = spec.methods().stream().filter(m -> org.mmapmtl.experiment.Variant.parse(m).needsPartition())
+                        .count();
+                later = (int) (grouped * spec.seeds().size() * spec.dataset().tasks().size());
+            }
             return new ExperimentView(e.id, e.phase, e.createdAt, e.updatedAt, e.cancelRequested,
                     spec == null ? List.of() : spec.methods(), spec == null ? List.of() : spec.dataset().tasks(),
-                    p == null ? null : p.partition(), TrainingRun.of(id).stream().map(RunView::of).toList());
+                    p == null ? null : p.partition(), TrainingRun.of(id).stream().map(RunView::of).toList(), later);
         });
     }
 }

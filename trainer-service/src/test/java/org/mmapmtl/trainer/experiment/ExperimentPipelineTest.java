@@ -68,7 +68,9 @@ class ExperimentPipelineTest {
         Instant began = Instant.now();
         given().contentType(ContentType.JSON).body(TestWorld.spec(ID, "[\"mmap\", \"coop-mt\"]", 2))
                 .post("/experiments").then().statusCode(201)
-                .body("id", equalTo(ID)).body("runs.runId", hasItems(ID + ".phase1", ID + ".coop-mt.s1"));
+                .body("id", equalTo(ID)).body("runs.runId", hasItems(ID + ".phase1", ID + ".coop-mt.s1"))
+                // mmap's phase-2 runs wait for the groups: at most one per task (1 seed × 4 tasks)
+                .body("runsAfterGrouping", equalTo(4));
 
         // the grouping service's part, on the real topic: 2 snapshots × 4 tasks
         List<GradientSnapshot> snapshots = new ArrayList<>();
