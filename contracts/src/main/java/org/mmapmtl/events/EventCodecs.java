@@ -8,7 +8,8 @@ public final class EventCodecs {
     public static final EventCodec<TaskPartition> PARTITION =
             new JsonEventCodec<>(SchemaId.of("mmap.partition", 1), TaskPartition.class);
     public static final EventCodec<Checkpoint> CHECKPOINT =
-            new JsonEventCodec<>(new SchemaId("mmap.checkpoint", 1, 1), Checkpoint.class, java.util.Set.of("runSpec"));
+            new JsonEventCodec<>(new SchemaId("mmap.checkpoint", 1, 2), Checkpoint.class,
+                    java.util.Set.of("runSpec", "runSpec.prompt.contextInit"));
     public static final EventCodec<Progress> PROGRESS =
             new JsonEventCodec<>(SchemaId.of("mmap.progress", 1), Progress.class, java.util.Set.of("runId", "variant",
                     "phase", "loss", "epochLoss", "taskLosses", "learningRate", "imagesPerSecond", "etaMillis", "message"));

@@ -33,7 +33,11 @@ final class JsonEventCodec<T> implements EventCodec<T> {
         this(schema, type, java.util.Set.of());
     }
 
-    /** @param optional fields a record may leave out (added in a minor version, or null and not written): read as null */
+    /**
+     * @param addedInMinorVersions fields a record may leave out (added in a minor version, or null and not written):
+     *                             read as null; a dotted path ({@code runSpec.prompt.contextInit}) names a field of a
+     *                             nested object, filled in when that object is there
+     */
     JsonEventCodec(SchemaId schema, Class<T> type, java.util.Set<String> addedInMinorVersions) {
         this.schema = schema;
         this.type = type;
@@ -74,9 +78,15 @@ final class JsonEventCodec<T> implements EventCodec<T> {
         }
         schema.requireReadable(node.path("schema").isTextual() ? node.get("schema").asText() : null);
         ((ObjectNode) node).remove("schema");
-        for (String field : addedInMinorVersions) {
-            if (!node.has(field)) {
-                ((ObjectNode) node).putNull(field);
+        for (String path : addedInMinorVersions) {
+            JsonNode parent = node;
+            String[] steps = path.split("\\.");
+            for (int i = 0; i < steps.length - 1 && parent != null; i++) {
+                parent = parent.get(steps[i]);
+            }
+            String field = steps[steps.length - 1];
+            if (parent instanceof ObjectNode object && !object.has(field)) {
+                object.putNull(field);
             }
         }
         try {

@@ -74,11 +74,30 @@ class EventCodecsTest {
     @Test
     void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
-        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.1");
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.2");
         assertThat(json.get("final").asBoolean()).isTrue();
         assertThat(json.has("finalEpoch")).isFalse();
         ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
         assertThat(p.get("decidedAt").asText()).isEqualTo("2026-11-23T10:15:30.123Z");
+    }
+
+    @Test
+    void aCheckpointsRunSpecReadsWithAndWithoutCoopsStartingWords() {
+        for (String words : java.util.Arrays.asList(null, "a photo of a")) {
+            org.mmapmtl.experiment.RunSpec run = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.coop-mt.s1", "coop-mt",
+                    org.mmapmtl.experiment.RunSpec.SINGLE, "coop-mt", 1, TASKS, List.of(TASKS),
+                    new org.mmapmtl.experiment.DatasetSpec("folder", "data/gen", 25.0, null, null, false, TASKS),
+                    "generated:tiny-v3", null, null, org.mmapmtl.experiment.Recipe.paper(),
+                    new org.mmapmtl.experiment.PromptSettings(0, 0, 0, 0, words), 0, 0, "cpu");
+            Checkpoint c = new Checkpoint("exp-1", run.runId(), "coop-mt", 1, TASKS, List.of(TASKS), 1, true,
+                    "file:///artifacts/e.safetensors", "ab".repeat(32), 2048, run);
+            byte[] bytes = EventCodecs.CHECKPOINT.encode(c);
+            // a record of 1.1, written before CoOp could start from words, has no such field and still reads
+            assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8).contains("contextInit"))
+                    .isEqualTo(words != null);
+            assertThat(EventCodecs.CHECKPOINT.decode(bytes).runSpec().prompt().contextInit()).isEqualTo(words);
+            assertThat(EventCodecs.CHECKPOINT.decode(bytes)).isEqualTo(c);
+        }
     }
 
     @Test
@@ -133,7 +152,7 @@ class EventCodecsTest {
     void wrongTopicPayloadIsRejected() {
         byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
         assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
-                .hasMessageContaining("mmap.checkpoint/1.1 is not mmap.evaluation/1");
+                .hasMessageContaining("mmap.checkpoint/1.2 is not mmap.evaluation/1");
     }
 
     @Test
