@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Runs the whole pipeline on this machine on generated data and prints the results table.",
         description = {"The whole pipeline on this machine: starts Kafka, PostgreSQL and the three services, generates",
                 "the shape world's four task domains (styles the shipped tiny CLIP never saw in its pretraining),",
                 "trains the baselines and MmAP with task grouping on them, prints the groups and the results table",

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "encode", mixinStandardHelpOptions = true,
+        header = "Encodes images and texts with CLIP weights and writes the embeddings as JSON.",
         description = {"Encodes images and texts with CLIP weights and writes {\"image_embeddings\", \"text_embeddings\",",
                 "\"logits_per_image\"} as JSON: embeddings as encode_image/encode_text return them (unnormalized)."})
 final class EncodeCommand implements Callable<Integer> {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "gen-data", mixinStandardHelpOptions = true,
+        header = "Writes a generated multi-domain image dataset (the shape world or the styles world).",
         description = {"Writes a generated multi-domain dataset as root/{domain}/{class}/*.png. The shape world (the",
                 "default): classes are shapes, domains the task styles clipart, sketch, painting, pixel, which the",
                 "tiny CLIP of generated:tiny never saw in its pretraining. The styles world: classes differ by shape",

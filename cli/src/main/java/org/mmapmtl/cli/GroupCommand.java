@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "group", mixinStandardHelpOptions = true,
+        header = "Partitions tasks into groups from an affinity matrix file.",
         description = {"Partitions tasks into groups from an affinity matrix file {\"tasks\": [...], \"affinity\": [[...]]}",
                 "and prints {\"groups\": [[...]], \"score\": s, \"solver\": \"exact|heuristic\"}."})
 final class GroupCommand implements Callable<Integer> {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
+        header = "Classifies images with CLIP, zero-shot or with a checkpoint a run wrote.",
         description = {"Classifies images with CLIP weights and, optionally, a checkpoint an experiment run wrote (its",
                 "method, prompts and tasks come from the file). Without a checkpoint it is zero-shot CLIP and needs",
                 "--classes. Prints each image's most probable classes per task, or JSON with --json."})

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "pretrain-tiny", mixinStandardHelpOptions = true,
+        header = "Pretrains the tiny CLIP that generated:tiny names, contrastively, on the shape world.",
         description = {"Pretrains the tiny CLIP that generated:tiny names, as CLIP is pretrained: both towers, the",
                 "symmetric contrastive loss, on image-caption pairs of the shape world's pretraining styles.",
                 "The defaults are the newest version's recipe (the file that ships with ml-core is the reference:",

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
+        header = "Starts Kafka, PostgreSQL and the three services and runs until Ctrl-C.",
         description = {"Starts Kafka and PostgreSQL in this JVM and the three services as child processes,",
                 "waits until all are ready and runs until Ctrl-C, which stops everything it started.",
                 "A service that stops on its own is reported and everything stops (exit code 1); if this",

@@ -30,6 +30,14 @@ class CommandLineHelpTest {
             if (c.usageMessage().description().length == 0) {
                 missing.add(c.qualifiedName() + ": no description");
             }
+            // the summary a command list shows (the header's first line, else the description's) is a whole sentence
+            String[] summary = c.usageMessage().header().length > 0 ? c.usageMessage().header() : c.usageMessage().description();
+            if (summary.length > 0 && !summary[0].strip().endsWith(".")) {
+                missing.add(c.qualifiedName() + ": summary cut mid-sentence: " + summary[0]);
+            }
+            if (!c.usageMessage().exitCodeList().containsKey(" " + ExitCodes.NOT_FOUND)) {
+                missing.add(c.qualifiedName() + ": --help lists no exit codes");
+            }
             for (OptionSpec o : c.options()) {
                 if (o.usageHelp() || o.versionHelp()) {
                     continue;

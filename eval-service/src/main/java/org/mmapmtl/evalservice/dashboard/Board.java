@@ -78,7 +78,8 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
     @TemplateData
     public record HeatCell(String row, String column, double value, boolean inGroup) {
         public String text() {
-            return String.format(Locale.ROOT, "%.2f", value);
+            String t = String.format(Locale.ROOT, "%.2f", value);
+            return t.equals("-0.00") ? "0.00" : t; // a tiny negative similarity reads as zero, not "-0.00"
         }
 
         /** Blue for positive similarity (mutual gain), red for negative, stronger with the magnitude. */

@@ -56,8 +56,9 @@ public class DashboardResource {
      * @param offset           where the list's page starts among them
      * @param board       the selected experiment's board; null when no experiment is known yet
      */
+    /** @param unknown the experiment asked for when this service knows nothing of it (the page says so, 404) */
     public record Page(List<Board.ExperimentState> experiments, long experimentsTotal, int offset, int pageSize,
-                       Board board, String chartJs) {
+                       Board board, String chartJs, String unknown) {
         /** where the list's newer page starts, or -1 on the first page */
         public int newerOffset() {
             return offset == 0 ? -1 : Math.max(0, offset - pageSize);
@@ -88,7 +89,7 @@ public class DashboardResource {
      */
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public TemplateInstance dashboard(@QueryParam("experiment") String experiment, @QueryParam("run") String run,
+    public Response dashboard(@QueryParam("experiment") String experiment, @QueryParam("run") String run,
                                       @QueryParam("fragment") String fragment, @QueryParam("offset") String offset) {
         boolean named = experiment != null && !experiment.isBlank();
         // the live refresh asks for one experiment's board only: the list on the left is not part of it
@@ -99,19 +100,23 @@ public class DashboardResource {
         String id = named ? experiment
                 : experiments.experiments().isEmpty() ? null : experiments.experiments().get(0).experimentId();
         if (id != null && !boards.known(id)) {
-            throw Problem.notFound("eval-service has heard nothing of experiment '" + id
-                    + "': no progress report, checkpoint or partition of it has arrived");
+            // a person followed a stale link: the page, saying what is missing, rather than a JSON problem
+            Page missing = new Page(experiments.experiments(), experiments.total(), listed.offset(), listed.limit(),
+                    null, CHART_JS, id);
+            return Response.status(Response.Status.NOT_FOUND).type(MediaType.TEXT_HTML)
+                    .entity("board".equals(fragment) ? Templates.dashboard$board(missing) : Templates.dashboard(missing))
+                    .build();
         }
         Page page = new Page(experiments.experiments(), experiments.total(), listed.offset(), listed.limit(),
-                id == null ? null : boards.board(id, run), CHART_JS);
+                id == null ? null : boards.board(id, run), CHART_JS, null);
         if ("board".equals(fragment)) {
-            return Templates.dashboard$board(page);
+            return Response.ok(Templates.dashboard$board(page), MediaType.TEXT_HTML).build();
         }
         if (fragment != null) {
             throw Problem.badRequest("fragment '" + fragment + "' is not one this page has", List.of(
                     new Problem.FieldError("fragment", "use board, or leave it out for the whole page")));
         }
-        return Templates.dashboard(page);
+        return Response.ok(Templates.dashboard(page), MediaType.TEXT_HTML).build();
     }
 
     /** A page of the experiments the board knows ({@code ?limit=&offset=}, at most {@code mmap.api.max-page-size}). */

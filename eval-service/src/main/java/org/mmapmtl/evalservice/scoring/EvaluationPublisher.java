@@ -11,12 +11,14 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
+import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.Evaluation;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Sends the evaluation of every done checkpoint to mmap.evaluations once: the row is locked (SKIP LOCKED, so two
@@ -44,7 +46,7 @@ public class EvaluationPublisher {
                     return false;
                 }
                 ReceivedCheckpoint c = next.get(0);
-                Evaluation e = EvaluationWorker.evaluationOf(c, TaskScore.of(c.id));
+                Evaluation e = evaluationOf(c, TaskScore.of(c.id));
                 Message<byte[]> message = Message.of(EventCodecs.EVALUATION.encode(e))
                         .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(c.experimentId).build());
                 try {
@@ -57,5 +59,16 @@ public class EvaluationPublisher {
                 return true;
             });
         }
+    }
+
+    /** The mmap.evaluations record of a scored checkpoint. */
+    private static Evaluation evaluationOf(ReceivedCheckpoint c, List<TaskScore> scores) {
+        Map<String, Evaluation.TaskScore> tasks = new java.util.LinkedHashMap<>();
+        Checkpoint record = c.checkpoint();
+        for (String t : record.tasks()) {
+            scores.stream().filter(s -> s.task.equals(t)).findFirst()
+                    .ifPresent(s -> tasks.put(t, Evaluation.TaskScore.of(s.correct, s.total)));
+        }
+        return Evaluation.of(c.experimentId, c.runId, c.uri, tasks);
     }
 }

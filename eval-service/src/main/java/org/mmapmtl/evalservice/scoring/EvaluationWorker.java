@@ -20,7 +20,6 @@ import org.mmapmtl.eval.ClassificationMetrics;
 import org.mmapmtl.eval.UnevaluableCheckpointException;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
 import org.mmapmtl.events.Checkpoint;
-import org.mmapmtl.events.Evaluation;
 import org.mmapmtl.service.DatabaseUnavailable;
 
 import java.lang.management.ManagementFactory;
@@ -252,16 +251,5 @@ public class EvaluationWorker {
 
     private Device device() {
         return org.mmapmtl.train.Devices.named(device);
-    }
-
-    /** For results: the evaluation record of a done checkpoint. */
-    static Evaluation evaluationOf(ReceivedCheckpoint c, List<TaskScore> scores) {
-        Map<String, Evaluation.TaskScore> tasks = new java.util.LinkedHashMap<>();
-        Checkpoint record = c.checkpoint();
-        for (String t : record.tasks()) {
-            scores.stream().filter(s -> s.task.equals(t)).findFirst()
-                    .ifPresent(s -> tasks.put(t, Evaluation.TaskScore.of(s.correct, s.total)));
-        }
-        return Evaluation.of(c.experimentId, c.runId, c.uri, tasks);
     }
 }

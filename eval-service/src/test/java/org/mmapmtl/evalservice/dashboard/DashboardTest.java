@@ -137,7 +137,9 @@ class DashboardTest {
                 .contentType("application/problem+json").body("detail", containsString("never-heard-of"));
         given().get("/experiments/{id}/partition", "never-heard-of").then().statusCode(404)
                 .contentType("application/problem+json");
-        given().get("/?experiment=never-heard-of").then().statusCode(404).contentType("application/problem+json");
+        // a person following a stale link gets the page, saying what is missing, with the 404
+        given().get("/?experiment=never-heard-of").then().statusCode(404).contentType(containsString("text/html"))
+                .body(containsString("No experiment 'never-heard-of' here"));
         given().get("/?experiment={id}&fragment=menu", EXPERIMENT).then().statusCode(400)
                 .contentType("application/problem+json");
         given().get("/?experiment={id}", EXPERIMENT).then().statusCode(200).contentType(containsString("text/html"))
