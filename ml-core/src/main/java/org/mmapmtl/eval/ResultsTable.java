@@ -58,7 +58,25 @@ public final class ResultsTable {
                       boolean complete) {
     }
 
-    public record Table(List<String> tasks, List<Row> rows) {
+    /** @param chance per task, the accuracy of a uniform guess (1 / classes); empty when unknown */
+    public record Table(List<String> tasks, List<Row> rows, Map<String, Double> chance) {
+        public Table {
+            chance = Map.copyOf(chance);
+        }
+
+        public Table(List<String> tasks, List<Row> rows) {
+            this(tasks, rows, Map.of());
+        }
+
+        /** Whether a row's mean is no better than guessing: at or below the mean of its tasks' chance levels. */
+        public boolean atOrBelowChance(Row r) {
+            if (chance.isEmpty() || Double.isNaN(r.mean().mean())) {
+                return false;
+            }
+            double level = tasks.stream().filter(chance::containsKey).mapToDouble(chance::get).average().orElse(0);
+            return r.mean().mean() <= level + 1e-12;
+        }
+
         public String toCsv() {
             StringBuilder b = new StringBuilder("method,seeds");
             tasks.forEach(t -> b.append(',').append(t).append(',').append(t).append("_std"));
@@ -82,7 +100,8 @@ public final class ResultsTable {
             tasks.forEach(t -> b.append("---|"));
             b.append("---|---|\n");
             for (Row r : rows) {
-                b.append("| ").append(r.method()).append(r.complete() ? "" : " (incomplete)").append(" | ");
+                b.append("| ").append(r.method()).append(r.complete() ? "" : " (incomplete)")
+                        .append(atOrBelowChance(r) ? " (at or below chance)" : "").append(" | ");
                 for (String t : tasks) {
                     Cell c = r.tasks().get(t);
                     b.append(c == null ? "–" : cell(c)).append(" | ");
@@ -90,6 +109,13 @@ public final class ResultsTable {
                 b.append("**").append(cell(r.mean())).append("** | ").append(params(r.trainableParams())).append(" |\n");
             }
             b.append("\nAccuracy (%) on each task's test split, mean ± sample std over seeds.");
+            if (!chance.isEmpty()) {
+                java.util.Set<String> levels = new java.util.TreeSet<>();
+                tasks.stream().filter(chance::containsKey).forEach(t -> levels.add(pct(chance.get(t))));
+                b.append(levels.size() == 1 ? " Chance (a uniform guess): " + levels.iterator().next() + " %."
+                        : " Chance (a uniform guess): " + tasks.stream().filter(chance::containsKey)
+                        .map(t -> t + " " + pct(chance.get(t)) + " %").collect(Collectors.joining(", ")) + ".");
+            }
             if (rows.stream().anyMatch(r -> !r.complete())) {
                 b.append(" Rows marked (incomplete) average only the seeds evaluated so far (").append(
                         rows.stream().filter(r -> !r.complete()).map(r -> r.method() + ": " + r.seeds().size() + " seed"

@@ -78,5 +78,13 @@ class ResultsTableTest {
                 .contains("zero-shot,1,50.00,0.00,25.00,0.00,37.50,0.00,0,true\n");
         assertThat(ResultsTable.of(TASKS, List.of(), runs).toMarkdown()).as("nothing outstanding")
                 .doesNotContain("incomplete");
+        // with the tasks' class counts known: the chance level is stated and a row no better than it is flagged
+        ResultsTable.Table withChance = new ResultsTable.Table(t.tasks(), t.rows(), Map.of("Art", 0.25, "Clipart", 0.25));
+        assertThat(withChance.toMarkdown()).contains("Chance (a uniform guess): 25.00 %.")
+                .contains("| mmap-all-in-one (incomplete) | 30.00 |")
+                .doesNotContain("zero-shot (at or below chance)");
+        ResultsTable.Table poor = new ResultsTable.Table(t.tasks(), t.rows(), Map.of("Art", 0.5, "Clipart", 0.25));
+        assertThat(poor.toMarkdown()).contains("| mmap-all-in-one (incomplete) (at or below chance) |")
+                .contains("| zero-shot (at or below chance) |").contains("Art 50.00 %, Clipart 25.00 %");
     }
 }

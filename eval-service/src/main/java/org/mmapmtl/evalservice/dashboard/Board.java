@@ -129,13 +129,15 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
     }
 
     @TemplateData
+    /** @param atOrBelowChance whether the row's mean is no better than a uniform guess */
     public record ResultRow(String method, List<ResultCell> cells, ResultCell mean, long trainableParams,
-                            String paramsText, int seeds, boolean complete) {
+                            String paramsText, int seeds, boolean complete, boolean atOrBelowChance) {
     }
 
     /** The paper's Table 1 shape, and Figure 1's points (mean accuracy against trainable parameters). */
     @TemplateData
-    public record Results(List<String> tasks, List<ResultRow> rows) {
+    /** @param chanceText the chance level, as the Markdown table states it ("" when no task is scored yet) */
+    public record Results(List<String> tasks, List<ResultRow> rows, String chanceText) {
         static Results of(ResultsTable.Table table) {
             List<ResultRow> rows = new ArrayList<>();
             for (ResultsTable.Row r : table.rows()) {
@@ -146,9 +148,12 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
                 }
                 ResultCell mean = new ResultCell("mean", r.mean().text(), Double.isNaN(r.mean().mean()) ? null : r.mean().mean());
                 rows.add(new ResultRow(r.method(), cells, mean, r.trainableParams(), ResultsTable.params(r.trainableParams()),
-                        r.seeds().size(), r.complete()));
+                        r.seeds().size(), r.complete(), table.atOrBelowChance(r)));
             }
-            return new Results(table.tasks(), rows);
+            java.util.Set<String> levels = new java.util.TreeSet<>();
+            table.tasks().stream().filter(table.chance()::containsKey)
+                    .forEach(t -> levels.add(String.format(Locale.ROOT, "%.2f %%", 100 * table.chance().get(t))));
+            return new Results(table.tasks(), rows, String.join(" / ", levels));
         }
     }
 

@@ -99,7 +99,7 @@ public class Boards {
         Board.Results results = null;
         if (!received.isEmpty()) {
             ExperimentResults r = ExperimentResults.of(experimentId, received);
-            results = Board.Results.of(new ResultsTable.Table(r.tasks(), r.rows()));
+            results = Board.Results.of(r.table());
         }
         List<ReceivedCheckpoint> scored = received.stream()
                 .filter(c -> c.finalEpoch && ReceivedCheckpoint.DONE.equals(c.status)).toList();

@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /** The table of an experiment (final epochs, phase 1 left out) and every checkpoint received for it. */
+/** @param chance per task, the accuracy of a uniform guess (1 / its classes), for the tasks scored so far */
 public record ExperimentResults(String experimentId, DatasetSpec dataset, List<String> tasks,
-                                List<ResultsTable.Row> rows, List<ExperimentResults.CheckpointView> checkpoints) {
+                                List<ResultsTable.Row> rows, List<ExperimentResults.CheckpointView> checkpoints,
+                                Map<String, Double> chance) {
     /**
      * @param evaluated whether this checkpoint has been scored on the test splits
      * @param status    pending, evaluating, done or failed
@@ -31,6 +33,7 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
     public static ExperimentResults of(String experimentId, List<ReceivedCheckpoint> received) {
         List<CheckpointView> views = new ArrayList<>();
         List<ResultsTable.RunScore> finals = new ArrayList<>();
+        Map<String, Double> chance = new LinkedHashMap<>();
         Map<String, ResultsTable.Outstanding> unsettled = new LinkedHashMap<>(); // by run: trained, final not scored
         java.util.Set<String> settled = new java.util.HashSet<>();
         LinkedHashSet<String> tasks = new LinkedHashSet<>();
@@ -44,7 +47,10 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
             tasks.addAll(c.tasks());
             Map<String, Double> accuracy = new LinkedHashMap<>();
             if (ReceivedCheckpoint.DONE.equals(r.status)) {
-                TaskScore.of(r.id).forEach(s -> accuracy.put(s.task, s.accuracy));
+                for (TaskScore s : TaskScore.of(r.id)) {
+                    accuracy.put(s.task, s.accuracy);
+                    chance.computeIfAbsent(s.task, t -> 1.0 / Math.max(1, s.metrics().classes().size()));
+                }
             }
             views.add(new CheckpointView(r.runId, r.method, r.variant, r.seed, r.epoch, r.finalEpoch, r.uri,
                     r.trainableParams, c.tasks(), c.groups(), ReceivedCheckpoint.DONE.equals(r.status), r.status, r.error,
@@ -64,6 +70,11 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
         settled.forEach(unsettled::remove);
         List<String> taskList = List.copyOf(tasks);
         ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals, List.copyOf(unsettled.values()));
-        return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views);
+        return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views, Map.copyOf(chance));
+    }
+
+    /** The table the formats render: rows, and the chance level of each task. */
+    public ResultsTable.Table table() {
+        return new ResultsTable.Table(tasks, rows, chance);
     }
 }

@@ -67,7 +67,7 @@ public class ResultsResource {
                     + "has written a checkpoint yet (see its runs with ./mmap status " + experimentId + ")");
         }
         ExperimentResults results = ExperimentResults.of(experimentId, received);
-        ResultsTable.Table table = new ResultsTable.Table(results.tasks(), results.rows());
+        ResultsTable.Table table = results.table();
         return switch (format(format, accept)) {
             case "csv" -> Response.ok(table.toCsv(), CSV + "; charset=utf-8").build();
             case "md" -> Response.ok(table.toMarkdown(), MARKDOWN + "; charset=utf-8").build();
