@@ -1,10 +1,10 @@
 package org.mmapmtl.experiment;
 
 /**
- * The optimisation recipe of an experiment's training runs. Defaults are the paper's (MaPLe's Dassl configuration):
- * SGD lr 0.0035, momentum 0.9, weight decay 5e-4, one warm-up epoch at 1e-5, cosine decay stepped per epoch, 5
- * epochs, batch 16 per task for Office-Home and 4 for MiniDomainNet ("a batch size of 16/4"), random resized crop
- * and flip, one batch per task per step.
+ * The optimisation recipe of an experiment's training runs. The paper gives SGD at lr 0.0035, 5 epochs and "a batch
+ * size of 16/4"; the other defaults are our reading from MaPLe's Dassl configuration, which the paper builds on:
+ * momentum 0.9, weight decay 5e-4, one warm-up epoch at 1e-5, cosine decay stepped per epoch, random resized crop
+ * and flip, and 16 (Office-Home) or 4 (MiniDomainNet) read as images per task, one batch per task per step.
  *
  * @param sampling {@code per-task} (every task one batch per step) or {@code mixed} (one shuffled order over all images)
  */

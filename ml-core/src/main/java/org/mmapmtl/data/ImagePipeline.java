@@ -16,7 +16,8 @@ import java.util.logging.Logger;
 
 /**
  * Decodes and preprocesses a batch of images on a pool of threads. Evaluation uses the reference transform;
- * training can add the paper's augmentation (random resized crop, horizontal flip), drawn from a seed per image so
+ * training can add augmentation (random resized crop, horizontal flip: Dassl's, which MaPLe and so the paper's code
+ * use; the paper's text does not name it), drawn from a seed per image so
  * that a run repeats exactly. An unreadable image is skipped with a warning and counted, never a failed epoch.
  */
 public final class ImagePipeline implements AutoCloseable {

@@ -1,9 +1,9 @@
 package org.mmapmtl.train;
 
 /**
- * How a run trains. Defaults are the paper's recipe (MaPLe's Dassl configuration, which the paper follows): SGD with
- * learning rate 0.0035, momentum 0.9, weight decay 5e-4, one warm-up epoch at a constant 1e-5, then cosine decay,
- * 5 epochs, batch 16 per task, random resized crop and flip.
+ * How a run trains. Defaults: the paper's SGD at learning rate 0.0035, 5 epochs, batch 16 per task; and, as our
+ * reading from MaPLe's Dassl configuration (the paper does not say), momentum 0.9, weight decay 5e-4, one warm-up
+ * epoch at a constant 1e-5, then cosine decay, random resized crop and flip.
  *
  * @param batchSize      images per task per step
  * @param warmupEpochs   epochs at {@code warmupLearningRate} before the cosine schedule starts
