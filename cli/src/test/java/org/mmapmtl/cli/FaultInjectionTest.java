@@ -253,8 +253,13 @@ class FaultInjectionTest {
     }
 
     /** A point of a training run: between 5 % and 80 % of its steps, leaving the poll a window to see it in. */
+    /**
+     * A point in a run, 5 % to 60 % of its steps in: the moment is watched by polling the trainer, so the window from
+     * the point to two steps before the end must outlast a poll on a loaded machine (a clean CI run missed a window
+     * from 76 %, four steps of a 24-step run, and waited in vain).
+     */
     private double draw() {
-        return 0.05 + 0.75 * draws.nextDouble();
+        return 0.05 + 0.55 * draws.nextDouble();
     }
 
     private static String at(String run, double fraction) {
@@ -279,7 +284,7 @@ class FaultInjectionTest {
         boolean holds() throws Exception;
     }
 
-    private static void await(String when, Condition moment) throws Exception {
+    private void await(String when, Condition moment) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (true) {
             try {
@@ -289,7 +294,19 @@ class FaultInjectionTest {
             } catch (RuntimeException e) {
                 // not answering for a moment
             }
-            assertThat(System.nanoTime()).as("moment '" + when + "' within 5 minutes").isLessThan(deadline);
+            if (System.nanoTime() > deadline) {
+                // what the runs were doing instead, and what the services logged, so that a missed moment can be read
+                StringBuilder seen = new StringBuilder();
+                for (String id : List.of("clean", "faulted", "infra")) {
+                    try {
+                        seen.append(id).append(": ").append(trainer().get("/experiments/" + id)).append('\n');
+                    } catch (RuntimeException e) {
+                        seen.append(id).append(": ").append(e.getMessage()).append('\n');
+                    }
+                }
+                throw new AssertionError("moment '" + when + "' not met within 5 minutes\n" + seen
+                        + "--- errors in the service logs:\n" + DemoCommandTest.errors(state.resolve("logs")));
+            }
             Thread.sleep(50);
         }
     }
