@@ -50,7 +50,9 @@ public class EvaluationPublisher {
                 Message<byte[]> message = Message.of(EventCodecs.EVALUATION.encode(e))
                         .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(c.experimentId).build());
                 try {
-                    evaluations.sendMessage(message).await().atMost(Duration.ofSeconds(30));
+                    // with the transaction suspended: the send's threads must not join it (its commit would fail)
+                    QuarkusTransaction.suspendingExisting().run(() ->
+                            evaluations.sendMessage(message).await().atMost(Duration.ofSeconds(30)));
                 } catch (RuntimeException ex) {
                     LOG.warnf("evaluation of %s epoch %d not sent yet (%s); will retry", c.runId, c.epoch, ex.getMessage());
                     return false;

@@ -49,7 +49,9 @@ public class ProgressReporter {
         }
         Message<byte[]> message = Message.of(bytes)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(p.experimentId()).build());
-        progress.sendMessage(message).subscribe().with(ok -> { },
-                failure -> LOG.debugf("progress of %s not sent: %s", p.experimentId(), failure.getMessage()));
+        // sent with the caller's transaction suspended: the send's threads must not join it, or its commit fails
+        // ("commit invoked while multiple threads active": a finished run recorded as failed, seen on ./mmap up)
+        QuarkusTransaction.suspendingExisting().run(() -> progress.sendMessage(message).subscribe().with(ok -> { },
+                failure -> LOG.debugf("progress of %s not sent: %s", p.experimentId(), failure.getMessage())));
     }
 }

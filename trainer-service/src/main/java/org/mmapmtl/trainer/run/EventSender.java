@@ -2,6 +2,7 @@ package org.mmapmtl.trainer.run;
 
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -43,6 +44,8 @@ public class EventSender {
     private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value) {
         Message<byte[]> message = Message.of(value)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build());
-        emitter.sendMessage(message).await().atMost(ACK_TIMEOUT);
+        // outside any caller's transaction (the checkpoint publisher sends inside one): the send's threads must not
+        // join it, or its commit fails with "multiple threads active"
+        QuarkusTransaction.suspendingExisting().run(() -> emitter.sendMessage(message).await().atMost(ACK_TIMEOUT));
     }
 }
