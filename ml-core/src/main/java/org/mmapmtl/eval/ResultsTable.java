@@ -68,6 +68,15 @@ public final class ResultsTable {
             this(tasks, rows, Map.of());
         }
 
+        /** The chance level as tables print it: "16.67 %" when every task shares it, else "Art 50.00 %, Clipart 25.00 %". */
+        public String chanceText() {
+            List<String> known = tasks.stream().filter(chance::containsKey).toList();
+            if (known.stream().map(t -> pct(chance.get(t))).distinct().count() == 1) {
+                return pct(chance.get(known.get(0))) + " %";
+            }
+            return known.stream().map(t -> t + " " + pct(chance.get(t)) + " %").collect(Collectors.joining(", "));
+        }
+
         /** Whether a row's mean is no better than guessing: at or below the mean of its tasks' chance levels. */
         public boolean atOrBelowChance(Row r) {
             if (chance.isEmpty() || Double.isNaN(r.mean().mean())) {
@@ -110,11 +119,7 @@ public final class ResultsTable {
             }
             b.append("\nAccuracy (%) on each task's test split, mean ± sample std over seeds.");
             if (!chance.isEmpty()) {
-                java.util.Set<String> levels = new java.util.TreeSet<>();
-                tasks.stream().filter(chance::containsKey).forEach(t -> levels.add(pct(chance.get(t))));
-                b.append(levels.size() == 1 ? " Chance (a uniform guess): " + levels.iterator().next() + " %."
-                        : " Chance (a uniform guess): " + tasks.stream().filter(chance::containsKey)
-                        .map(t -> t + " " + pct(chance.get(t)) + " %").collect(Collectors.joining(", ")) + ".");
+                b.append(" Chance (a uniform guess): ").append(chanceText()).append('.');
             }
             if (rows.stream().anyMatch(r -> !r.complete())) {
                 b.append(" Rows marked (incomplete) average only the seeds evaluated so far (").append(

@@ -150,10 +150,7 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
                 rows.add(new ResultRow(r.method(), cells, mean, r.trainableParams(), ResultsTable.params(r.trainableParams()),
                         r.seeds().size(), r.complete(), table.atOrBelowChance(r)));
             }
-            java.util.Set<String> levels = new java.util.TreeSet<>();
-            table.tasks().stream().filter(table.chance()::containsKey)
-                    .forEach(t -> levels.add(String.format(Locale.ROOT, "%.2f %%", 100 * table.chance().get(t))));
-            return new Results(table.tasks(), rows, String.join(" / ", levels));
+            return new Results(table.tasks(), rows, table.chance().isEmpty() ? "" : table.chanceText());
         }
     }
 
