@@ -5,7 +5,7 @@ import jakarta.transaction.Transactional;
 import org.mmapmtl.eval.ResultsTable;
 import org.mmapmtl.evalservice.results.ExperimentResults;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
-import org.mmapmtl.evalservice.scoring.TaskScore;
+import org.mmapmtl.evalservice.results.TaskScore;
 import org.mmapmtl.experiment.RunSpec;
 
 import java.time.Instant;

@@ -149,13 +149,13 @@ public class PredictResource {
         List<ReceivedCheckpoint> found;
         String what;
         if (uri != null && !uri.isBlank()) {
-            found = ReceivedCheckpoint.list("uri", uri.trim());
+            found = ReceivedCheckpoint.withUri(uri.trim());
             what = "checkpoint '" + uri + "'";
         } else if (epoch != null) {
-            found = ReceivedCheckpoint.list("runId = ?1 and epoch = ?2", run.trim(), epoch);
+            found = ReceivedCheckpoint.ofRunEpoch(run.trim(), epoch);
             what = "epoch " + epoch + " of run '" + run + "'";
         } else {
-            found = ReceivedCheckpoint.list("runId = ?1 order by finalEpoch desc, epoch desc", run.trim());
+            found = ReceivedCheckpoint.ofRunNewestFirst(run.trim());
             what = "run '" + run + "'";
         }
         if (experiment != null && !experiment.isBlank()) {

@@ -1,7 +1,6 @@
 package org.mmapmtl.evalservice.results;
 
 import org.mmapmtl.eval.ResultsTable;
-import org.mmapmtl.evalservice.scoring.TaskScore;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.RunSpec;

@@ -120,4 +120,34 @@ public class ReceivedCheckpoint extends PanacheEntityBase {
     public static List<ReceivedCheckpoint> ofExperiment(String experimentId) {
         return list("experimentId = ?1 order by method, seed, runId, epoch", experimentId);
     }
+
+    /** A run's checkpoints, first epoch first. */
+    public static List<ReceivedCheckpoint> epochsOf(String experimentId, String runId) {
+        return list("experimentId = ?1 and runId = ?2 order by epoch", experimentId, runId);
+    }
+
+    /** Every experiment with a checkpoint here, the one with the latest checkpoint first. */
+    public static List<String> experimentsNewestFirst() {
+        return getEntityManager().createQuery("select c.experimentId from ReceivedCheckpoint c group by c.experimentId"
+                + " order by max(c.receivedAt) desc, c.experimentId", String.class).getResultList();
+    }
+
+    /** Up to {@code count} of an experiment's checkpoints from {@code from}, in the order they were received. */
+    public static List<ReceivedCheckpoint> someOf(String experimentId, int from, int count) {
+        return ReceivedCheckpoint.<ReceivedCheckpoint>find("experimentId = ?1 order by id", experimentId)
+                .range(from, from + count - 1).list();
+    }
+
+    public static List<ReceivedCheckpoint> withUri(String uri) {
+        return list("uri", uri);
+    }
+
+    public static List<ReceivedCheckpoint> ofRunEpoch(String runId, int epoch) {
+        return list("runId = ?1 and epoch = ?2", runId, epoch);
+    }
+
+    /** A run's checkpoints, its final one first, then the newest. */
+    public static List<ReceivedCheckpoint> ofRunNewestFirst(String runId) {
+        return list("runId = ?1 order by finalEpoch desc, epoch desc", runId);
+    }
 }

@@ -14,7 +14,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.mmapmtl.eval.ClassificationMetrics;
 import org.mmapmtl.eval.ResultsTable;
-import org.mmapmtl.evalservice.scoring.TaskScore;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.RunSpec;
@@ -79,8 +78,7 @@ public class ResultsResource {
     @Path("results/{experimentId}/runs/{runId}")
     @Produces(MediaType.APPLICATION_JSON)
     public RunView run(@PathParam("experimentId") String experimentId, @PathParam("runId") String runId) {
-        List<ReceivedCheckpoint> epochs = ReceivedCheckpoint.list("experimentId = ?1 and runId = ?2 order by epoch",
-                experimentId, runId);
+        List<ReceivedCheckpoint> epochs = ReceivedCheckpoint.epochsOf(experimentId, runId);
         if (epochs.isEmpty()) {
             throw Problem.notFound("no checkpoint of run '" + runId + "' in experiment '" + experimentId + "' yet: check "
                     + "the run id (./mmap results " + experimentId + " lists the runs), or wait for its first epoch");
@@ -113,9 +111,7 @@ public class ResultsResource {
     public Response leaderboard(@QueryParam("dataset") String dataset, @QueryParam("limit") String limit,
                                 @QueryParam("offset") String offset, @Context UriInfo uri) {
         Paging paging = listings.page(limit, offset);
-        List<String> newestFirst = ReceivedCheckpoint.getEntityManager().createQuery("select c.experimentId from"
-                + " ReceivedCheckpoint c group by c.experimentId order by max(c.receivedAt) desc, c.experimentId",
-                String.class).getResultList();
+        List<String> newestFirst = ReceivedCheckpoint.experimentsNewestFirst();
         List<String> matching = newestFirst;
         if (dataset != null && !dataset.isBlank()) {
             String wanted = dataset.toLowerCase(Locale.ROOT);
@@ -146,8 +142,7 @@ public class ResultsResource {
     /** The dataset of the experiment's first checkpoint that carries a run spec, or null (read a few at a time). */
     private static DatasetSpec firstDataset(String experimentId) {
         for (int from = 0; ; from += 16) {
-            List<ReceivedCheckpoint> some = ReceivedCheckpoint.<ReceivedCheckpoint>find("experimentId = ?1 order by id",
-                    experimentId).range(from, from + 15).list();
+            List<ReceivedCheckpoint> some = ReceivedCheckpoint.someOf(experimentId, from, 16);
             for (ReceivedCheckpoint c : some) {
                 RunSpec spec = c.checkpoint().runSpec();
                 if (spec != null) {

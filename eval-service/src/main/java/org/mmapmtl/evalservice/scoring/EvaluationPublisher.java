@@ -1,66 +1,57 @@
 package org.mmapmtl.evalservice.scoring;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import org.mmapmtl.evalservice.results.TaskScore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.Evaluation;
+import org.mmapmtl.service.OutboxRelay;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Sends the evaluation of every done checkpoint to mmap.evaluations once: the row is locked (SKIP LOCKED, so two
- * instances never send the same one), sent, and marked published when the broker acknowledged it.
+ * Sends the evaluation of every scored checkpoint to mmap.evaluations, in the order they were scored (see
+ * {@link OutboxRelay}: the scored row is the outbox).
  */
 @ApplicationScoped
-public class EvaluationPublisher {
-    private static final Logger LOG = Logger.getLogger(EvaluationPublisher.class);
-
+public class EvaluationPublisher extends OutboxRelay {
     @Inject
     @Channel("evaluations")
     MutinyEmitter<byte[]> evaluations;
 
+    public EvaluationPublisher() {
+        super("evaluations", Duration.ofSeconds(30));
+    }
+
     @Scheduled(every = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    public synchronized void publishPending() {
-        boolean more = true;
-        while (more) {
-            more = QuarkusTransaction.requiringNew().call(() -> {
-                List<ReceivedCheckpoint> next = ReceivedCheckpoint.<ReceivedCheckpoint>find(
-                                "status = ?1 and publishedAt is null order by evaluatedAt", ReceivedCheckpoint.DONE)
-                        .withLock(LockModeType.PESSIMISTIC_WRITE).withHint("jakarta.persistence.lock.timeout", -2)
-                        .page(0, 1).list();
-                if (next.isEmpty()) {
-                    return false;
-                }
-                ReceivedCheckpoint c = next.get(0);
-                Evaluation e = evaluationOf(c, TaskScore.of(c.id));
-                Message<byte[]> message = Message.of(EventCodecs.EVALUATION.encode(e))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(c.experimentId).build());
-                try {
-                    // with the transaction suspended: the send's threads must not join it (its commit would fail)
-                    QuarkusTransaction.suspendingExisting().run(() ->
-                            evaluations.sendMessage(message).await().atMost(Duration.ofSeconds(30)));
-                } catch (RuntimeException ex) {
-                    LOG.warnf("evaluation of %s epoch %d not sent yet (%s); will retry", c.runId, c.epoch, ex.getMessage());
-                    return false;
-                }
-                c.publishedAt = Instant.now();
-                return true;
-            });
-        }
+    public void publishPending() {
+        relay();
+    }
+
+    @Override
+    protected Optional<Outgoing> lockNext() {
+        return ReceivedCheckpoint.<ReceivedCheckpoint>find("status = ?1 and publishedAt is null order by evaluatedAt",
+                        ReceivedCheckpoint.DONE)
+                .withLock(LockModeType.PESSIMISTIC_WRITE).withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
+                .page(0, 1).firstResultOptional()
+                .map(row -> new Outgoing(row.experimentId, EventCodecs.EVALUATION.encode(evaluationOf(row, TaskScore.of(row.id))),
+                        "evaluation of " + row.runId + " epoch " + row.epoch, () -> row.publishedAt = Instant.now()));
+    }
+
+    @Override
+    protected MutinyEmitter<byte[]> emitter() {
+        return evaluations;
     }
 
     /** The mmap.evaluations record of a scored checkpoint. */

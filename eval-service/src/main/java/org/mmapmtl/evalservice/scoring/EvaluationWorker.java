@@ -1,5 +1,6 @@
 package org.mmapmtl.evalservice.scoring;
 
+import org.mmapmtl.evalservice.results.TaskScore;
 import ai.djl.Device;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -21,6 +22,7 @@ import org.mmapmtl.eval.UnevaluableCheckpointException;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.service.DatabaseUnavailable;
+import org.mmapmtl.service.LeaseKeeper;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +91,7 @@ public class EvaluationWorker {
                 Thread.currentThread().interrupt();
             }
         }
+        leases.close();
     }
 
     private void loop(Device d) {
@@ -134,12 +137,7 @@ public class EvaluationWorker {
         });
     }
 
-    private final java.util.concurrent.ScheduledExecutorService heartbeat =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "evaluation-lease");
-                t.setDaemon(true);
-                return t;
-            });
+    private final LeaseKeeper leases = new LeaseKeeper("evaluation-lease");
 
     /** Renews this instance's lease on a checkpoint while it is scored, so no other instance takes it over. */
     private boolean renew(long id) {
@@ -149,18 +147,9 @@ public class EvaluationWorker {
     }
 
     private void evaluate(CheckpointScorer scorer, long id) {
-        long period = Math.max(1000, settings.lease().toMillis() / 3);
-        var renewal = heartbeat.scheduleAtFixedRate(() -> {
-            try {
-                renew(id);
-            } catch (RuntimeException e) {
-                LOG.warnf("lease on checkpoint %d not renewed: %s", id, e.getMessage());
-            }
-        }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
-        try {
+        // a lost lease needs nothing here: the result is stored only by the lease holder
+        try (LeaseKeeper.Renewal renewal = leases.keep("checkpoint " + id, settings.lease(), () -> renew(id), () -> { })) {
             evaluateLeased(scorer, id);
-        } finally {
-            renewal.cancel(false);
         }
     }
 

@@ -10,7 +10,6 @@ import org.mmapmtl.events.TaskPartition;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 
 /** The partition decided for an experiment, and whether mmap.partitions has acknowledged it. */
 @Entity
@@ -39,9 +38,5 @@ public class GroupingDecision extends PanacheEntityBase {
 
     TaskPartition partition() {
         return EventCodecs.PARTITION.decode(payload.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static List<GroupingDecision> unpublished() {
-        return list("publishedAt is null order by decidedAt");
     }
 }

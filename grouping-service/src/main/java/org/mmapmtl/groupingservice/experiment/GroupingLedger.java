@@ -90,23 +90,4 @@ public class GroupingLedger {
         GradientSnapshot.Grouping g = experiment.grouping();
         return g == null ? settings.groupingObjective() : GroupingObjective.parse(g.objective(), g.k(), g.tau());
     }
-
-    @Transactional
-    public void markPublished(String experimentId) {
-        GroupingDecision d = GroupingDecision.findById(experimentId);
-        if (d != null && d.publishedAt == null) {
-            d.publishedAt = Instant.now();
-        }
-    }
-
-    @Transactional
-    public boolean isPublished(String experimentId) {
-        GroupingDecision d = GroupingDecision.findById(experimentId);
-        return d != null && d.publishedAt != null;
-    }
-
-    @Transactional
-    public List<TaskPartition> unpublished() {
-        return GroupingDecision.unpublished().stream().map(GroupingDecision::partition).toList();
-    }
 }

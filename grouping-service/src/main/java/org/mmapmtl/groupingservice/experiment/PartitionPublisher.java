@@ -2,67 +2,55 @@ package org.mmapmtl.groupingservice.experiment;
 
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
-import org.mmapmtl.events.EventCodecs;
-import org.mmapmtl.events.TaskPartition;
+import org.mmapmtl.service.OutboxRelay;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
- * Sends decided partitions to mmap.partitions and marks them published once the broker acknowledged them.
- * A decision whose send failed stays unpublished and is sent again at start and every
- * {@code mmap.grouping.republish-every}; the trainer ignores a partition it already has.
+ * Sends decided partitions to mmap.partitions (see {@link OutboxRelay}: the decision row is the outbox): right after
+ * the intake committed a decision, at start, and every {@code mmap.grouping.republish-every} for what a failed send
+ * left; the trainer ignores a partition it already has.
  */
 @ApplicationScoped
-public class PartitionPublisher {
-    private static final Logger LOG = Logger.getLogger(PartitionPublisher.class);
-
+public class PartitionPublisher extends OutboxRelay {
     @Inject
     @Channel("partitions")
     MutinyEmitter<byte[]> partitions;
 
-    @Inject
-    GroupingLedger ledger;
-
-    /**
-     * One send at a time, and none for a decision already acknowledged: the intake's send and the scheduled
-     * republish of the same decision would otherwise race and send it twice (harmless, consumers dedupe, but noise).
-     *
-     * @return whether the broker acknowledged the record (now or before)
-     */
-    public synchronized boolean publish(TaskPartition partition) {
-        if (ledger.isPublished(partition.experimentId())) {
-            return true;
-        }
-        Message<byte[]> message = Message.of(EventCodecs.PARTITION.encode(partition))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(partition.experimentId()).build());
-        try {
-            partitions.sendMessage(message).await().atMost(Duration.ofSeconds(30));
-            ledger.markPublished(partition.experimentId());
-            return true;
-        } catch (RuntimeException e) {
-            LOG.warnf("partition of %s not published yet (%s); it will be sent again", partition.experimentId(),
-                    e.getMessage());
-            return false;
-        }
+    public PartitionPublisher() {
+        super("decided partitions", Duration.ofSeconds(30));
     }
 
     void onStart(@Observes StartupEvent start) {
-        republish();
+        relay();
     }
 
     @Scheduled(every = "${mmap.grouping.republish-every:30s}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void republish() {
-        for (TaskPartition p : ledger.unpublished()) {
-            publish(p);
-        }
+        relay();
+    }
+
+    @Override
+    protected Optional<Outgoing> lockNext() {
+        return GroupingDecision.<GroupingDecision>find("publishedAt is null order by decidedAt")
+                .withLock(LockModeType.PESSIMISTIC_WRITE).withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
+                .page(0, 1).firstResultOptional()
+                .map(row -> new Outgoing(row.experimentId, row.payload.getBytes(StandardCharsets.UTF_8),
+                        "partition of " + row.experimentId, () -> row.publishedAt = Instant.now()));
+    }
+
+    @Override
+    protected MutinyEmitter<byte[]> emitter() {
+        return partitions;
     }
 }

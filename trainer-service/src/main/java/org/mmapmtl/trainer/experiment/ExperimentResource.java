@@ -1,7 +1,5 @@
 package org.mmapmtl.trainer.experiment;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -20,23 +18,15 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.trainer.spec.InvalidSpecException;
 import org.mmapmtl.trainer.spec.SpecReader;
 import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
-import org.mmapmtl.trainer.progress.ProgressEntry;
-import org.mmapmtl.trainer.run.TrainingRun;
 
 import java.net.URI;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 @Path("/experiments")
 @Produces(MediaType.APPLICATION_JSON)
@@ -55,30 +45,12 @@ public class ExperimentResource {
     @Inject
     Listings listings;
 
+    @Inject
+    ExperimentViews views;
 
-    /** One run as a user follows it. */
-    public record RunView(String runId, String variant, String stage, String method, long seed, List<String> tasks,
-                          String state, int attempts, String owner, int epoch, int epochs, long step, long totalSteps,
-                          Double loss, Double imagesPerSecond, Long etaMillis, String error) {
-        static RunView of(TrainingRun r) {
-            var spec = r.runSpec();
-            return new RunView(r.id, r.variant, r.stage, spec.method(), spec.seed(), spec.tasks(), r.state, r.attempts,
-                    r.owner, r.epoch, r.epochs, r.step, r.totalSteps, r.loss, r.imagesPerSecond, r.etaMs, r.error);
-        }
-    }
+    @Inject
+    ProgressStream progress;
 
-    /** @param partition the groups phase 2 trains, once decided; null before */
-    /**
-     * @param runsAfterGrouping phase-2 runs not planned yet because the partition has not arrived: at most this many
-     *                          (one per group, per seed, of each grouped method; 0 once they are planned)
-     */
-    public record ExperimentView(String id, Phase phase, Instant createdAt, Instant updatedAt, boolean cancelRequested,
-                                 List<String> methods, List<String> tasks, TaskPartition partition, List<RunView> runs,
-                                 int runsAfterGrouping) {
-    }
-
-    public record ExperimentSummary(String id, Phase phase, Instant createdAt, Instant updatedAt, long runs, long runsDone) {
-    }
 
     @POST
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
@@ -114,30 +86,12 @@ public class ExperimentResource {
     @GET
     public Response list(@QueryParam("limit") String limit, @QueryParam("offset") String offset, @Context UriInfo uri) {
         Paging paging = listings.page(limit, offset);
-        List<Experiment> experiments = Experiment.<Experiment>findAll(Sort.by("createdAt").descending().and("id"))
-                .range(paging.offset(), paging.offset() + paging.limit() - 1).list();
-        // the page's run counts in one query, not two per experiment
-        Map<String, long[]> runs = new HashMap<>();
-        if (!experiments.isEmpty()) {
-            TrainingRun.getEntityManager().createQuery("select r.experimentId, count(r), sum(case when r.state = :done"
-                            + " then 1 else 0 end) from TrainingRun r where r.experimentId in :ids group by r.experimentId",
-                            Object[].class)
-                    .setParameter("done", TrainingRun.DONE)
-                    .setParameter("ids", experiments.stream().map(e -> e.id).toList())
-                    .getResultList()
-                    .forEach(row -> runs.put((String) row[0],
-                            new long[] {((Number) row[1]).longValue(), ((Number) row[2]).longValue()}));
-        }
-        List<ExperimentSummary> page = experiments.stream().map(e -> {
-            long[] counts = runs.getOrDefault(e.id, new long[2]);
-            return new ExperimentSummary(e.id, e.phase, e.createdAt, e.updatedAt, counts[0], counts[1]);
-        }).toList();
-        return paging.response(page, Experiment.count(), uri);
+        return paging.response(views.page(paging), Experiment.count(), uri);
     }
 
     @GET
     @Path("/{id}")
-    public ExperimentView get(@PathParam("id") String id) {
+    public ExperimentViews.ExperimentView get(@PathParam("id") String id) {
         return view(id);
     }
 
@@ -171,47 +125,10 @@ public class ExperimentResource {
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse,
                                           @HeaderParam("Last-Event-ID") Long lastEventId) {
         experiments.find(id);
-        return streams.slots().open(() -> progressEvents(id, sse, lastEventId));
+        return streams.slots().open(() -> progress.events(id, sse, lastEventId));
     }
 
-    private Multi<OutboundSseEvent> progressEvents(String id, Sse sse, Long lastEventId) {
-        AtomicLong last = new AtomicLong(lastEventId == null ? 0 : lastEventId);
-        AtomicLong endedPolls = new AtomicLong();
-        return Multi.createFrom().ticks().every(Duration.ofMillis(250))
-                .onOverflow().drop() // a slow database or client skips ticks instead of failing the stream
-                .onItem().transformToUniAndConcatenate(tick -> io.smallrye.mutiny.Uni.createFrom().item(() ->
-                        QuarkusTransaction.requiringNew().call(() -> {
-                            List<ProgressEntry> next = ProgressEntry.after(id, last.get(), Instant.now().minusSeconds(1), 200);
-                            Experiment e = Experiment.findById(id);
-                            if (next.isEmpty() && e.phase.terminal()
-                                    && ProgressEntry.count("experimentId = ?1 and id > ?2", id, last.get()) == 0) {
-                                endedPolls.incrementAndGet();
-                            }
-                            return next;
-                        })).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool()))
-                .select().first(tick -> endedPolls.get() < 4)
-                .onItem().transformToIterable(entries -> entries)
-                .map(entry -> {
-                    last.set(Math.max(last.get(), entry.id));
-                    return sse.newEventBuilder().id(Long.toString(entry.id)).name("progress")
-                            .data(String.class, entry.payload).build();
-                });
-    }
-
-    private ExperimentView view(String id) {
-        return QuarkusTransaction.joiningExisting().call(() -> {
-            Experiment e = experiments.find(id);
-            ExperimentSpec spec = e.experimentSpec();
-            ReceivedPartition p = ReceivedPartition.findById(id);
-            int later = 0;
-            if (spec != null && p == null) {
-                long grouped = spec.methods().stream().filter(m -> org.mmapmtl.experiment.Variant.parse(m).needsPartition())
-                        .count();
-                later = (int) (grouped * spec.seeds().size() * spec.dataset().tasks().size());
-            }
-            return new ExperimentView(e.id, e.phase, e.createdAt, e.updatedAt, e.cancelRequested,
-                    spec == null ? List.of() : spec.methods(), spec == null ? List.of() : spec.dataset().tasks(),
-                    p == null ? null : p.partition(), TrainingRun.of(id).stream().map(RunView::of).toList(), later);
-        });
+    private ExperimentViews.ExperimentView view(String id) {
+        return views.view(id);
     }
 }

@@ -24,7 +24,6 @@ import org.mmapmtl.service.ProblemException;
 import org.mmapmtl.train.BatchPlan;
 import org.mmapmtl.train.RunSetup;
 import org.mmapmtl.trainer.progress.ProgressReporter;
-import org.mmapmtl.trainer.run.TrainingRun;
 
 import java.nio.file.Path;
 import java.time.Instant;

@@ -36,4 +36,9 @@ public class ProgressEntry extends PanacheEntityBase {
         return find("experimentId = ?1 and id > ?2 and createdAt < ?3 order by id", experimentId, id, before)
                 .page(0, limit).list();
     }
+
+    /** Whether any report after {@code id} exists, however recent. */
+    public static boolean anyAfter(String experimentId, long id) {
+        return count("experimentId = ?1 and id > ?2", experimentId, id) > 0;
+    }
 }

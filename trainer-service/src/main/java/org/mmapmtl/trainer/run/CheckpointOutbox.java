@@ -31,6 +31,10 @@ public class CheckpointOutbox extends PanacheEntityBase {
     @Id
     public int epoch;
 
+    /** the record's key */
+    @Column(name = "experiment_id", nullable = false, length = 128)
+    public String experimentId;
+
     @Column(nullable = false, columnDefinition = "text")
     public String payload;
 

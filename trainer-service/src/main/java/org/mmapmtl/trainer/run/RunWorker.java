@@ -1,5 +1,6 @@
 package org.mmapmtl.trainer.run;
 
+import org.mmapmtl.trainer.experiment.TrainingRun;
 import ai.djl.Device;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -16,6 +17,8 @@ import org.mmapmtl.events.Progress;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.experiment.SpecJson;
 import org.mmapmtl.service.DatabaseUnavailable;
+import org.mmapmtl.service.Durably;
+import org.mmapmtl.service.LeaseKeeper;
 import org.mmapmtl.train.BaseWeights;
 import org.mmapmtl.train.CheckpointFile;
 import org.mmapmtl.train.RunExecutor;
@@ -33,9 +36,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -54,10 +54,13 @@ public class RunWorker {
     RunClaims claims;
 
     @Inject
-    EventSender sender;
+    GradientSender sender;
 
     @Inject
     CheckpointPublisher checkpoints;
+
+    @Inject
+    CheckpointRecorder recorder;
 
     @Inject
     ProgressReporter progress;
@@ -73,7 +76,7 @@ public class RunWorker {
             + UUID.randomUUID().toString().substring(0, 8);
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Thread thread;
-    private ScheduledExecutorService heartbeat;
+    private LeaseKeeper leases;
 
     void start(@Observes StartupEvent event) {
         if (!settings.worker().enabled()) {
@@ -81,7 +84,7 @@ public class RunWorker {
             return;
         }
         device(); // a GPU asked for where there is none stops the service at start, not the first run
-        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "run-lease"));
+        leases = new LeaseKeeper("run-lease");
         thread = new Thread(this::loop, "run-worker");
         thread.setDaemon(true);
         thread.start();
@@ -110,8 +113,8 @@ public class RunWorker {
                 Thread.currentThread().interrupt();
             }
         }
-        if (heartbeat != null) {
-            heartbeat.shutdownNow();
+        if (leases != null) {
+            leases.close();
         }
     }
 
@@ -167,32 +170,23 @@ public class RunWorker {
         RunSpec spec = planned;
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean leaseLost = new AtomicBoolean();
-        long period = Math.max(1000, settings.worker().lease().toMillis() / 3);
-        java.util.concurrent.ScheduledFuture<?> renewal = null;
+        LeaseKeeper.Renewal renewal = leases.keep("run " + runId, settings.worker().lease(), () -> {
+            if (QuarkusTransaction.requiringNew().call(() -> Experiment.<Experiment>findById(row.experimentId).cancelRequested)) {
+                stop.set(true); // a user's cancel, seen on the lease's tick
+            }
+            return claims.renew(runId, owner);
+        }, () -> {
+            leaseLost.set(true);
+            stop.set(true);
+        });
         try {
-            renewal = heartbeat.scheduleAtFixedRate(() -> {
-                try {
-                    if (!claims.renew(runId, owner)) {
-                        leaseLost.set(true);
-                        stop.set(true);
-                    }
-                    if (QuarkusTransaction.requiringNew().call(() -> {
-                        Experiment e = Experiment.findById(row.experimentId);
-                        return e.cancelRequested;
-                    })) {
-                        stop.set(true);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warnf("lease of %s not renewed: %s", runId, e.getMessage());
-                }
-            }, period, period, TimeUnit.MILLISECONDS);
             report(spec, "running", row.attempts > 1 ? "attempt " + row.attempts + " on " + owner : "started on " + owner, null);
             Path artifacts = Path.of(settings.artifactsDir()).toAbsolutePath();
             if (spec.weightsSha256() == null) {
                 Path weights = BaseWeights.resolve(spec.weights(), artifacts,
                         message -> report(planned, "running", message, null));
                 RunSpec resolved = spec.withWeights(weights.toUri().toString(), CheckpointFile.sha256(weights));
-                durably("recording the base weights of " + runId, () -> QuarkusTransaction.requiringNew().run(() -> {
+                Durably.run("recording the base weights of " + runId, () -> QuarkusTransaction.requiringNew().run(() -> {
                     TrainingRun r = TrainingRun.findById(runId);
                     r.spec = SpecJson.write(resolved);
                 }));
@@ -200,7 +194,7 @@ public class RunWorker {
             }
             RunSpec run = spec;
             Path runDir = Experiments.runDir(artifacts, run);
-            recordExisting(run, runDir);
+            recorder.recordExisting(run, runDir, owner);
             RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(run), settings.worker().decodeThreads(),
                     new Reports(run, row.snapshotsSent, stop, leaseLost, grouping));
             checkpoints.publishPending();
@@ -219,75 +213,13 @@ public class RunWorker {
                 finish(spec, TrainingRun.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         } finally {
-            if (renewal != null) {
-                renewal.cancel(false);
-            }
-        }
-    }
-
-    /** A resumed run's checkpoints whose record a crash may have kept from the outbox. */
-    private void recordExisting(RunSpec run, Path runDir) {
-        List<Path> files = new ArrayList<>(RunExecutor.epochCheckpoints(runDir));
-        Path zeroShot = runDir.resolve("zero-shot.safetensors");
-        if (Files.isRegularFile(zeroShot)) {
-            files.add(zeroShot);
-        }
-        for (Path f : files) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(f);
-            long params = Long.parseLong(loaded.metadata().getOrDefault("trainable_params", "0"));
-            record(run, new CheckpointFile.Saved(f, CheckpointFile.sha256(f), loaded.epoch(), loaded.step(),
-                    Boolean.parseBoolean(loaded.metadata().get("final")), params));
-        }
-    }
-
-    private void record(RunSpec run, CheckpointFile.Saved saved) {
-        Checkpoint event = new Checkpoint(run.experimentId(), run.runId(), run.method(), run.seed(), run.tasks(),
-                run.groups(), saved.epoch(), saved.last(), saved.path().toAbsolutePath().toUri().toString(),
-                saved.sha256(), saved.trainableParameters(), run);
-        durably("recording checkpoint epoch " + saved.epoch() + " of " + run.runId(), () -> QuarkusTransaction.requiringNew().run(() -> {
-            if (CheckpointOutbox.findById(new CheckpointOutbox.Key(run.runId(), saved.epoch())) != null) {
-                return;
-            }
-            TrainingRun r = TrainingRun.findById(run.runId());
-            if (!owner.equals(r.owner)) {
-                throw new IllegalStateException("run " + run.runId() + " was taken over by " + r.owner
-                        + "; this trainer does not announce its checkpoint");
-            }
-            CheckpointOutbox row = new CheckpointOutbox();
-            row.runId = run.runId();
-            row.epoch = saved.epoch();
-            row.payload = new String(EventCodecs.CHECKPOINT.encode(event), StandardCharsets.UTF_8);
-            row.createdAt = Instant.now();
-            row.persist();
-        }));
-    }
-
-    /**
-     * Runs a transaction that the run's progress depends on, trying it again while the database is away (a restart,
-     * a lost connection: what {@link DatabaseUnavailable} recognises) for up to {@link #DURABLE_ATTEMPTS} attempts
-     * {@link #DURABLE_PAUSE_MS} ms apart, so that a database restart delays the run instead of failing it. Any other
-     * failure (the run taken over by another trainer) is not retried.
-     */
-    private static void durably(String what, Runnable transaction) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                transaction.run();
-                return;
-            } catch (RuntimeException e) {
-                String database = DatabaseUnavailable.describe(e);
-                if (database == null || attempt == DURABLE_ATTEMPTS) {
-                    throw e;
-                }
-                LOG.warnf("%s failed (attempt %d of %d, trying again in %d ms): %s", what, attempt, DURABLE_ATTEMPTS,
-                        DURABLE_PAUSE_MS, database);
-                sleepQuietly(DURABLE_PAUSE_MS);
-            }
+            renewal.close();
         }
     }
 
     /** Hands a run this trainer stops (shutting down) back to the queue; the next trainer resumes it. */
     private void release(RunSpec run, RunExecutor.Outcome outcome) {
-        durably("handing back " + run.runId(), () -> QuarkusTransaction.requiringNew().run(() -> {
+        Durably.run("handing back " + run.runId(), () -> QuarkusTransaction.requiringNew().run(() -> {
             boolean cancelled = experiments.locked(run.experimentId()).cancelRequested;
             TrainingRun.update("state = ?1, owner = null, leaseUntil = null, updatedAt = ?2 where id = ?3 and owner = ?4",
                     cancelled ? TrainingRun.CANCELLED : TrainingRun.QUEUED, Instant.now(), run.runId(), owner);
@@ -306,7 +238,7 @@ public class RunWorker {
 
     private void finish(RunSpec run, String state, String error) {
         // the run's outcome must reach the database: a commit that fails (a lost connection, a conflict) is tried again
-        durably("recording run " + run.runId() + " as " + state, () -> QuarkusTransaction.requiringNew().run(() -> {
+        Durably.run("recording run " + run.runId() + " as " + state, () -> QuarkusTransaction.requiringNew().run(() -> {
             experiments.locked(run.experimentId());
             TrainingRun r = TrainingRun.findById(run.runId());
             if (!owner.equals(r.owner)) {
@@ -362,7 +294,7 @@ public class RunWorker {
             if (++sentOfSnapshot == run.tasks().size()) {
                 sentOfSnapshot = 0;
                 int sent = snapshot.snapshot() + 1;
-                durably("recording snapshot " + sent + " of " + run.runId(), () -> QuarkusTransaction.requiringNew()
+                Durably.run("recording snapshot " + sent + " of " + run.runId(), () -> QuarkusTransaction.requiringNew()
                         .run(() -> TrainingRun.update("snapshotsSent = ?1 where id = ?2", sent, run.runId())));
                 report(run, "running", "gradient snapshot " + sent + "/" + snapshot.snapshots() + " sent", null);
             }
@@ -370,7 +302,7 @@ public class RunWorker {
 
         @Override
         public void checkpoint(CheckpointFile.Saved saved) {
-            record(run, saved);
+            recorder.record(run, saved, owner);
             report(run, "running", "checkpoint " + saved.path().getFileName() + " (epoch " + saved.epoch() + ")", null);
             checkpoints.publishPending();
         }
@@ -437,16 +369,9 @@ public class RunWorker {
         }
     }
 
-    private static final int DURABLE_ATTEMPTS = 15;
-    private static final long DURABLE_PAUSE_MS = 2000;
-
     private static void sleepQuietly() {
-        sleepQuietly(2000);
-    }
-
-    private static void sleepQuietly(long millis) {
         try {
-            Thread.sleep(millis);
+            Thread.sleep(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,5 +1,6 @@
 package org.mmapmtl.trainer.run;
 
+import org.mmapmtl.trainer.experiment.TrainingRun;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;

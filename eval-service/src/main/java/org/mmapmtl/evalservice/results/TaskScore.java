@@ -1,4 +1,4 @@
-package org.mmapmtl.evalservice.scoring;
+package org.mmapmtl.evalservice.results;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -53,7 +53,7 @@ public class TaskScore extends PanacheEntityBase {
     @Column(nullable = false, columnDefinition = "text")
     public String confusion;
 
-    static TaskScore of(long checkpointId, String task, ClassificationMetrics m) {
+    public static TaskScore of(long checkpointId, String task, ClassificationMetrics m) {
         TaskScore s = new TaskScore();
         s.checkpointId = checkpointId;
         s.task = task;

@@ -1,4 +1,4 @@
-package org.mmapmtl.trainer.run;
+package org.mmapmtl.trainer.experiment;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -9,7 +9,9 @@ import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.experiment.SpecJson;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One run of an experiment and who trains it. A trainer claims a queued run (or one whose lease ran out) and
@@ -117,5 +119,25 @@ public class TrainingRun extends PanacheEntityBase {
 
     public static List<TrainingRun> of(String experimentId) {
         return list("experimentId = ?1 order by seq", experimentId);
+    }
+
+    /** How many runs an experiment has, and how many of them are done. */
+    public record Counts(long runs, long done) {
+        public static final Counts NONE = new Counts(0, 0);
+    }
+
+    /** The run counts of these experiments, in one query. */
+    public static Map<String, Counts> countsOf(List<String> experimentIds) {
+        Map<String, Counts> out = new HashMap<>();
+        if (experimentIds.isEmpty()) {
+            return out;
+        }
+        getEntityManager().createQuery("select r.experimentId, count(r), sum(case when r.state = :done then 1 else 0 end)"
+                        + " from TrainingRun r where r.experimentId in :ids group by r.experimentId", Object[].class)
+                .setParameter("done", DONE)
+                .setParameter("ids", experimentIds)
+                .getResultList()
+                .forEach(row -> out.put((String) row[0], new Counts(((Number) row[1]).longValue(), ((Number) row[2]).longValue())));
+        return out;
     }
 }
