@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -132,5 +133,17 @@ final class SpecFields {
 
     boolean hasError(String field) {
         return errors.stream().anyMatch(e -> e.field().equals(field));
+    }
+
+    static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    static int or(Integer v, int d) {
+        return v == null ? d : v;
+    }
+
+    static double or(Double v, double d) {
+        return v == null ? d : v;
     }
 }

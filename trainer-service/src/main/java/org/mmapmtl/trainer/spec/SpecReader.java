@@ -6,21 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import org.mmapmtl.grouping.GradientSimilarity;
-import org.mmapmtl.grouping.GroupingObjective;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.GroupingSpec;
 import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.Variant;
-import org.mmapmtl.tokenizer.ClipTokenizer;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -41,6 +37,7 @@ public final class SpecReader {
     static final int MAX_METHODS = 32;
 
     private final SpecFields fields = new SpecFields();
+    private final TrainingSection training = new TrainingSection(fields);
     private final SpecWorld world;
     /** The number of tasks the spec selects, once known from its list or its dataset's domains; else 0. */
     private int taskCount;
@@ -121,12 +118,12 @@ public final class SpecReader {
         }
         List<String> methods = methods(root);
         List<Long> seeds = seeds(root);
-        Recipe recipe = recipe(root.path("recipe"), Recipe.paper(dataset == null ? null : dataset.kind()));
-        PromptSettings prompt = prompt(root.path("prompt"));
-        GroupingSpec grouping = grouping(root.path("grouping"), dataset);
+        Recipe recipe = training.recipe(root.path("recipe"), Recipe.paper(dataset == null ? null : dataset.kind()));
+        PromptSettings prompt = training.prompt(root.path("prompt"));
+        GroupingSpec grouping = GroupingSection.read(fields, root.path("grouping"), taskCount);
         String device = "cpu";
         if (fields.present(root, "device")) {
-            device = lower(fields.text(root, "device", ""));
+            device = SpecFields.lower(fields.text(root, "device", ""));
             if (device != null && !device.equals("cpu") && !device.equals("gpu")) {
                 fields.error("device", "'" + device + "' must be cpu or gpu");
             }
@@ -153,7 +150,7 @@ public final class SpecReader {
         fields.known(node, "dataset.", "kind", "root", "percent", "shots", "seed", "official", "tasks");
         String kind = "folder";
         if (fields.present(node, "kind")) {
-            kind = lower(fields.text(node, "kind", "dataset."));
+            kind = SpecFields.lower(fields.text(node, "kind", "dataset."));
             if (kind != null && !KINDS.contains(kind)) {
                 fields.error("dataset.kind", "'" + kind + "' must be one of folder, office-home, mini-domainnet");
             }
@@ -258,151 +255,6 @@ public final class SpecReader {
         return seeds;
     }
 
-    private Recipe recipe(JsonNode node, Recipe d) {
-        if (node.isMissingNode() || node.isNull()) {
-            return d;
-        }
-        if (!node.isObject()) {
-            fields.error("recipe", "must be an object");
-            return d;
-        }
-        fields.known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
-                "warmupLearningRate", "augment", "sampling");
-        int epochs = or(fields.integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
-        int batch = or(fields.integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
-        double lr = or(fields.positive(node, "learningRate", "recipe.", 10), d.learningRate());
-        double momentum = d.momentum();
-        Double m = fields.number(node, "momentum", "recipe.");
-        if (m != null) {
-            if (m < 0 || m >= 1) {
-                fields.error("recipe.momentum", "must be in [0, 1), got " + m);
-            } else {
-                momentum = m;
-            }
-        }
-        double wd = d.weightDecay();
-        Double w = fields.number(node, "weightDecay", "recipe.");
-        if (w != null) {
-            if (w < 0 || w > 1) {
-                fields.error("recipe.weightDecay", "must be in [0, 1], got " + w);
-            } else {
-                wd = w;
-            }
-        }
-        int warmup = Math.min(d.warmupEpochs(), epochs - 1);
-        Integer wu = fields.integer(node, "warmupEpochs", "recipe.", 0, 1000);
-        if (wu != null) {
-            if (wu > 0 && wu >= epochs) {
-                fields.error("recipe.warmupEpochs", "must be below epochs (" + epochs + "), got " + wu);
-            } else {
-                warmup = wu;
-            }
-        }
-        double warmupLr = or(fields.positive(node, "warmupLearningRate", "recipe.", 10), d.warmupLearningRate());
-        boolean augment = fields.present(node, "augment") ? fields.bool(node, "augment", "recipe.") : d.augment();
-        String sampling = d.sampling();
-        if (fields.present(node, "sampling")) {
-            String s = lower(fields.text(node, "sampling", "recipe."));
-            if (s != null && !s.equals("per-task") && !s.equals("mixed")) {
-                fields.error("recipe.sampling", "'" + s + "' must be per-task or mixed");
-            } else if (s != null) {
-                sampling = s;
-            }
-        }
-        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling);
-    }
-
-    private PromptSettings prompt(JsonNode node) {
-        if (node.isMissingNode() || node.isNull()) {
-            return PromptSettings.defaults();
-        }
-        if (!node.isObject()) {
-            fields.error("prompt", "must be an object {length, depth, m, n, contextInit}");
-            return PromptSettings.defaults();
-        }
-        fields.known(node, "prompt.", "length", "depth", "m", "n", "contextInit");
-        return new PromptSettings(or(fields.integer(node, "length", "prompt.", 0, 64), 0), or(fields.integer(node, "depth", "prompt.", 0, 48), 0),
-                or(fields.integer(node, "m", "prompt.", 0, 64), 0), or(fields.integer(node, "n", "prompt.", 0, 4096), 0),
-                contextInit(node));
-    }
-
-    /** CoOp's starting words: plain words whose tokens fit its context (at most 64, as {@code length}). */
-    private String contextInit(JsonNode node) {
-        if (!fields.present(node, "contextInit")) {
-            return null;
-        }
-        String words = fields.text(node, "contextInit", "prompt.");
-        if (words == null) {
-            return null;
-        }
-        words = words.trim().replaceAll("\\s+", " ");
-        if (!CONTEXT_WORDS.matcher(words).matches()) {
-            fields.error("prompt.contextInit", "'" + words + "' must be plain words (letters, digits, spaces, - and '), "
-                    + "as \"a photo of a\"");
-            return null;
-        }
-        int tokens = ClipTokenizer.bundled().encode(words).size();
-        if (tokens > 64) {
-            fields.error("prompt.contextInit", "'" + words + "' is " + tokens + " tokens; CoOp's context holds at most 64");
-            return null;
-        }
-        return words;
-    }
-
-    private static final Pattern CONTEXT_WORDS = Pattern.compile("[\\p{L}\\p{N}'-]+( [\\p{L}\\p{N}'-]+)*");
-
-    private GroupingSpec grouping(JsonNode node, DatasetSpec dataset) {
-        GroupingSpec d = GroupingSpec.defaults();
-        if (node.isMissingNode() || node.isNull()) {
-            return d;
-        }
-        if (!node.isObject()) {
-            fields.error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity}");
-            return d;
-        }
-        fields.known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity");
-        int epochs = or(fields.integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
-        int snapshots = or(fields.integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
-        int every = or(fields.integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
-        String objective = d.objective();
-        if (fields.present(node, "objective")) {
-            String o = lower(fields.text(node, "objective", "grouping."));
-            if (o != null && !GroupingObjective.NAMES.contains(o)) {
-                fields.error("grouping.objective", "'" + o + "' must be one of " + GroupingObjective.NAMES);
-            } else if (o != null) {
-                objective = o;
-            }
-        }
-        Integer k = fields.present(node, "k") ? fields.integer(node, "k", "grouping.", 1, 64) : null;
-        if (objective.equals("k") && k == null && !fields.present(node, "k")) {
-            fields.error("grouping.k", "objective k needs the number of groups k");
-        }
-        if (k != null && taskCount > 0 && k > taskCount) {
-            fields.error("grouping.k", k + " groups cannot be made of " + taskCount + " tasks");
-        }
-        Double tau = fields.present(node, "tau") ? fields.number(node, "tau", "grouping.") : null;
-        String tauProblem = org.mmapmtl.grouping.GroupingObjective.tauProblem(tau);
-        if (tauProblem != null) {
-            fields.error("grouping.tau", tauProblem);
-        }
-        if (tau != null && objective.equals("mean-centred")) {
-            fields.error("grouping.tau", "objective mean-centred computes tau from the affinities; drop tau or use objective threshold");
-        }
-        String similarity = d.similarity();
-        if (fields.present(node, "similarity")) {
-            String s = lower(fields.text(node, "similarity", "grouping."));
-            try {
-                if (s != null) {
-                    GradientSimilarity.valueOf(s.toUpperCase(Locale.ROOT));
-                    similarity = s;
-                }
-            } catch (IllegalArgumentException e) {
-                fields.error("grouping.similarity", "'" + s + "' must be cosine or dot");
-            }
-        }
-        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity);
-    }
-
     private void checkPath(String field, String path, boolean directory) {
         if (path == null || ExperimentSpec.isGenerated(path)) {
             return;
@@ -413,15 +265,4 @@ public final class SpecReader {
         }
     }
 
-    private static String lower(String s) {
-        return s == null ? null : s.toLowerCase(Locale.ROOT);
-    }
-
-    private static int or(Integer v, int d) {
-        return v == null ? d : v;
-    }
-
-    private static double or(Double v, double d) {
-        return v == null ? d : v;
-    }
 }
