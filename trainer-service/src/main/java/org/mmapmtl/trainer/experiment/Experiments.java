@@ -147,7 +147,7 @@ public class Experiments {
         e.spec = org.mmapmtl.experiment.SpecJson.write(spec);
         List<RunSpec> runs = ExperimentPlan.initialRuns(spec);
         queue(runs, 0);
-        progress.report(Progress.lifecycle(id, null, null, phaseName(Phase.QUEUED), "queued",
+        progress.report(Progress.lifecycle(id, null, null, Phase.QUEUED.label(), "queued",
                 "submitted: " + spec.methods() + " on " + tasks + ", seeds " + spec.seeds() + ", " + runs.size() + " run(s) queued",
                 Instant.now()));
         LOG.infof("experiment %s submitted: %d run(s) queued", id, runs.size());
@@ -196,7 +196,7 @@ public class Experiments {
         if (spec != null && !experiment.cancelRequested) {
             List<RunSpec> runs = ExperimentPlan.partitionedRuns(spec, partition.groups());
             queue(runs, (int) TrainingRun.count("experimentId", experiment.id));
-            progress.report(Progress.lifecycle(experiment.id, null, null, phaseName(Phase.GROUPED), "running",
+            progress.report(Progress.lifecycle(experiment.id, null, null, Phase.GROUPED.label(), "running",
                     "groups " + partition.groups() + " (" + partition.solver() + "); " + runs.size() + " phase-2 run(s) queued",
                     Instant.now()));
         }
@@ -222,7 +222,7 @@ public class Experiments {
             r.state = TrainingRun.CANCELLED;
             r.updatedAt = Instant.now();
         }
-        progress.report(Progress.lifecycle(id, null, null, phaseName(e.phase), "running", "cancel requested", Instant.now()));
+        progress.report(Progress.lifecycle(id, null, null, e.phase.label(), "running", "cancel requested", Instant.now()));
         updatePhase(e);
         return e;
     }
@@ -254,52 +254,13 @@ public class Experiments {
 
     /** Recomputes the phase of an experiment this transaction has {@link #locked}. */
     void updatePhase(Experiment e) {
-        Phase next = phaseOf(e, TrainingRun.of(e.id), ReceivedPartition.findById(e.id) != null);
+        Phase next = Phase.of(e, TrainingRun.of(e.id), ReceivedPartition.findById(e.id) != null);
         if (next != e.phase) {
             e.moveTo(next);
             String state = next == Phase.DONE ? "done" : next == Phase.FAILED ? "failed" : next == Phase.CANCELLED ? "cancelled" : "running";
-            progress.report(Progress.lifecycle(e.id, null, null, phaseName(next), state, "experiment " + phaseName(next),
+            progress.report(Progress.lifecycle(e.id, null, null, next.label(), state, "experiment " + next.label(),
                     Instant.now()));
         }
     }
 
-    static Phase phaseOf(Experiment e, List<TrainingRun> runs, boolean partitioned) {
-        ExperimentSpec spec = e.experimentSpec();
-        if (spec == null) {
-            return partitioned ? Phase.GROUPED : e.phase;
-        }
-        boolean anyRunning = runs.stream().anyMatch(r -> TrainingRun.RUNNING.equals(r.state));
-        if (e.cancelRequested) {
-            return anyRunning ? e.phase : Phase.CANCELLED;
-        }
-        if (runs.stream().anyMatch(r -> TrainingRun.FAILED.equals(r.state))) {
-            return anyRunning ? e.phase : Phase.FAILED;
-        }
-        boolean allDone = runs.stream().allMatch(TrainingRun::terminal);
-        if (spec.needsPartition() && !partitioned) {
-            TrainingRun phase1 = runs.stream().filter(r -> RunSpec.PHASE_1.equals(r.stage)).findFirst().orElse(null);
-            if (phase1 != null && phase1.terminal()) {
-                return Phase.AWAITING_PARTITION;
-            }
-            return phase1 != null && TrainingRun.RUNNING.equals(phase1.state) ? Phase.GLOBAL_TRAINING
-                    : runs.stream().anyMatch(r -> !TrainingRun.QUEUED.equals(r.state)) ? Phase.GLOBAL_TRAINING : Phase.QUEUED;
-        }
-        if (allDone) {
-            return Phase.DONE;
-        }
-        if (spec.needsPartition()) {
-            return runs.stream().anyMatch(r -> RunSpec.PHASE_2.equals(r.stage) && !TrainingRun.QUEUED.equals(r.state))
-                    ? Phase.GROUP_TRAINING : Phase.GROUPED;
-        }
-        return anyRunning || runs.stream().anyMatch(TrainingRun::terminal) ? Phase.TRAINING : Phase.QUEUED;
-    }
-
-    public static String phaseName(Phase p) {
-        return p.name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    /** The run folder of a run under the artifacts folder. */
-    public static Path runDir(Path artifacts, RunSpec run) {
-        return artifacts.resolve(run.experimentId()).resolve(run.runId());
-    }
 }

@@ -1,5 +1,11 @@
 package org.mmapmtl.trainer.experiment;
 
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.RunSpec;
+
+import java.util.List;
+import java.util.Locale;
+
 /** Where an experiment stands in its two-phase pipeline (docs/architecture.md). */
 public enum Phase {
     /** submitted; no run has started */
@@ -19,5 +25,42 @@ public enum Phase {
 
     public boolean terminal() {
         return this == DONE || this == FAILED || this == CANCELLED;
+    }
+
+    /** The phase as events and REST name it: {@code global-training}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The phase an experiment is in, from its runs and whether its partition has arrived. */
+    static Phase of(Experiment e, List<TrainingRun> runs, boolean partitioned) {
+        ExperimentSpec spec = e.experimentSpec();
+        if (spec == null) {
+            return partitioned ? GROUPED : e.phase;
+        }
+        boolean anyRunning = runs.stream().anyMatch(r -> TrainingRun.RUNNING.equals(r.state));
+        if (e.cancelRequested) {
+            return anyRunning ? e.phase : CANCELLED;
+        }
+        if (runs.stream().anyMatch(r -> TrainingRun.FAILED.equals(r.state))) {
+            return anyRunning ? e.phase : FAILED;
+        }
+        boolean allDone = runs.stream().allMatch(TrainingRun::terminal);
+        if (spec.needsPartition() && !partitioned) {
+            TrainingRun phase1 = runs.stream().filter(r -> RunSpec.PHASE_1.equals(r.stage)).findFirst().orElse(null);
+            if (phase1 != null && phase1.terminal()) {
+                return AWAITING_PARTITION;
+            }
+            return phase1 != null && TrainingRun.RUNNING.equals(phase1.state) ? GLOBAL_TRAINING
+                    : runs.stream().anyMatch(r -> !TrainingRun.QUEUED.equals(r.state)) ? GLOBAL_TRAINING : QUEUED;
+        }
+        if (allDone) {
+            return DONE;
+        }
+        if (spec.needsPartition()) {
+            return runs.stream().anyMatch(r -> RunSpec.PHASE_2.equals(r.stage) && !TrainingRun.QUEUED.equals(r.state))
+                    ? GROUP_TRAINING : GROUPED;
+        }
+        return anyRunning || runs.stream().anyMatch(TrainingRun::terminal) ? TRAINING : QUEUED;
     }
 }

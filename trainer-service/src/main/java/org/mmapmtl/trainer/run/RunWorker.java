@@ -193,7 +193,7 @@ public class RunWorker {
                 spec = resolved;
             }
             RunSpec run = spec;
-            Path runDir = Experiments.runDir(artifacts, run);
+            Path runDir = artifacts.resolve(run.experimentId()).resolve(run.runId());
             recorder.recordExisting(run, runDir, owner);
             RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(run), settings.worker().decodeThreads(),
                     new Reports(run, row.snapshotsSent, stop, leaseLost, grouping));
