@@ -69,6 +69,10 @@ final class PredictCommand implements Callable<Integer> {
                 System.err.println("mmap predict: zero-shot prediction needs the CLIP weights: --weights W");
                 return ExitCodes.USAGE;
             }
+            for (Path file : missing()) {
+                System.err.println("mmap predict: no such file " + file);
+                return ExitCodes.NOT_FOUND;
+            }
             if (weights == null) {
                 weights = Predictor.baseWeightsOf(checkpoint);
                 if (weights == null) {
@@ -135,5 +139,17 @@ final class PredictCommand implements Callable<Integer> {
             System.err.println("mmap predict: " + e.getMessage());
             return 2;
         }
+    }
+
+    /** The named files that are not there: "not found" (exit 3) rather than a usage error. */
+    private List<Path> missing() {
+        List<Path> all = new ArrayList<>(images);
+        if (weights != null) {
+            all.add(weights);
+        }
+        if (checkpoint != null) {
+            all.add(checkpoint);
+        }
+        return all.stream().filter(f -> !java.nio.file.Files.isRegularFile(f)).toList();
     }
 }

@@ -79,8 +79,12 @@ class PredictCommandTest {
         assertThat(bad.err()).contains("notes.png");
 
         Outcome missing = run("predict", "--weights", weights.toString(), "--classes", "a,b", "--image", "no-such.jpg");
-        assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).contains("no-such.jpg").contains("no such image file");
+        assertThat(missing.exit()).as("a missing file is 'not found'").isEqualTo(3);
+        assertThat(missing.err().strip()).isEqualTo("mmap predict: no such file no-such.jpg");
+
+        Outcome noWeights = run("predict", "--weights", "no-such.safetensors", "--classes", "a,b", "--image", image.toString());
+        assertThat(noWeights.exit()).isEqualTo(3);
+        assertThat(noWeights.err().strip()).isEqualTo("mmap predict: no such file no-such.safetensors");
 
         Outcome notCheckpoint = run("predict", "--weights", weights.toString(), "--checkpoint", weights.toString(),
                 "--image", image.toString());
