@@ -55,12 +55,6 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * @param checkpoint a file written by an experiment run; null for zero-shot CLIP
-     * @param classes    the class names to score; null for those of the run's dataset (required for zero-shot)
-     * @throws IllegalArgumentException naming what is wrong: no classes, a checkpoint of other base weights, a
-     *                                  file that no run wrote
-     */
-    /**
      * The base weights file a checkpoint's run loaded, as its run spec records it (null when it records none): what a
      * prediction uses when no weights are given.
      */
@@ -73,6 +67,12 @@ public final class Predictor implements AutoCloseable {
         return uri == null ? null : Path.of(java.net.URI.create(uri));
     }
 
+    /**
+     * @param checkpoint a file written by an experiment run; null for zero-shot CLIP
+     * @param classes    the class names to score; null for those of the run's dataset (required for zero-shot)
+     * @throws IllegalArgumentException naming what is wrong: no classes, a checkpoint of other base weights, a
+     *                                  file that no run wrote
+     */
     public static Predictor open(ClipModel clip, String baseWeightsSha256, Path checkpoint, List<String> classes) {
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
         if (checkpoint == null) {
