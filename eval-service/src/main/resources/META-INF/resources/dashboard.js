@@ -5,6 +5,8 @@
 const palette = ["#2166ac", "#b2182b", "#1a9850", "#762a83", "#e08214", "#35978f", "#c51b7d", "#4d4d4d",
   "#8c510a", "#5aae61", "#9970ab", "#d6604d"];
 const charts = {};
+// the method the loss chart shows ("" for every one); kept when the board is re-rendered
+let lossMethod = "";
 
 function boardData() {
   const el = document.getElementById("board-data");
@@ -16,12 +18,24 @@ function draw() {
   const data = boardData();
   const loss = document.getElementById("loss-chart");
   if (loss && typeof Chart !== "undefined") {
+    const filter = document.getElementById("loss-method");
+    if (filter) {
+      const methods = [...new Set(data.curves.map(c => c.variant).filter(v => v))].sort();
+      filter.replaceChildren(new Option("every method", ""), ...methods.map(m => new Option(m, m)));
+      filter.value = methods.includes(lossMethod) ? lossMethod : "";
+      filter.onchange = () => {
+        lossMethod = filter.value;
+        draw();
+      };
+    }
+    // a multi-task run's loss sums one loss per task: per task, every run's curve is on one scale
+    const shown = data.curves.filter(c => !lossMethod || c.variant === lossMethod);
     charts.loss = new Chart(loss, {
       type: "line",
       data: {
-        datasets: data.curves.map((c, i) => ({
-          label: c.label,
-          data: c.points.map(p => ({ x: p.step, y: p.loss })),
+        datasets: shown.map((c, i) => ({
+          label: c.label + (c.tasks > 1 ? " (÷" + c.tasks + ")" : ""),
+          data: c.points.map(p => ({ x: p.step, y: p.loss / (c.tasks || 1) })),
           borderColor: palette[i % palette.length],
           backgroundColor: palette[i % palette.length],
           pointRadius: c.points.length > 60 ? 0 : 2,
@@ -31,7 +45,7 @@ function draw() {
       options: {
         animation: false, maintainAspectRatio: false, parsing: false,
         scales: { x: { type: "linear", title: { display: true, text: "step" } },
-                  y: { title: { display: true, text: "loss" } } },
+                  y: { title: { display: true, text: "loss per task (a run's summed loss ÷ its tasks)" } } },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 10 } } } },
       },
     });

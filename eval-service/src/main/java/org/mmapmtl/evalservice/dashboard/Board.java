@@ -71,7 +71,8 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
     public record CurvePoint(long step, int epoch, double loss, Double epochLoss) {
     }
 
-    public record LossCurve(String runId, String variant, List<CurvePoint> points) {
+    /** @param tasks how many tasks each point's loss sums (null when unknown): divide by it to compare runs */
+    public record LossCurve(String runId, String variant, Integer tasks, List<CurvePoint> points) {
     }
 
     /** @param inGroup whether the row and column tasks were put in one group */
@@ -193,8 +194,15 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
     /** The numbers the charts draw, for the page's script (escaped for a script element). */
     public String chartJson() {
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("curves", curves.stream().map(c -> Map.of("runId", c.runId(), "label", shortRun(c.runId()),
-                "points", c.points())).toList());
+        data.put("curves", curves.stream().map(c -> {
+            Map<String, Object> curve = new LinkedHashMap<>();
+            curve.put("runId", c.runId());
+            curve.put("label", shortRun(c.runId()));
+            curve.put("variant", c.variant() == null ? "" : c.variant());
+            curve.put("tasks", c.tasks() == null ? 1 : c.tasks());
+            curve.put("points", c.points());
+            return curve;
+        }).toList());
         List<Map<String, Object>> points = new ArrayList<>();
         if (results != null) {
             for (ResultRow r : results.rows()) {

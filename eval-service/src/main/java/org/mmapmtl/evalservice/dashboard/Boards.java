@@ -182,9 +182,13 @@ public class Boards {
     private static List<Board.LossCurve> curves(String experimentId) {
         Map<String, List<Board.CurvePoint>> points = new LinkedHashMap<>();
         Map<String, String> variants = new LinkedHashMap<>();
+        Map<String, Integer> tasks = new LinkedHashMap<>();
         Map<String, Set<Long>> seen = new LinkedHashMap<>();
         for (RunProgress.CurveRow p : RunProgress.curves(experimentId, CURVE_POINTS - 1)) {
             variants.putIfAbsent(p.runId(), p.variant());
+            if (p.tasks() != null) {
+                tasks.putIfAbsent(p.runId(), p.tasks());
+            }
             // a run resumed after a restart reports its steps again from the checkpoint: keep the first report of a step
             if (seen.computeIfAbsent(p.runId(), r -> new LinkedHashSet<>()).add(p.step())) {
                 points.computeIfAbsent(p.runId(), r -> new ArrayList<>()).add(new Board.CurvePoint(p.step(), p.epoch(), p.loss(),
@@ -192,7 +196,7 @@ public class Boards {
             }
         }
         List<Board.LossCurve> out = new ArrayList<>();
-        points.forEach((run, list) -> out.add(new Board.LossCurve(run, variants.get(run), thin(list))));
+        points.forEach((run, list) -> out.add(new Board.LossCurve(run, variants.get(run), tasks.get(run), thin(list))));
         return out;
     }
 

@@ -39,6 +39,9 @@ public class RunProgress extends PanacheEntityBase {
     @Column(name = "epoch_loss")
     public Double epochLoss;
 
+    /** How many tasks {@link #loss} sums; null when the report named no task losses. */
+    public Integer tasks;
+
     @Column(name = "learning_rate")
     public Double learningRate;
 
@@ -57,8 +60,8 @@ public class RunProgress extends PanacheEntityBase {
     static void store(Progress p) {
         getEntityManager().createNativeQuery("""
                         insert into {h-schema}run_progress (experiment_id, run_id, variant, phase, state, step, total_steps, epoch,
-                            epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at, epoch_loss)
-                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                            epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at, epoch_loss, tasks)
+                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                         on conflict do nothing""")
                 .setParameter(1, p.experimentId()).setParameter(2, p.runId()).setParameter(3, p.variant())
                 .setParameter(4, p.phase()).setParameter(5, p.state()).setParameter(6, p.step())
@@ -67,6 +70,7 @@ public class RunProgress extends PanacheEntityBase {
                 .setParameter(13, p.etaMillis()).setParameter(14, p.message())
                 .setParameter(15, Timestamp.from(p.at() == null ? Instant.now() : p.at()))
                 .setParameter(16, p.epochLoss())
+                .setParameter(17, p.taskLosses() == null || p.taskLosses().isEmpty() ? null : p.taskLosses().size())
                 .executeUpdate();
     }
 
@@ -84,7 +88,7 @@ public class RunProgress extends PanacheEntityBase {
     }
 
     /** One point of a run's loss curve. */
-    record CurveRow(String runId, String variant, long step, int epoch, double loss, Double epochLoss) {
+    record CurveRow(String runId, String variant, long step, int epoch, double loss, Double epochLoss, Integer tasks) {
     }
 
     /**
@@ -95,11 +99,11 @@ public class RunProgress extends PanacheEntityBase {
     static List<CurveRow> curves(String experimentId, int buckets) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = getEntityManager().createNativeQuery("""
-                        select run_id, variant, step, epoch, loss, epoch_loss from (
-                            select run_id, variant, step, epoch, loss, epoch_loss, id, step = last_step as last,
+                        select run_id, variant, step, epoch, loss, epoch_loss, tasks from (
+                            select run_id, variant, step, epoch, loss, epoch_loss, tasks, id, step = last_step as last,
                                 row_number() over (partition by run_id, floor(step * ?2 / (last_step + 1.0))
                                                    order by step, id) as nth
-                            from (select run_id, variant, step, epoch, loss, epoch_loss, id,
+                            from (select run_id, variant, step, epoch, loss, epoch_loss, tasks, id,
                                       max(step) over (partition by run_id) as last_step
                                   from {h-schema}run_progress
                                   where experiment_id = ?1 and run_id is not null and loss is not null
@@ -110,7 +114,7 @@ public class RunProgress extends PanacheEntityBase {
                 .setParameter(1, experimentId).setParameter(2, buckets).getResultList();
         return rows.stream().map(r -> new CurveRow((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
                 ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(),
-                r[5] == null ? null : ((Number) r[5]).doubleValue())).toList();
+                r[5] == null ? null : ((Number) r[5]).doubleValue(), r[6] == null ? null : ((Number) r[6]).intValue())).toList();
     }
 
     static long newestId(String experimentId) {

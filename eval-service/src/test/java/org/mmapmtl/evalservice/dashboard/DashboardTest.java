@@ -80,9 +80,12 @@ class DashboardTest {
         kafka.send(EventTopic.PROGRESS.topicName(), p.experimentId(), EventCodecs.PROGRESS.encode(p));
     }
 
+    /** A step report; CoOp-MT's runs train one task here, the others two (their loss sums both). */
     static Progress step(String runId, String variant, long step, double loss) {
+        Map<String, Double> tasks = "coop-mt".equals(variant) ? Map.of("clipart", loss)
+                : Map.of("clipart", loss / 2, "painting", loss / 2);
         return new Progress(EXPERIMENT, runId, variant, "single", "running", step, 8, 1, 1, loss, loss,
-                Map.of("clipart", loss), 0.002, 12.5, 4000L, null, Instant.now());
+                tasks, 0.002, 12.5, 4000L, null, Instant.now());
     }
 
     /** What a trainer would have said about the four runs, and the grouping service's decision. */
@@ -131,6 +134,9 @@ class DashboardTest {
         given().get("/?offset=-1").then().statusCode(400).contentType("application/problem+json");
         JsonPath served = given().get("/experiments/{id}/progress", EXPERIMENT).then().body("phase", equalTo("phase-2"))
                 .extract().jsonPath().using(DOUBLES);
+        assertThat(served.getInt("curves.find { it.runId == '" + runId("coop-mt", 2) + "' }.tasks")).isEqualTo(1);
+        assertThat(served.getList("curves.findAll { it.variant != 'coop-mt' }.tasks", Integer.class)).isNotEmpty()
+                .allMatch(t -> t == 2);
         assertThat(served.getDouble("curves.find { it.runId == '" + runId("coop-mt", 2) + "' }.points[2].loss"))
                 .isEqualTo(2.0 / 3 + 0.02);
         given().get("/experiments/{id}/progress", "never-heard-of").then().statusCode(404)
@@ -234,6 +240,14 @@ class DashboardTest {
             // the loss curves and Figure 1: the charts' points are the served ones
             JsonPath progress = given().get("/experiments/{id}/progress", EXPERIMENT).then().extract().jsonPath().using(DOUBLES);
             assertThat(chartCurves(js)).isEqualTo(servedCurves(progress));
+            // the method filter: one method's runs alone, and back to every method
+            js.executeScript("const f = document.getElementById('loss-method'); f.value = 'coop-mt'; f.dispatchEvent(new Event('change'));");
+            @SuppressWarnings("unchecked")
+            List<String> coop = (List<String>) js.executeScript("return Chart.getChart('loss-chart').data.datasets.map(d => d.label)");
+            assertThat(coop).isNotEmpty().allMatch(l -> l.startsWith("coop-mt.s"));
+            assertThat(coop).hasSize((int) progress.getList("curves.variant").stream().filter("coop-mt"::equals).count());
+            js.executeScript("const f = document.getElementById('loss-method'); f.value = ''; f.dispatchEvent(new Event('change'));");
+            assertThat(chartCurves(js)).isEqualTo(servedCurves(progress));
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> figure = (List<Map<String, Object>>) js.executeScript(
                     "return Chart.getChart('params-chart').data.datasets.map(d => ({method: d.label, x: d.data[0].x, y: d.data[0].y}))");
@@ -302,9 +316,15 @@ class DashboardTest {
         return raw.stream().map(c -> c.stream().map(p -> p.stream().map(Number::doubleValue).toList()).toList()).toList();
     }
 
+    /** The served curves as the chart draws them: per task (a run's summed loss divided by its tasks). */
     private static List<List<List<Double>>> servedCurves(JsonPath progress) {
-        List<List<Map<String, Object>>> curves = progress.getList("curves.points");
-        return curves.stream().map(c -> c.stream().map(p -> List.of(((Number) p.get("step")).doubleValue(),
-                ((Number) p.get("loss")).doubleValue())).toList()).toList();
+        List<Map<String, Object>> curves = progress.getList("curves");
+        return curves.stream().map(c -> {
+            int tasks = ((Number) c.get("tasks")).intValue();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> points = (List<Map<String, Object>>) c.get("points");
+            return points.stream().map(p -> List.of(((Number) p.get("step")).doubleValue(),
+                    ((Number) p.get("loss")).doubleValue() / tasks)).toList();
+        }).toList();
     }
 }
