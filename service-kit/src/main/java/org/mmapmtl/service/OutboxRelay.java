@@ -1,5 +1,6 @@
 package org.mmapmtl.service;
 
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -7,6 +8,7 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
+import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
@@ -50,6 +52,16 @@ public abstract class OutboxRelay {
 
     /** The next row to send, locked FOR UPDATE SKIP LOCKED in the current transaction; empty when none is left. */
     protected abstract Optional<Outgoing> lockNext();
+
+    /**
+     * The first row of {@code unsent} (a query for the unsent rows in sending order), locked FOR UPDATE SKIP LOCKED:
+     * a row another instance is sending is passed over, not waited for.
+     */
+    protected static <T> Optional<T> lockFirst(PanacheQuery<T> unsent) {
+        return unsent.withLock(LockModeType.PESSIMISTIC_WRITE)
+                .withHint("jakarta.persistence.lock.timeout", -2) // Hibernate's SKIP LOCKED
+                .page(0, 1).firstResultOptional();
+    }
 
     /** The emitter of the rows' topic. */
     protected abstract MutinyEmitter<byte[]> emitter();

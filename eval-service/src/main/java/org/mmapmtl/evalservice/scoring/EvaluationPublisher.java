@@ -5,7 +5,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
 import org.mmapmtl.events.Checkpoint;
@@ -41,10 +40,8 @@ public class EvaluationPublisher extends OutboxRelay {
 
     @Override
     protected Optional<Outgoing> lockNext() {
-        return ReceivedCheckpoint.<ReceivedCheckpoint>find("status = ?1 and publishedAt is null order by evaluatedAt",
-                        ReceivedCheckpoint.DONE)
-                .withLock(LockModeType.PESSIMISTIC_WRITE).withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
-                .page(0, 1).firstResultOptional()
+        return lockFirst(ReceivedCheckpoint.<ReceivedCheckpoint>find(
+                        "status = ?1 and publishedAt is null order by evaluatedAt", ReceivedCheckpoint.DONE))
                 .map(row -> new Outgoing(row.experimentId, EventCodecs.EVALUATION.encode(evaluationOf(row, TaskScore.of(row.id))),
                         "evaluation of " + row.runId + " epoch " + row.epoch, () -> row.publishedAt = Instant.now()));
     }

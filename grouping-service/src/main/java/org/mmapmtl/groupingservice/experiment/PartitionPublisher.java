@@ -6,7 +6,6 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.mmapmtl.service.OutboxRelay;
 
@@ -42,9 +41,7 @@ public class PartitionPublisher extends OutboxRelay {
 
     @Override
     protected Optional<Outgoing> lockNext() {
-        return GroupingDecision.<GroupingDecision>find("publishedAt is null order by decidedAt")
-                .withLock(LockModeType.PESSIMISTIC_WRITE).withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
-                .page(0, 1).firstResultOptional()
+        return lockFirst(GroupingDecision.<GroupingDecision>find("publishedAt is null order by decidedAt"))
                 .map(row -> new Outgoing(row.experimentId, row.payload.getBytes(StandardCharsets.UTF_8),
                         "partition of " + row.experimentId, () -> row.publishedAt = Instant.now()));
     }

@@ -4,7 +4,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.mmapmtl.service.OutboxRelay;
 
@@ -33,9 +32,7 @@ public class CheckpointPublisher extends OutboxRelay {
 
     @Override
     protected Optional<Outgoing> lockNext() {
-        return CheckpointOutbox.<CheckpointOutbox>find("publishedAt is null order by createdAt")
-                .withLock(LockModeType.PESSIMISTIC_WRITE).withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
-                .page(0, 1).firstResultOptional()
+        return lockFirst(CheckpointOutbox.<CheckpointOutbox>find("publishedAt is null order by createdAt"))
                 .map(row -> new Outgoing(row.experimentId, row.payload.getBytes(StandardCharsets.UTF_8),
                         "checkpoint of " + row.runId + " epoch " + row.epoch, () -> row.publishedAt = Instant.now()));
     }
