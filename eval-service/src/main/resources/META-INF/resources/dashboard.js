@@ -30,18 +30,26 @@ function draw() {
     }
     // a multi-task run's loss sums one loss per task: per task, every run's curve is on one scale
     const shown = data.curves.filter(c => !lossMethod || c.variant === lossMethod);
+    const datasets = shown.map((c, i) => ({
+      label: c.label + (c.tasks > 1 ? " (÷" + c.tasks + ")" : ""),
+      data: c.points.map(p => ({ x: p.step, y: p.loss / (c.tasks || 1) })),
+      borderColor: palette[i % palette.length],
+      backgroundColor: palette[i % palette.length],
+      pointRadius: c.points.length > 60 ? 0 : 2,
+      borderWidth: 1.5,
+    }));
+    // the guide line: a run whose curve stays at or above it learned nothing a uniform guess does not know
+    const steps = shown.flatMap(c => c.points.map(p => p.step));
+    if (data.uniformLoss != null && steps.length > 0) {
+      datasets.push({
+        label: "uniform guess (ln C = " + data.uniformLoss.toFixed(2) + ")", guide: true,
+        data: [{ x: Math.min(...steps), y: data.uniformLoss }, { x: Math.max(...steps), y: data.uniformLoss }],
+        borderColor: "#98a2b3", backgroundColor: "#98a2b3", borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5,
+      });
+    }
     charts.loss = new Chart(loss, {
       type: "line",
-      data: {
-        datasets: shown.map((c, i) => ({
-          label: c.label + (c.tasks > 1 ? " (÷" + c.tasks + ")" : ""),
-          data: c.points.map(p => ({ x: p.step, y: p.loss / (c.tasks || 1) })),
-          borderColor: palette[i % palette.length],
-          backgroundColor: palette[i % palette.length],
-          pointRadius: c.points.length > 60 ? 0 : 2,
-          borderWidth: 1.5,
-        })),
-      },
+      data: { datasets },
       options: {
         animation: false, maintainAspectRatio: false, parsing: false,
         scales: { x: { type: "linear", title: { display: true, text: "step" } },
@@ -57,7 +65,8 @@ function draw() {
       data: {
         datasets: data.accuracyVsParams.map((p, i) => ({
           label: p.method,
-          data: [{ x: Math.max(p.params, 1), y: p.accuracy }],
+          // a log axis has no 0: zero-shot's point stands at 1, its tooltip says 0
+          data: [{ x: Math.max(p.params, 1), y: p.accuracy, params: p.params }],
           borderColor: palette[i % palette.length],
           backgroundColor: palette[i % palette.length],
           pointRadius: 6,
@@ -65,11 +74,13 @@ function draw() {
       },
       options: {
         animation: false, maintainAspectRatio: false, parsing: false,
-        scales: { x: { type: "logarithmic", title: { display: true, text: "trainable parameters" } },
+        scales: { x: { type: "logarithmic", title: { display: true, text: "trainable parameters" },
+                       // powers of ten only (1, 10, 100, 1k ... 1M): the axis's other ticks overlap
+                       ticks: { maxRotation: 0, autoSkip: false, callback: v => powerOfTen(v) } },
                   y: { title: { display: true, text: "mean accuracy (%)" } } },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 10 } } },
                    tooltip: { callbacks: { label: ctx => ctx.dataset.label + ": " + ctx.parsed.y.toFixed(2)
-                     + "% at " + ctx.parsed.x.toLocaleString() + " parameters" } } },
+                     + "% at " + ctx.raw.params.toLocaleString() + " parameters" } } },
       },
     });
   }
@@ -82,6 +93,16 @@ function draw() {
       refresh();
     });
   }
+}
+
+/** A tick's label where the value is a power of ten ("1", "100", "10k", "1M"), else none. */
+function powerOfTen(v) {
+  const exponent = Math.log10(v);
+  if (Math.abs(exponent - Math.round(exponent)) > 1e-9) {
+    return "";
+  }
+  const e = Math.round(exponent);
+  return e >= 6 ? 10 ** (e - 6) + "M" : e >= 3 ? 10 ** (e - 3) + "k" : String(10 ** e);
 }
 
 function experiment() {

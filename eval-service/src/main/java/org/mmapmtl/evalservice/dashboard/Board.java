@@ -136,9 +136,13 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
     }
 
     /** The paper's Table 1 shape, and Figure 1's points (mean accuracy against trainable parameters). */
+    /**
+     * @param chanceText  the chance level, as the Markdown table states it ("" when no task is scored yet)
+     * @param uniformLoss the loss per task of a uniform guess (ln of a task's classes, averaged over the tasks scored
+     *                    so far), the loss chart's guide line; null when no task is scored yet
+     */
     @TemplateData
-    /** @param chanceText the chance level, as the Markdown table states it ("" when no task is scored yet) */
-    public record Results(List<String> tasks, List<ResultRow> rows, String chanceText) {
+    public record Results(List<String> tasks, List<ResultRow> rows, String chanceText, Double uniformLoss) {
         static Results of(ResultsTable.Table table) {
             List<ResultRow> rows = new ArrayList<>();
             for (ResultsTable.Row r : table.rows()) {
@@ -151,7 +155,9 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
                 rows.add(new ResultRow(r.method(), cells, mean, r.trainableParams(), ResultsTable.params(r.trainableParams()),
                         r.seeds().size(), r.complete(), table.atOrBelowChance(r)));
             }
-            return new Results(table.tasks(), rows, table.chance().isEmpty() ? "" : table.chanceText());
+            Double uniformLoss = table.chance().isEmpty() ? null
+                    : table.chance().values().stream().mapToDouble(c -> -Math.log(c)).average().orElseThrow();
+            return new Results(table.tasks(), rows, table.chance().isEmpty() ? "" : table.chanceText(), uniformLoss);
         }
     }
 
@@ -213,6 +219,7 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
             }
         }
         data.put("accuracyVsParams", points);
+        data.put("uniformLoss", results == null ? null : results.uniformLoss());
         try {
             return new ObjectMapper().writeValueAsString(data).replace("</", "<\\/");
         } catch (JsonProcessingException e) {

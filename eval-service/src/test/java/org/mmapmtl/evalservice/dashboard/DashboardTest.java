@@ -40,6 +40,7 @@ import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -240,10 +241,25 @@ class DashboardTest {
             // the loss curves and Figure 1: the charts' points are the served ones
             JsonPath progress = given().get("/experiments/{id}/progress", EXPERIMENT).then().extract().jsonPath().using(DOUBLES);
             assertThat(chartCurves(js)).isEqualTo(servedCurves(progress));
+            // the guide line: a uniform guess's loss per task, ln C for the C classes of the scored tasks
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> guides = (List<Map<String, Object>>) js.executeScript(
+                    "return Chart.getChart('loss-chart').data.datasets.filter(d => d.guide).map(d => ({label: d.label, y: d.data[0].y}))");
+            int classCount = given().get("/results/{id}/runs/{run}", EXPERIMENT, runId("zero-shot", 1)).then().extract().jsonPath()
+                    .getList("epochs[0].tasks." + ScoredWorld.TASKS.get(0) + ".classes").size();
+            assertThat(guides).singleElement().satisfies(g -> {
+                assertThat(((Number) g.get("y")).doubleValue()).isCloseTo(Math.log(classCount), within(1e-9));
+                assertThat(g.get("label")).asString().contains("uniform guess").contains(String.format(Locale.ROOT, "%.2f", Math.log(classCount)));
+            });
+            // Figure 1's parameter axis: labels only at powers of ten, so that none overlaps another
+            @SuppressWarnings("unchecked")
+            List<String> ticks = (List<String>) js.executeScript(
+                    "return Chart.getChart('params-chart').scales.x.ticks.map(t => t.label).filter(l => l)");
+            assertThat(ticks).isNotEmpty().allMatch(l -> l.matches("(1|10|100)[kM]?"), "a power of ten").doesNotHaveDuplicates();
             // the method filter: one method's runs alone, and back to every method
             js.executeScript("const f = document.getElementById('loss-method'); f.value = 'coop-mt'; f.dispatchEvent(new Event('change'));");
             @SuppressWarnings("unchecked")
-            List<String> coop = (List<String>) js.executeScript("return Chart.getChart('loss-chart').data.datasets.map(d => d.label)");
+            List<String> coop = (List<String>) js.executeScript("return Chart.getChart('loss-chart').data.datasets.filter(d => !d.guide).map(d => d.label)");
             assertThat(coop).isNotEmpty().allMatch(l -> l.startsWith("coop-mt.s"));
             assertThat(coop).hasSize((int) progress.getList("curves.variant").stream().filter("coop-mt"::equals).count());
             js.executeScript("const f = document.getElementById('loss-method'); f.value = ''; f.dispatchEvent(new Event('change'));");
@@ -269,7 +285,23 @@ class DashboardTest {
                     shown.add(tr.findElements(By.tagName("td")).stream().map(td -> Integer.parseInt(td.getText())).toList());
                 }
                 assertThat(shown).isEqualTo(served);
+                // class names in full (they wrap, they are never cut): each tells its class apart
+                List<String> classes = run.getList("epochs[0].tasks." + f.getAttribute("data-task") + ".classes", String.class);
+                List<WebElement> heads = f.findElements(By.cssSelector("thead th[title]"));
+                assertThat(heads).extracting(h -> h.getText().replaceAll("\\s+", " ")).containsExactlyElementsOf(classes);
+                assertThat(heads).allMatch(h -> ((Number) js.executeScript("return arguments[0].scrollWidth - arguments[0].clientWidth", h))
+                        .intValue() <= 0, "not cut");
             }
+            // a long name shares its column's width by wrapping, not by an ellipsis that hides what tells it apart
+            Object cut = js.executeScript("""
+                    const th = document.querySelector('#confusion thead th[title]');
+                    const keep = th.textContent; th.textContent = 'checkered hexagon outline';
+                    const result = [th.scrollWidth - th.clientWidth, th.innerText.split(/\\s+/).length];
+                    th.textContent = keep; return result;""");
+            assertThat((List<?>) cut).extracting(n -> ((Number) n).intValue()).satisfies(r -> {
+                assertThat(r.get(0)).as("overflow").isLessThanOrEqualTo(0);
+                assertThat(r.get(1)).as("words shown").isEqualTo(3);
+            });
 
             Path shot = Path.of("target/dashboard.png");
             Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
@@ -312,7 +344,7 @@ class DashboardTest {
     @SuppressWarnings("unchecked")
     private static List<List<List<Double>>> chartCurves(JavascriptExecutor js) {
         List<List<List<Number>>> raw = (List<List<List<Number>>>) js.executeScript(
-                "return Chart.getChart('loss-chart').data.datasets.map(d => d.data.map(p => [p.x, p.y]))");
+                "return Chart.getChart('loss-chart').data.datasets.filter(d => !d.guide).map(d => d.data.map(p => [p.x, p.y]))");
         return raw.stream().map(c -> c.stream().map(p -> p.stream().map(Number::doubleValue).toList()).toList()).toList();
     }
 
