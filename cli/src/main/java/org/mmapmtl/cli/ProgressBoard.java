@@ -17,7 +17,7 @@ final class ProgressBoard {
     static final int BAR = 20;
 
     private record Row(String stage, String state, int epoch, int epochs, long step, long totalSteps, Double loss,
-                       Double imagesPerSecond, Long etaMillis, String message) {
+                       Double uniformLoss, Double imagesPerSecond, Long etaMillis, String message) {
     }
 
     private final Map<String, Row> runs = new LinkedHashMap<>();
@@ -34,11 +34,17 @@ final class ProgressBoard {
         Row before = runs.get(run);
         if (p.loss() == null && before != null) { // a lifecycle report keeps the last step's numbers
             runs.put(run, new Row(p.phase(), p.state(), before.epoch, before.epochs, before.step, before.totalSteps,
-                    before.loss, before.imagesPerSecond, before.etaMillis, p.message()));
+                    before.loss, before.uniformLoss, before.imagesPerSecond, before.etaMillis, p.message()));
         } else {
             runs.put(run, new Row(p.phase(), p.state(), p.epoch(), p.epochs(), p.step(), p.totalSteps(), p.loss(),
-                    p.imagesPerSecond(), p.etaMillis(), p.message()));
+                    p.uniformLoss(), p.imagesPerSecond(), p.etaMillis(), p.message()));
         }
+    }
+
+    /** A step's loss beside a uniform guess's, so that a line says whether the run learns: "loss 2.0694 (uniform 7.17)". */
+    static String loss(double loss, Double uniformLoss) {
+        return String.format(Locale.ROOT, "loss %.4f", loss)
+                + (uniformLoss == null ? "" : String.format(Locale.ROOT, " (uniform %.2f)", uniformLoss));
     }
 
     List<String> lines() {
@@ -50,8 +56,8 @@ final class ProgressBoard {
             double done = "done".equals(r.state) ? 1 : r.totalSteps == 0 ? 0 : (double) r.step / r.totalSteps;
             int filled = (int) Math.round(done * BAR);
             String bar = "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "]";
-            String numbers = r.loss == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  loss %.4f  %s img/s  ETA %s",
-                    r.epoch, r.epochs, r.step, r.totalSteps, r.loss,
+            String numbers = r.loss == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  %s  %s img/s  ETA %s",
+                    r.epoch, r.epochs, r.step, r.totalSteps, loss(r.loss, r.uniformLoss),
                     r.imagesPerSecond == null ? "-" : String.format(Locale.ROOT, "%.1f", r.imagesPerSecond),
                     "running".equals(r.state) ? ExperimentCommands.Status.eta(r.etaMillis) : "-");
             String tail = "failed".equals(r.state) && r.message != null ? "  " + r.message : "";

@@ -12,7 +12,7 @@ public final class EventCodecs {
                     java.util.Set.of("runSpec", "runSpec.prompt.contextInit"));
     public static final EventCodec<Progress> PROGRESS =
             new JsonEventCodec<>(SchemaId.of("mmap.progress", 1), Progress.class, java.util.Set.of("runId", "variant",
-                    "phase", "loss", "epochLoss", "taskLosses", "learningRate", "imagesPerSecond", "etaMillis", "message"));
+                    "phase", "loss", "epochLoss", "taskLosses", "uniformLoss", "learningRate", "imagesPerSecond", "etaMillis", "message"));
     public static final EventCodec<Evaluation> EVALUATION =
             new JsonEventCodec<>(SchemaId.of("mmap.evaluation", 1), Evaluation.class);
 

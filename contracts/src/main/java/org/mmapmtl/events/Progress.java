@@ -17,13 +17,15 @@ import java.util.Set;
  * @param loss       the step's loss (summed over the tasks the step trained): one batch's, so noisy
  * @param epochLoss  the mean loss of the epoch's steps so far; at an epoch's last step, the epoch's mean loss
  * @param taskLosses each task's loss at this step
+ * @param uniformLoss the loss a uniform guess gives, summed over the same tasks (ln C per task for C classes): the
+ *                   level a run must get below to have learned anything
  * @param etaMillis  estimated time left in the run
  * @param message    what happened, for people (failures carry the reason)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Progress(String experimentId, String runId, String variant, String phase, String state, long step,
                        long totalSteps, int epoch, int epochs, Double loss, Double epochLoss,
-                       Map<String, Double> taskLosses,
+                       Map<String, Double> taskLosses, Double uniformLoss,
                        Double learningRate, Double imagesPerSecond, Long etaMillis, String message, Instant at) {
     public static final Set<String> STATES = Set.of("queued", "running", "done", "failed", "cancelled");
 
@@ -43,7 +45,7 @@ public record Progress(String experimentId, String runId, String variant, String
 
     public static Progress lifecycle(String experimentId, String runId, String variant, String phase, String state,
                                      String message, Instant at) {
-        return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null,
+        return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null, null,
                 null, message, at);
     }
 }

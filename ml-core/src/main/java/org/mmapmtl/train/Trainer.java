@@ -41,9 +41,11 @@ public final class Trainer implements AutoCloseable {
      * @param epochLoss  the mean of {@code loss} over this epoch's steps so far (since the resume, in a resumed
      *                   epoch): one batch's loss is noisy, an epoch's mean says whether the run learns
      * @param taskLosses each task's loss, in task order
+     * @param uniformLoss what a uniform guess scores on the same sum (ln C per task the step trained, C the classes):
+     *                    a run whose loss stays at or above it has learned nothing
      */
     public record StepReport(long step, long totalSteps, int epoch, int epochs, double loss, double epochLoss,
-                             Map<String, Double> taskLosses, double learningRate, double imagesPerSecond,
+                             Map<String, Double> taskLosses, double uniformLoss, double learningRate, double imagesPerSecond,
                              long etaMillis) {
     }
 
@@ -222,7 +224,7 @@ public final class Trainer implements AutoCloseable {
             epochLossSum += loss;
             epochSteps++;
             listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, epochLossSum / epochSteps,
-                    outcome.taskLosses(), rate, images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
+                    outcome.taskLosses(), outcome.taskLosses().size() * Math.log(model.classNames().size()), rate, images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
             if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
                 int done = epoch + 1;
                 last = CheckpointFile.write(checkpointDir.resolve(epochFileName(done)), method, sgd,

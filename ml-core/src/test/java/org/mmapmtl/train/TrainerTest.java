@@ -14,6 +14,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** Tagged {@code training} (run alone with {@code -Dgroups=training}); part of the default build. */
 @org.junit.jupiter.api.Tag("training")
@@ -180,6 +181,9 @@ class TrainerTest {
             assertThat(reports.stream().filter(r -> r.taskLosses().containsKey("painting")).map(Trainer.StepReport::step))
                     .containsExactlyElementsOf(drewPainting);
             assertThat(reports).allSatisfy(r -> assertThat(r.taskLosses()).containsKey("clipart"));
+            // a uniform guess's loss on the same sum: ln C for each task the step trained
+            double lnC = Math.log(model.classNames().size());
+            assertThat(reports).allSatisfy(r -> assertThat(r.uniformLoss()).isCloseTo(r.taskLosses().size() * lnC, within(1e-12)));
             assertThat(result.losses()).allMatch(l -> Double.isFinite(l) && l > 0);
         }
     }
