@@ -174,6 +174,28 @@ class GradientIntakeTest {
         assertThat(byId.get("exp-own-all-in-one").groups()).containsExactly(TASKS);
     }
 
+    /**
+     * The affinity is the mean over snapshots of each snapshot's cosine, not the cosine of the tasks' mean gradients:
+     * at snapshot 0 the two tasks agree (cosine 1), at snapshot 1 they are orthogonal (cosine 0) with gradients a
+     * hundred times larger, so the mean of the cosines is 0.5 while the cosine of the mean gradients is about 0.01.
+     */
+    @Test
+    void theAffinityIsTheMeanOfEachSnapshotsCosineNotTheCosineOfTheMeanGradient() {
+        String id = "exp-mean-of-cosines";
+        GradientSnapshot.Grouping grouping = new GradientSnapshot.Grouping("threshold", null, null, "cosine");
+        send(new GradientSnapshot(id, "Art", TASKS, 0, 2, 5, new float[] {1f, 0f}, grouping));
+        send(new GradientSnapshot(id, "Clipart", TASKS, 0, 2, 5, new float[] {1f, 0f}, grouping));
+        send(new GradientSnapshot(id, "Art", TASKS, 1, 2, 10, new float[] {0f, 100f}, grouping));
+        send(new GradientSnapshot(id, "Clipart", TASKS, 1, 2, 10, new float[] {100f, 0f}, grouping));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/groupings/{id}", id).then()
+                .statusCode(200).body("completeSnapshots", equalTo(List.of(0, 1))));
+        List<List<Number>> affinity = given().get("/groupings/{id}", id).then().extract().jsonPath().getList("affinity");
+        assertThat(affinity.get(0).get(1).doubleValue()).isCloseTo(0.5, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(affinity.get(1).get(0).doubleValue()).isCloseTo(0.5, org.assertj.core.api.Assertions.within(1e-9));
+        double cosineOfMeans = (0.5 * 50.5) / (Math.hypot(0.5, 50) * 50.5);
+        assertThat(cosineOfMeans).isLessThan(0.02); // what the other reading would have served
+    }
+
     @Test
     void snapshotsAskingForAnotherGroupingThanTheirExperimentAreDeadLettered() {
         GradientSnapshot.Grouping k2 = new GradientSnapshot.Grouping("k", 2, null, "cosine");
