@@ -57,7 +57,7 @@ public final class ScoredWorld {
             for (long seed : method.equals("zero-shot") ? List.of(1L) : List.of(1L, 2L, 3L)) {
                 RunSpec run = new RunSpec(EXPERIMENT, EXPERIMENT + "." + method + ".s" + seed, method, RunSpec.SINGLE,
                         method, seed, TASKS, List.of(TASKS), dataset, weights.toString(), weights.toUri().toString(), sha,
-                        new Recipe(1, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, false, "per-task"), new PromptSettings(2, 0, 0, 0),
+                        new Recipe(1, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, false, "per-task", Recipe.PER_TASK), new PromptSettings(2, 0, 0, 0),
                         0, 0, "cpu");
                 RunExecutor.run(run, artifacts.resolve(run.runId()), Device.cpu(), 2, new RunExecutor.Events() {
                     @Override

@@ -58,10 +58,17 @@ public final class ResultsTable {
                       boolean complete) {
     }
 
-    /** @param chance per task, the accuracy of a uniform guess (1 / classes); empty when unknown */
-    public record Table(List<String> tasks, List<Row> rows, Map<String, Double> chance) {
+    /**
+     * @param chance      per task, the accuracy of a uniform guess (1 / classes); empty when unknown
+     * @param trainedWith the runs' recipe in words, for the caption (null when unknown)
+     */
+    public record Table(List<String> tasks, List<Row> rows, Map<String, Double> chance, String trainedWith) {
         public Table {
             chance = Map.copyOf(chance);
+        }
+
+        public Table(List<String> tasks, List<Row> rows, Map<String, Double> chance) {
+            this(tasks, rows, chance, null);
         }
 
         public Table(List<String> tasks, List<Row> rows) {
@@ -120,6 +127,9 @@ public final class ResultsTable {
             b.append("\nAccuracy (%) on each task's test split, mean ± sample std over seeds.");
             if (!chance.isEmpty()) {
                 b.append(" Chance (a uniform guess): ").append(chanceText()).append('.');
+            }
+            if (trainedWith != null) {
+                b.append(" Trained with ").append(trainedWith).append('.');
             }
             if (rows.stream().anyMatch(r -> !r.complete())) {
                 b.append(" Rows marked (incomplete) average only the seeds evaluated so far (").append(

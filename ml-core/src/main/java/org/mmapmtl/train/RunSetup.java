@@ -36,7 +36,7 @@ public final class RunSetup {
     public static TrainingConfig trainingConfig(RunSpec run) {
         var r = run.recipe();
         BatchPlan.Sampling sampling = BatchPlan.Sampling.valueOf(r.sampling().toUpperCase(Locale.ROOT).replace('-', '_'));
-        return new TrainingConfig(r.epochs(), r.batchSize(), r.learningRate(), r.momentum(), r.weightDecay(),
+        return new TrainingConfig(r.epochs(), r.perTaskBatch(run.tasks().size()), r.learningRate(), r.momentum(), r.weightDecay(),
                 r.warmupEpochs(), r.warmupLearningRate(), r.augment(), run.seed(), run.snapshotEvery(), run.snapshots(),
                 sampling);
     }

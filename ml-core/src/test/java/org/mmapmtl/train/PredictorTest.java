@@ -39,7 +39,7 @@ class PredictorTest {
                 List.of("photo", "clipart", "painting", "sketch"));
         RunSpec run = new RunSpec("p", "p.coop-mt.s1", "coop-mt", RunSpec.SINGLE, "coop-mt", 1, TinyWorld.TASKS,
                 List.of(TinyWorld.TASKS), data, world.weights.toString(), world.weights.toUri().toString(), world.baseSha,
-                new Recipe(1, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, false, "per-task"), new PromptSettings(2, 0, 0, 0), 0, 0, "cpu");
+                new Recipe(1, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, false, "per-task", Recipe.PER_TASK), new PromptSettings(2, 0, 0, 0), 0, 0, "cpu");
         RunExecutorTest.Recording events = new RunExecutorTest.Recording(Integer.MAX_VALUE);
         RunExecutor.run(run, dir, Device.cpu(), 2, events);
         CheckpointFile.Saved saved = events.saved.get(0);

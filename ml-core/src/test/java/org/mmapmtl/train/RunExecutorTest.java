@@ -25,7 +25,7 @@ class RunExecutorTest {
     RunSpec run(String method, int epochs, int snapshotEvery, int snapshots) {
         DatasetSpec data = new DatasetSpec("folder", world.dir.resolve("data").toString(), 50.0, null, 1L, false,
                 List.of("photo", "clipart", "painting", "sketch"));
-        Recipe recipe = new Recipe(epochs, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, true, "per-task");
+        Recipe recipe = new Recipe(epochs, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, true, "per-task", Recipe.PER_TASK);
         return new RunSpec("e1", "e1." + method + ".s1", method, RunSpec.SINGLE, method, 1, TinyWorld.TASKS,
                 List.of(TinyWorld.TASKS), data, world.weights.toString(), world.weights.toUri().toString(), world.baseSha,
                 recipe, new PromptSettings(2, 1, 2, 64), snapshotEvery, snapshots, "cpu");

@@ -140,9 +140,11 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
      * @param chanceText  the chance level, as the Markdown table states it ("" when no task is scored yet)
      * @param uniformLoss the loss per task of a uniform guess (ln of a task's classes, averaged over the tasks scored
      *                    so far), the loss chart's guide line; null when no task is scored yet
+     * @param trainedWith the runs' recipe in words ("" when no checkpoint carried it)
      */
     @TemplateData
-    public record Results(List<String> tasks, List<ResultRow> rows, String chanceText, Double uniformLoss) {
+    public record Results(List<String> tasks, List<ResultRow> rows, String chanceText, Double uniformLoss,
+                          String trainedWith) {
         static Results of(ResultsTable.Table table) {
             List<ResultRow> rows = new ArrayList<>();
             for (ResultsTable.Row r : table.rows()) {
@@ -157,7 +159,8 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
             }
             Double uniformLoss = table.chance().isEmpty() ? null
                     : table.chance().values().stream().mapToDouble(c -> -Math.log(c)).average().orElseThrow();
-            return new Results(table.tasks(), rows, table.chance().isEmpty() ? "" : table.chanceText(), uniformLoss);
+            return new Results(table.tasks(), rows, table.chance().isEmpty() ? "" : table.chanceText(), uniformLoss,
+                    table.trainedWith() == null ? "" : table.trainedWith());
         }
     }
 

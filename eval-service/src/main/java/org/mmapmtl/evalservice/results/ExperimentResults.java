@@ -3,6 +3,7 @@ package org.mmapmtl.evalservice.results;
 import org.mmapmtl.eval.ResultsTable;
 import org.mmapmtl.events.Checkpoint;
 import org.mmapmtl.experiment.DatasetSpec;
+import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.RunSpec;
 
 import java.time.Instant;
@@ -12,9 +13,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
-/** The table of an experiment (final epochs, phase 1 left out) and every checkpoint received for it. */
-/** @param chance per task, the accuracy of a uniform guess (1 / its classes), for the tasks scored so far */
-public record ExperimentResults(String experimentId, DatasetSpec dataset, List<String> tasks,
+/**
+ * The table of an experiment (final epochs, phase 1 left out) and every checkpoint received for it.
+ *
+ * @param recipe how the table's runs trained (from their checkpoints' run specs; null before the first)
+ * @param chance per task, the accuracy of a uniform guess (1 / its classes), for the tasks scored so far
+ */
+public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe recipe, List<String> tasks,
                                 List<ResultsTable.Row> rows, List<ExperimentResults.CheckpointView> checkpoints,
                                 Map<String, Double> chance) {
     /**
@@ -37,6 +42,7 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
         java.util.Set<String> settled = new java.util.HashSet<>();
         LinkedHashSet<String> tasks = new LinkedHashSet<>();
         DatasetSpec dataset = null;
+        Recipe recipe = null;
         for (ReceivedCheckpoint r : received) {
             Checkpoint c = r.checkpoint();
             if (c.runSpec() != null && dataset == null) {
@@ -57,6 +63,9 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
             if (RunSpec.PHASE_1.equals(r.stage)) {
                 continue;
             }
+            if (recipe == null && c.runSpec() != null) {
+                recipe = c.runSpec().recipe();
+            }
             String method = r.variant == null ? r.method : r.variant;
             unsettled.putIfAbsent(r.runId, new ResultsTable.Outstanding(method, r.seed));
             if (r.finalEpoch && (ReceivedCheckpoint.DONE.equals(r.status) || ReceivedCheckpoint.FAILED.equals(r.status))) {
@@ -69,11 +78,11 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, List<S
         settled.forEach(unsettled::remove);
         List<String> taskList = List.copyOf(tasks);
         ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals, List.copyOf(unsettled.values()));
-        return new ExperimentResults(experimentId, dataset, taskList, table.rows(), views, Map.copyOf(chance));
+        return new ExperimentResults(experimentId, dataset, recipe, taskList, table.rows(), views, Map.copyOf(chance));
     }
 
     /** The table the formats render: rows, and the chance level of each task. */
     public ResultsTable.Table table() {
-        return new ResultsTable.Table(tasks, rows, chance);
+        return new ResultsTable.Table(tasks, rows, chance, recipe == null ? null : recipe.describe());
     }
 }

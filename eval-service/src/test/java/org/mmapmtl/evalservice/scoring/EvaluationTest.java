@@ -104,7 +104,12 @@ class EvaluationTest {
         given().get("/results/{id}?format=csv", EXPERIMENT).then().statusCode(200).contentType(containsString("text/csv"))
                 .body(containsString("method,seeds,clipart,clipart_std,sketch"));
         given().accept("text/markdown").get("/results/{id}", EXPERIMENT).then().statusCode(200)
-                .body(containsString("| coop-mt | "));
+                .body(containsString("| coop-mt | "))
+                // the caption says how the runs trained: two tables compare only under the same recipe
+                .body(containsString("Trained with 1 epoch, batch 4 per task, SGD lr 0.0035 (momentum 0.9, weight decay "
+                        + "0.0005), no warm-up, per-task sampling, augmentation off."));
+        given().get("/results/{id}", EXPERIMENT).then().body("recipe.batchPer", equalTo("task"))
+                .body("recipe.batchSize", equalTo(4));
         given().get("/results/{id}?format=xml", EXPERIMENT).then().statusCode(400).contentType("application/problem+json");
 
         // per-class metrics and the confusion matrix of one run

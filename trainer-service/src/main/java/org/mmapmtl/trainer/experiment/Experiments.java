@@ -160,7 +160,7 @@ public class Experiments {
         Split split = Split.of(data, RunSetup.splitRule(spec.dataset()), seed, spec.dataset().official());
         List<String> tasks = spec.dataset().tasks();
         int[] sizes = tasks.stream().mapToInt(t -> split.task(t).train().size()).toArray();
-        BatchPlan plan = new BatchPlan(seed, tasks, sizes, spec.recipe().batchSize(), BatchPlan.Sampling.PER_TASK);
+        BatchPlan plan = new BatchPlan(seed, tasks, sizes, spec.recipe().perTaskBatch(tasks.size()), BatchPlan.Sampling.PER_TASK);
         return plan.stepsPerEpoch() * spec.grouping().epochs();
     }
 

@@ -24,7 +24,7 @@ final class TrainingSection {
             return d;
         }
         fields.known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
-                "warmupLearningRate", "augment", "sampling");
+                "warmupLearningRate", "augment", "sampling", "batchPer");
         int epochs = SpecFields.or(fields.integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
         int batch = SpecFields.or(fields.integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
         double lr = SpecFields.or(fields.positive(node, "learningRate", "recipe.", 10), d.learningRate());
@@ -66,7 +66,17 @@ final class TrainingSection {
                 sampling = s;
             }
         }
-        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling);
+        String batchPer = d.batchPer();
+        if (fields.present(node, "batchPer")) {
+            String b = SpecFields.lower(fields.text(node, "batchPer", "recipe."));
+            if (b != null && !b.equals(Recipe.PER_TASK) && !b.equals(Recipe.PER_STEP)) {
+                fields.error("recipe.batchPer", "'" + b + "' must be task (batchSize images of each task a step, our "
+                        + "reading of the paper) or step (batchSize images a step, shared among its tasks)");
+            } else if (b != null) {
+                batchPer = b;
+            }
+        }
+        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer);
     }
 
     PromptSettings prompt(JsonNode node) {

@@ -53,6 +53,27 @@ class SpecReaderTest {
     }
 
     @Test
+    void theBatchIsReadPerTaskUnlessTheSpecSaysPerStep() throws Exception {
+        assertThat(read(MINIMAL).recipe().batchPer()).isEqualTo("task");
+        Recipe perStep = read(MINIMAL.replace("\"methods\"", "\"recipe\": {\"batchPer\": \"Step\"}, \"methods\"")).recipe();
+        assertThat(perStep.batchPer()).isEqualTo("step");
+        assertThat(perStep.batchSize()).isEqualTo(16);
+        // 16 images a step: 4 for each of 4 tasks, 8 for each of a group's 2, 5 for each of 3 (15 a step)
+        assertThat(perStep.perTaskBatch(4)).isEqualTo(4);
+        assertThat(perStep.perTaskBatch(2)).isEqualTo(8);
+        assertThat(perStep.perTaskBatch(3)).isEqualTo(5);
+        assertThat(perStep.perTaskBatch(1)).isEqualTo(16);
+        assertThat(perStep.perTaskBatch(40)).isEqualTo(1);
+        assertThat(Recipe.paper().perTaskBatch(4)).isEqualTo(16);
+        // a spec stored before the choice existed reads as the per-task reading it trained with
+        String stored = SpecJson.write(Recipe.paper());
+        assertThat(stored).contains(",\"batchPer\":\"task\"");
+        Recipe old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                stored.replace(",\"batchPer\":\"task\"", ""), Recipe.class);
+        assertThat(old).isEqualTo(Recipe.paper());
+    }
+
+    @Test
     void miniDomainNetDefaultsToThePapersBatchOfFour() {
         ExperimentSpec mini = read("""
                 {"dataset": {"kind": "mini-domainnet", "root": "data/mdn", "percent": 1}, "weights": "generated:tiny", "methods": ["mmap"]}""");
@@ -129,6 +150,7 @@ class SpecReaderTest {
             "bad id                  | {\"id\": \"../etc\", \"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"]} | id",
             "objective k without k   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"objective\": \"k\"}} | grouping.k",
             "unknown similarity      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"similarity\": \"l2\"}} | grouping.similarity",
+            "batchPer per image      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"batchPer\": \"image\"}} | recipe.batchPer",
             "mixed with grouping     | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"recipe\": {\"sampling\": \"mixed\"}} | recipe.sampling",
             "device tpu              | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"device\": \"tpu\"} | device",
             "random of a baseline    | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop-random\"]} | methods[0]",
