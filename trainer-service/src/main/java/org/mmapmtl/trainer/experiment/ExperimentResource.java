@@ -1,5 +1,7 @@
 package org.mmapmtl.trainer.experiment;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.trainer.spec.InvalidSpecException;
+import org.mmapmtl.trainer.spec.SpecProvenance;
 import org.mmapmtl.trainer.spec.SpecReader;
 import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
@@ -50,6 +53,9 @@ public class ExperimentResource {
 
     @Inject
     ProgressStream progress;
+
+    @Inject
+    ObjectMapper json;
 
 
     @POST
@@ -95,15 +101,21 @@ public class ExperimentResource {
         return view(id);
     }
 
-    /** The spec with every default filled in: submitted again (without its id), it reproduces the experiment. */
+    /**
+     * The spec with every default filled in: submitted again (without its id), it reproduces the experiment. Its
+     * {@code provenance} says, per field with a default, where that default comes from (the paper, MaPLe/Dassl, ours)
+     * or that this spec set its own; a submit ignores it.
+     */
     @GET
     @Path("/{id}/spec")
-    public ExperimentSpec spec(@PathParam("id") String id) {
+    public ObjectNode spec(@PathParam("id") String id) {
         ExperimentSpec spec = experiments.find(id).experimentSpec();
         if (spec == null) {
             throw Problem.notFound("experiment '" + id + "' is known only from its partition record; it was not submitted here");
         }
-        return spec;
+        ObjectNode view = json.valueToTree(spec);
+        view.set(SpecReader.PROVENANCE, json.valueToTree(SpecProvenance.of(spec)));
+        return view;
     }
 
     @DELETE

@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * too, since a misspelt option silently ignored would run a different experiment than the one asked for.
  */
 public final class SpecReader {
+    /** The field GET /experiments/{id}/spec adds beside the spec; a submit accepts and ignores it. */
+    public static final String PROVENANCE = "provenance";
+
     // a body with anything after the spec ("{} {}", a second YAML document) is refused, not half read
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -97,7 +100,9 @@ public final class SpecReader {
             fields.error("$", "an experiment spec must be an object with at least dataset, weights and methods");
             return null;
         }
-        fields.known(root, "", "id", "dataset", "weights", "methods", "seeds", "recipe", "prompt", "grouping", "device");
+        // provenance: what GET /experiments/{id}/spec adds to the stored spec; read back, it says nothing to do
+        fields.known(root, "", "id", "dataset", "weights", "methods", "seeds", "recipe", "prompt", "grouping", "device",
+                PROVENANCE);
         String id = null;
         if (fields.present(root, "id")) {
             id = fields.text(root, "id", "");

@@ -186,6 +186,14 @@ class ExperimentPipelineTest {
         await().atMost(Duration.ofMinutes(3)).untilAsserted(() ->
                 given().get("/experiments/{id}", "cancelled").then().body("phase", equalTo("CANCELLED")));
         given().get("/experiments/{id}", "cancelled").then().body("runs.state", org.hamcrest.Matchers.everyItem(equalTo("cancelled")));
+        // the stored spec says where each default comes from, and which values this spec set itself
+        given().get("/experiments/{id}/spec", "cancelled").then().statusCode(200)
+                .body("recipe.batchPer", equalTo("task"))
+                .body("provenance.'recipe.learningRate'.source", equalTo("paper"))
+                .body("provenance.'recipe.momentum'.source", equalTo("MaPLe/Dassl"))
+                .body("provenance.'recipe.batchPer'.source", equalTo("ours"))
+                .body("provenance.'recipe.epochs'.source", equalTo("this spec"))
+                .body("provenance.'recipe.epochs'.defaultValue", equalTo(5));
         // a second cancel is refused: the experiment has ended, nothing was requested
         given().delete("/experiments/{id}", "cancelled").then().statusCode(409).contentType("application/problem+json")
                 .body("detail", containsString("already ended (phase CANCELLED)"));
