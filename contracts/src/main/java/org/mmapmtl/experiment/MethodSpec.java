@@ -36,7 +36,8 @@ public record MethodSpec(Family family, Sharing sharing, int promptLength, int d
             return this == MMAP || this == MMAP_JOINT || this == MMAP_MLP;
         }
 
-        boolean changesClip() {
+        /** Whether the method trains CLIP's own weights, and so has one model for all its tasks. */
+        public boolean changesClip() {
             return this == BITFIT || this == FULL_FT;
         }
     }

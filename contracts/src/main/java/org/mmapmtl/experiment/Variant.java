@@ -16,6 +16,9 @@ import java.util.Locale;
  *   <li>{@code mmap-group-only}: the decided groups with a group-shared prompt only (Table 3);</li>
  *   <li>{@code mmap-st}: task-specific prompts only; {@code mmap-mt}: one prompt shared by every task.</li>
  * </ul>
+ * and, for the methods that change CLIP itself (whose only method is one model for every task),
+ * {@code full-ft-st} and {@code bitfit-st}: one run per task, each its own fine-tuned CLIP, assembled into one row
+ * (Table 1's single-task full fine-tuning).
  */
 public record Variant(String name, MethodSpec method, Kind kind) {
 
@@ -26,7 +29,9 @@ public record Variant(String name, MethodSpec method, Kind kind) {
         GROUPED(""),
         RANDOM("-random"),
         ALL_IN_ONE("-all-in-one"),
-        GROUP_ONLY("-group-only");
+        GROUP_ONLY("-group-only"),
+        /** one run per task, each on its own: single-task training of a method that has no per-task parameters */
+        EACH_TASK("-st");
 
         private final String suffix;
 
@@ -43,6 +48,11 @@ public record Variant(String name, MethodSpec method, Kind kind) {
                 names.add(family + k.suffix);
             }
         }
+        for (MethodSpec.Family f : MethodSpec.Family.values()) {
+            if (f.changesClip()) {
+                names.add(f.label() + Kind.EACH_TASK.suffix);
+            }
+        }
         return names;
     }
 
@@ -56,6 +66,14 @@ public record Variant(String name, MethodSpec method, Kind kind) {
                             + " is a variant of the grouped MmAP family (mmap, mmap-joint, mmap-mlp)");
                 }
                 return new Variant(n, base, k);
+            }
+        }
+        if (n.endsWith(Kind.EACH_TASK.suffix)) {
+            String base = n.substring(0, n.length() - Kind.EACH_TASK.suffix.length());
+            for (MethodSpec.Family f : MethodSpec.Family.values()) {
+                if (f.changesClip() && f.label().equals(base)) {
+                    return new Variant(n, MethodSpec.parse(base), Kind.EACH_TASK);
+                }
             }
         }
         MethodSpec spec = MethodSpec.parse(n);

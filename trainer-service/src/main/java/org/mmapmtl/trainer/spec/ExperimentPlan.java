@@ -45,6 +45,16 @@ public final class ExperimentPlan {
             if (v.needsPartition()) {
                 continue;
             }
+            if (v.kind() == Variant.Kind.EACH_TASK) {
+                for (long seed : spec.seeds()) {
+                    for (int t = 0; t < tasks.size(); t++) {
+                        List<String> one = List.of(tasks.get(t));
+                        runs.add(run(spec, runId(spec, v, seed, t), v.name(), RunSpec.SINGLE, v.method().name(), seed,
+                                one, List.of(one), spec.recipe(), 0, 0));
+                    }
+                }
+                continue;
+            }
             for (long seed : spec.seeds()) {
                 String method = v.kind() == Variant.Kind.ALL_IN_ONE ? v.method().name() : v.name();
                 runs.add(run(spec, runId(spec, v, seed, -1), v.name(), RunSpec.SINGLE, method, seed, tasks,

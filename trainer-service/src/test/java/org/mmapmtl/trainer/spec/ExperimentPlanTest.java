@@ -41,6 +41,28 @@ class ExperimentPlanTest {
     }
 
     @Test
+    void singleTaskFullFineTuningIsOneRunPerTaskAndSeedUnderOneName() {
+        List<RunSpec> runs = ExperimentPlan.initialRuns(spec("[\"full-ft-st\", \"full-ft\"]"));
+        List<RunSpec> single = runs.stream().filter(r -> r.variant().equals("full-ft-st")).toList();
+        assertThat(single).hasSize(2 * TASKS.size()).allSatisfy(r -> {
+            assertThat(r.method()).isEqualTo("full-ft");
+            assertThat(r.stage()).isEqualTo(RunSpec.SINGLE);
+            assertThat(r.tasks()).hasSize(1);
+            assertThat(r.groups()).containsExactly(r.tasks());
+        });
+        assertThat(single).filteredOn(r -> r.seed() == 1).extracting(r -> r.tasks().get(0)).containsExactlyElementsOf(TASKS);
+        assertThat(single).extracting(RunSpec::runId).contains("e1.full-ft-st.s1.g0", "e1.full-ft-st.s2.g3");
+        // the multi-task one: per seed, one run over every task
+        assertThat(runs).filteredOn(r -> r.variant().equals("full-ft")).hasSize(2)
+                .allSatisfy(r -> assertThat(r.tasks()).isEqualTo(TASKS));
+        // only the methods that change CLIP itself have it: a prompt method's single-task form is its own name
+        assertThat(org.mmapmtl.experiment.Variant.parse("bitfit-st").kind()).isEqualTo(org.mmapmtl.experiment.Variant.Kind.EACH_TASK);
+        assertThat(org.mmapmtl.experiment.Variant.parse("mmap-st").kind()).isEqualTo(org.mmapmtl.experiment.Variant.Kind.PLAIN);
+        assertThatThrownBy(() -> org.mmapmtl.experiment.Variant.parse("coop-st")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(org.mmapmtl.experiment.Variant.names()).contains("full-ft-st", "bitfit-st");
+    }
+
+    @Test
     void withoutAGroupingMethodThereIsNoPhaseOne() {
         assertThat(ExperimentPlan.initialRuns(spec("[\"coop-mt\"]"))).extracting(RunSpec::stage).containsOnly(RunSpec.SINGLE);
     }

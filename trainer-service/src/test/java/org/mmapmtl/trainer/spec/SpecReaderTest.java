@@ -52,6 +52,20 @@ class SpecReaderTest {
         assertThat(spec.needsPartition()).isTrue();
     }
 
+    /** The shipped examples are specs this reader accepts (their files are checked where they are submitted). */
+    @Test
+    void everyExampleSpecReads() throws Exception {
+        List<java.nio.file.Path> examples;
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("../examples"))) {
+            examples = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(examples).hasSizeGreaterThanOrEqualTo(7);
+        for (java.nio.file.Path f : examples) {
+            ExperimentSpec spec = SpecReader.read(java.nio.file.Files.readAllBytes(f), true);
+            assertThat(spec.methods()).as(f.toString()).isNotEmpty();
+        }
+    }
+
     @Test
     void theBatchIsReadPerTaskUnlessTheSpecSaysPerStep() throws Exception {
         assertThat(read(MINIMAL).recipe().batchPer()).isEqualTo("task");
