@@ -13,8 +13,12 @@ import java.util.Locale;
  *
  * @param promptLength tokens per layer (b for the MmAP family, context length for CoOp, n_ctx for MaPLe); 0 = default
  * @param depth        prompted layers (K); 0 = the family's default
+ * @param sourcePerLayer MmAP only: one source prompt Ps per prompted layer (true, the paper's framework section:
+ *                     "P_G = {P_G^k}, k = 1..K") or one Ps for all K layers with per-layer factors (false, the reading
+ *                     of its parameter count "mn + K(dl+dv)/mn")
  */
-public record MethodSpec(Family family, Sharing sharing, int promptLength, int depth, int m, int n) {
+public record MethodSpec(Family family, Sharing sharing, int promptLength, int depth, int m, int n,
+                         boolean sourcePerLayer) {
 
     public enum Sharing { SHARED, PER_TASK, GROUPED }
 
@@ -79,7 +83,7 @@ public record MethodSpec(Family family, Sharing sharing, int promptLength, int d
                 if (sharing == null) {
                     sharing = f.groupable() ? Sharing.GROUPED : f.changesClip() || f == Family.ZERO_SHOT ? Sharing.SHARED : Sharing.PER_TASK;
                 }
-                MethodSpec spec = new MethodSpec(f, sharing, 0, 0, 0, 0);
+                MethodSpec spec = new MethodSpec(f, sharing, 0, 0, 0, 0, true);
                 if (!names().contains(name.trim().toLowerCase(Locale.ROOT))) {
                     throw new IllegalArgumentException("unknown method '" + name + "': use one of " + names());
                 }
@@ -90,15 +94,19 @@ public record MethodSpec(Family family, Sharing sharing, int promptLength, int d
     }
 
     public MethodSpec withPromptLength(int b) {
-        return new MethodSpec(family, sharing, b, depth, m, n);
+        return new MethodSpec(family, sharing, b, depth, m, n, sourcePerLayer);
     }
 
     public MethodSpec withDepth(int k) {
-        return new MethodSpec(family, sharing, promptLength, k, m, n);
+        return new MethodSpec(family, sharing, promptLength, k, m, n, sourcePerLayer);
     }
 
     public MethodSpec withFactors(int m, int n) {
-        return new MethodSpec(family, sharing, promptLength, depth, m, n);
+        return new MethodSpec(family, sharing, promptLength, depth, m, n, sourcePerLayer);
+    }
+
+    public MethodSpec withSourcePerLayer(boolean perLayer) {
+        return new MethodSpec(family, sharing, promptLength, depth, m, n, perLayer);
     }
 
     /** The name this spec parses from. */

@@ -204,7 +204,7 @@ public final class PromptMethod implements AutoCloseable {
             case VPT -> new VisualDeepPrompt(b, k, dv);
             case MAPLE -> new MaplePrompt(b, k, dl, dv);
             case CLIP_ADAPTER -> new ClipAdapter(c.embedDim(), ClipAdapter.DEFAULT_REDUCTION, ClipAdapter.DEFAULT_RATIO);
-            case MMAP -> new MmapPrompt(new KroneckerPrompt(b, r.m(), r.n(), dl, dv), k);
+            case MMAP -> new MmapPrompt(new KroneckerPrompt(b, r.m(), r.n(), dl, dv), k, spec.sourcePerLayer());
             case MMAP_JOINT -> new JointPrompt(b, k, dl, dv);
             case MMAP_MLP -> new MlpPrompt(b, k, r.n(), MlpPrompt.DEFAULT_HIDDEN, dl, dv);
             case ZERO_SHOT, BITFIT, FULL_FT -> throw new IllegalStateException(spec.family() + " has no prompt module");

@@ -49,7 +49,9 @@ public final class CheckpointFile {
         public MethodSpec spec() {
             MethodSpec parsed = MethodSpec.parse(metadata.get("method"));
             return parsed.withPromptLength(intOf("prompt_length")).withDepth(intOf("depth"))
-                    .withFactors(intOf("m"), intOf("n"));
+                    .withFactors(intOf("m"), intOf("n"))
+                    // a checkpoint written before the choice existed has one source prompt per layer
+                    .withSourcePerLayer(!"false".equals(metadata.get("source_per_layer")));
         }
 
         public List<String> tasks() {
@@ -124,6 +126,7 @@ public final class CheckpointFile {
         meta.put("depth", Integer.toString(spec.depth()));
         meta.put("m", Integer.toString(spec.m()));
         meta.put("n", Integer.toString(spec.n()));
+        meta.put("source_per_layer", Boolean.toString(spec.sourcePerLayer()));
         meta.put("tasks", json(method.tasks()));
         meta.put("groups", json(method.groups()));
         meta.put("seed", Long.toString(config.seed()));

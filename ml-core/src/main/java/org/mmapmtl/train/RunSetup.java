@@ -25,7 +25,8 @@ public final class RunSetup {
         int length = contextInit(run) != null && spec.family() == MethodSpec.Family.COOP
                 ? ClipTokenizer.bundled().encode(contextInit(run)).size() // the words set CoOp's context length
                 : run.prompt().length();
-        return spec.withPromptLength(length).withDepth(run.prompt().depth()).withFactors(run.prompt().m(), run.prompt().n());
+        return spec.withPromptLength(length).withDepth(run.prompt().depth()).withFactors(run.prompt().m(), run.prompt().n())
+                .withSourcePerLayer(run.prompt().sourcePerLayerOrDefault());
     }
 
     /** The words CoOp's context starts from, or null for its random start. */

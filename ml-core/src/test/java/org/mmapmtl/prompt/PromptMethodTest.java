@@ -41,6 +41,12 @@ class PromptMethodTest {
         assertThat(count("mmap-mt", null)).isEqualTo(12 * 1541);
         List<List<String>> threeGroups = List.of(List.of("Art", "Real_World"), List.of("Clipart"), List.of("Product"));
         assertThat(count("mmap", threeGroups)).isEqualTo(7 * 12 * 1541).isEqualTo(129_444);
+        // one source for all K layers (the count formula's reading): mn + K·b(dl + dv)/(mn) = 1536 + 12·5 per set
+        MethodSpec shared = MethodSpec.parse("mmap").withSourcePerLayer(false);
+        assertThat(PromptMethod.layout(shared, B16, TASKS, threeGroups).stream().mapToLong(ParameterSpec::count).sum())
+                .isEqualTo(7 * (6 * 256 + 12 * 5)).isEqualTo(11_172);
+        assertThat(PromptMethod.layout(shared.withPromptLength(0), B16, TASKS, threeGroups)).extracting(ParameterSpec::name)
+                .contains("group/0/source", "task/Art/source").doesNotContain("group/0/layer0.source");
         // per set: 12 sources 6 × 256, text MLP 256 → 304 → 512, visual MLP 256 → 304 → 768
         long mlpSet = 12 * 6 * 256 + (256 * 304 + 304 + 304 * 512 + 512) + (256 * 304 + 304 + 304 * 768 + 768);
         assertThat(count("mmap-mlp", threeGroups)).isEqualTo(7 * mlpSet).isEqualTo(3_955_616);

@@ -26,14 +26,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EveryParameterIsUsedTest {
 
+    /** Every method by name, and MmAP with one source prompt for all layers ("mmap/shared-source"). */
     static List<String> methods() {
         return List.of("coop", "coop-mt", "vpt", "vpt-mt", "maple", "maple-mt", "clip-adapter", "clip-adapter-mt",
-                "bitfit", "full-ft", "mmap", "mmap-mt", "mmap-st", "mmap-joint", "mmap-joint-mt", "mmap-mlp", "mmap-mlp-mt");
+                "bitfit", "full-ft", "mmap", "mmap-mt", "mmap-st", "mmap-joint", "mmap-joint-mt", "mmap-mlp", "mmap-mlp-mt",
+                "mmap/shared-source", "mmap-mt/shared-source");
     }
 
     @ParameterizedTest
     @MethodSource("methods")
-    void oneStepMovesEveryTensorOfTheLayoutAndNothingElse(String method) {
+    void oneStepMovesEveryTensorOfTheLayoutAndNothingElse(String label) {
+        MethodSpec method = label.endsWith("/shared-source")
+                ? MethodSpec.parse(label.substring(0, label.indexOf('/'))).withSourcePerLayer(false) : MethodSpec.parse(label);
         TinyWorld world = TinyWorld.shared();
         List<List<String>> groups = List.of(List.of(TinyWorld.TASKS.get(0)), List.of(TinyWorld.TASKS.get(1)));
         // two images a task, one batch a task: one step, in which every task reaches the loss
@@ -66,11 +70,11 @@ class EveryParameterIsUsedTest {
                     unmoved.add(name);
                 }
             }
-            List<ParameterSpec> layout = PromptMethod.layout(MethodSpec.parse(method), clip.config(), TinyWorld.TASKS, groups);
-            assertThat(unmoved).as("%s: tensors the loss does not depend on", method).isEmpty();
-            assertThat(parameters.names()).as(method).containsExactlyInAnyOrderElementsOf(
+            List<ParameterSpec> layout = PromptMethod.layout(method, clip.config(), TinyWorld.TASKS, groups);
+            assertThat(unmoved).as("%s: tensors the loss does not depend on", label).isEmpty();
+            assertThat(parameters.names()).as(label).containsExactlyInAnyOrderElementsOf(
                     layout.stream().map(ParameterSpec::name).toList());
-            assertThat(moved).as("%s: elements of the tensors one step moved", method)
+            assertThat(moved).as("%s: elements of the tensors one step moved", label)
                     .isEqualTo(layout.stream().mapToLong(ParameterSpec::count).sum())
                     .isEqualTo(parameters.count());
         }

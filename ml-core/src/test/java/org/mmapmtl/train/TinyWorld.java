@@ -93,7 +93,11 @@ final class TinyWorld {
     }
 
     PromptedClip prompted(ClipModel clip, String method, List<List<String>> groups, long seed) {
-        PromptMethod m = PromptMethod.create(MethodSpec.parse(method), clip, tokenizer, TASKS, groups, seed);
+        return prompted(clip, MethodSpec.parse(method), groups, seed);
+    }
+
+    PromptedClip prompted(ClipModel clip, MethodSpec method, List<List<String>> groups, long seed) {
+        PromptMethod m = PromptMethod.create(method, clip, tokenizer, TASKS, groups, seed);
         return new PromptedClip(clip, m, tokenizer, split.classNames());
     }
 }

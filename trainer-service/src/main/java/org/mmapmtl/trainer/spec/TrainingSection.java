@@ -84,13 +84,14 @@ final class TrainingSection {
             return PromptSettings.defaults();
         }
         if (!node.isObject()) {
-            fields.error("prompt", "must be an object {length, depth, m, n, contextInit}");
+            fields.error("prompt", "must be an object {length, depth, m, n, contextInit, sourcePerLayer}");
             return PromptSettings.defaults();
         }
-        fields.known(node, "prompt.", "length", "depth", "m", "n", "contextInit");
+        fields.known(node, "prompt.", "length", "depth", "m", "n", "contextInit", "sourcePerLayer");
+        Boolean sourcePerLayer = fields.present(node, "sourcePerLayer") ? fields.bool(node, "sourcePerLayer", "prompt.") : null;
         return new PromptSettings(SpecFields.or(fields.integer(node, "length", "prompt.", 0, 64), 0), SpecFields.or(fields.integer(node, "depth", "prompt.", 0, 48), 0),
                 SpecFields.or(fields.integer(node, "m", "prompt.", 0, 64), 0), SpecFields.or(fields.integer(node, "n", "prompt.", 0, 4096), 0),
-                contextInit(node));
+                contextInit(node), sourcePerLayer);
     }
 
     /** CoOp's starting words: plain words whose tokens fit its context (at most 64, as {@code length}). */

@@ -67,6 +67,17 @@ class SpecReaderTest {
     }
 
     @Test
+    void mmapsSourcePromptIsPerLayerUnlessTheSpecSharesIt() {
+        assertThat(read(MINIMAL).prompt().sourcePerLayerOrDefault()).isTrue();
+        assertThat(read(MINIMAL).prompt().sourcePerLayer()).isNull(); // left out, and so left out of the stored spec
+        var shared = read(MINIMAL.replace("\"methods\"", "\"prompt\": {\"sourcePerLayer\": false}, \"methods\"")).prompt();
+        assertThat(shared.sourcePerLayerOrDefault()).isFalse();
+        assertThat(SpecJson.write(shared)).contains("\"sourcePerLayer\":false");
+        assertThat(fields(MINIMAL.replace("\"methods\"", "\"prompt\": {\"sourcePerLayer\": \"no\"}, \"methods\"")))
+                .containsExactly("prompt.sourcePerLayer");
+    }
+
+    @Test
     void theBatchIsReadPerTaskUnlessTheSpecSaysPerStep() throws Exception {
         assertThat(read(MINIMAL).recipe().batchPer()).isEqualTo("task");
         Recipe perStep = read(MINIMAL.replace("\"methods\"", "\"recipe\": {\"batchPer\": \"Step\"}, \"methods\"")).recipe();
