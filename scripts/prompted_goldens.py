@@ -4,6 +4,10 @@
 Usage (from the checkout; any Python 3 with torch and numpy, e.g. Debian's python3-torch):
     ./mmap init-weights --arch tiny --seed 7 --out /tmp/prompted-base.safetensors
     /usr/bin/python3 scripts/prompted_goldens.py /tmp/prompted-base.safetensors ml-core/src/test/resources/prompted
+MmAP at its defaults (DefaultPromptGoldenTest: 12 layers, b = m = 6, n = the widths' gcd, both source readings; the
+checkpoints leave every size to the defaults):
+    ./mmap init-weights --arch tiny-deep --seed 7 --out /tmp/deep-base.safetensors
+    /usr/bin/python3 scripts/prompted_goldens.py /tmp/deep-base.safetensors ml-core/src/test/resources/prompted-defaults --defaults
 
 The CLIP forward is written here from the reference (openai/CLIP clip/model.py: pre-LN residual blocks, QuickGELU,
 causal text mask, text pooled at end-of-text, image at the class token, logit_scale.exp() times cosine similarity);
@@ -175,6 +179,7 @@ class Method:
 
     def __init__(self, name, tasks, groups, dl, dv, depth, generator):
         self.name, self.tasks, self.groups = name, tasks, groups
+        self.method = name  # the method the checkpoint names (a golden's name may say more)
         self.dl, self.dv, self.depth, self.g = dl, dv, depth, generator
         self.tensors = {}
 
@@ -214,10 +219,11 @@ def maple_mt(tasks, dl, dv, depth, g, tokens=2):
     return m
 
 
-def mmap_slot(m, slot, b, mm, n):
+def mmap_slot(m, slot, b, mm, n, per_layer=True):
     text, vision = [], []
+    shared_source = None if per_layer else m.value(f"{slot}source", mm, n, scale=0.5)
     for i in range(m.depth):
-        source = m.value(f"{slot}layer{i}.source", mm, n, scale=0.5)
+        source = m.value(f"{slot}layer{i}.source", mm, n, scale=0.5) if per_layer else shared_source
         ml = m.value(f"{slot}layer{i}.text", b // mm, m.dl // n)
         mv = m.value(f"{slot}layer{i}.vision", b // mm, m.dv // n)
         text.append(kron(ml, source))
@@ -225,15 +231,19 @@ def mmap_slot(m, slot, b, mm, n):
     return text, vision
 
 
-def mmap(name, tasks, groups, dl, dv, depth, g, b=6, mm=3, n=32):
+def mmap(name, tasks, groups, dl, dv, depth, g, b=6, mm=3, n=32, per_layer=True, defaults=False):
     m = Method(name, tasks, groups, dl, dv, depth, g)
-    m.meta = {"prompt_length": b, "depth": depth, "m": mm, "n": n}
-    if name == "mmap-mt":
-        shared = mmap_slot(m, "shared/", b, mm, n)
+    m.method = "mmap-mt" if name.startswith("mmap-mt") else "mmap"
+    # at the defaults the checkpoint leaves every size to the reader: 0 means "the method's default"
+    m.meta = {"prompt_length": 0, "depth": 0, "m": 0, "n": 0} if defaults else {"prompt_length": b, "depth": depth, "m": mm, "n": n}
+    if not per_layer:
+        m.meta["source_per_layer"] = "false"
+    if m.method == "mmap-mt":
+        shared = mmap_slot(m, "shared/", b, mm, n, per_layer)
         m.prompts = lambda t: shared
         return m
-    group_prompts = [mmap_slot(m, f"group/{i}/", b, mm, n) for i in range(len(groups))]
-    task_prompts = {t: mmap_slot(m, f"task/{t}/", b, mm, n) for t in tasks}
+    group_prompts = [mmap_slot(m, f"group/{i}/", b, mm, n, per_layer) for i in range(len(groups))]
+    task_prompts = {t: mmap_slot(m, f"task/{t}/", b, mm, n, per_layer) for t in tasks}
 
     def prompts(t):
         group = next(i for i, members in enumerate(groups) if t in members)
@@ -258,8 +268,16 @@ def main():
     groups = [["clipart", "sketch"], ["painting"]]
     g = torch.Generator().manual_seed(2024)
     pixels = torch.randn(4, 3, resolution, resolution, generator=g)
-    methods = [coop(tasks, dl, dv, depth, g), vpt(tasks, dl, dv, depth, g), maple_mt(tasks, dl, dv, depth, g),
-               mmap("mmap-mt", tasks, [], dl, dv, depth, g), mmap("mmap", tasks, groups, dl, dv, depth, g)]
+    if "--defaults" in sys.argv[3:]:
+        # the paper's K = 12 (every layer), b = m = 6 and n = min(256, gcd(dl, dv)): our defaults (PromptMethod)
+        assert depth == 12, "--defaults wants a 12-layer CLIP (--arch tiny-deep)"
+        n = min(256, math.gcd(dl, dv))
+        methods = [mmap("mmap-mt", tasks, [], dl, dv, depth, g, 6, 6, n, defaults=True),
+                   mmap("mmap", tasks, groups, dl, dv, depth, g, 6, 6, n, defaults=True),
+                   mmap("mmap-mt-shared-source", tasks, [], dl, dv, depth, g, 6, 6, n, per_layer=False, defaults=True)]
+    else:
+        methods = [coop(tasks, dl, dv, depth, g), vpt(tasks, dl, dv, depth, g), maple_mt(tasks, dl, dv, depth, g),
+                   mmap("mmap-mt", tasks, [], dl, dv, depth, g), mmap("mmap", tasks, groups, dl, dv, depth, g)]
     outputs = {"pixels": pixels}
     sha = hashlib.sha256(open(base_path, "rb").read()).hexdigest()
     with torch.no_grad():
@@ -278,7 +296,7 @@ def main():
                 text = encode_text(w, text_heads, tokens, text_prompts)
                 outputs[f"tokens/{m.name}"] = tokens
                 outputs[f"logits/{m.name}/{t}"] = logits(w, image, text)
-            metadata = {"schema": "mmap.weights/1", "method": m.name, "tasks": json.dumps(m.tasks),
+            metadata = {"schema": "mmap.weights/1", "method": m.method, "tasks": json.dumps(m.tasks),
                         "groups": json.dumps(m.groups), "base_sha256": sha}
             metadata.update({k: str(v) for k, v in m.meta.items()})
             write_safetensors(os.path.join(out, f"{m.name}.safetensors"), m.tensors, metadata)

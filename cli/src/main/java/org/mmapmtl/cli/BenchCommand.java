@@ -50,7 +50,7 @@ final class BenchCommand {
     @Command(name = "encoders", mixinStandardHelpOptions = true,
             description = "CLIP image and text encoder throughput (random weights of --arch); compare with bench/pytorch_encoders.py.")
     static final class EncodersCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, tiny-deep, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
         @Option(names = "--batch", defaultValue = "32", description = "images per batch (default: ${DEFAULT-VALUE})")
@@ -77,7 +77,7 @@ final class BenchCommand {
             description = "Milliseconds per training step of --method on --tasks tasks, a batch of --batch images each "
                     + "(random weights of --arch, random pixels); compare with bench/pytorch_train_step.py.")
     static final class TrainStepCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, tiny-deep, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
         @Option(names = "--method", defaultValue = "mmap-mt", description = "the method timed, e.g. mmap-mt, coop-mt, vpt-mt, maple-mt (default: ${DEFAULT-VALUE})")
@@ -118,7 +118,7 @@ final class BenchCommand {
     @Command(name = "eval", mixinStandardHelpOptions = true,
             description = "Images per second of evaluation (no gradients, every class scored) of --method with random weights of --arch.")
     static final class EvalCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, tiny-deep, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
         @Option(names = "--method", defaultValue = "mmap-mt", description = "the method timed, e.g. mmap-mt, coop-mt, vpt-mt, maple-mt (default: ${DEFAULT-VALUE})")
@@ -150,7 +150,7 @@ final class BenchCommand {
     @Command(name = "params", mixinStandardHelpOptions = true,
             description = "Trainable parameters of every method for the four Office-Home tasks, next to the paper's Table 1.")
     static final class ParamsCommand implements Callable<Integer> {
-        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
+        @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, tiny-deep, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;
 
         @Option(names = "--out", defaultValue = ".mmap/bench/params.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")

@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 @Command(name = "init-weights", mixinStandardHelpOptions = true,
         description = "Writes randomly initialized CLIP weights (the reference's init scheme, OpenAI key names) as safetensors.")
 final class InitWeightsCommand implements Callable<Integer> {
-    @Option(names = "--arch", defaultValue = "tiny", description = "tiny, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "tiny", description = "tiny, tiny-deep, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
     String architecture;
 
     @Option(names = "--seed", defaultValue = "1", description = "the initialisation seed (default: ${DEFAULT-VALUE})")

@@ -97,7 +97,7 @@ class PredictCommandTest {
         Outcome arch = run("bench", "params", "--arch", "ViT-X", "--out", dir.resolve("p.json").toString());
         assertThat(arch.exit()).isEqualTo(2);
         assertThat(arch.err().strip()).isEqualTo("mmap bench params: unknown architecture 'ViT-X': use one of "
-                + "[tiny, ViT-B-32, ViT-B-16, ViT-L-14]");
+                + "[tiny, tiny-deep, ViT-B-32, ViT-B-16, ViT-L-14]");
 
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         Outcome intoFile = run("gen-data", "--out", file.toString());

@@ -65,10 +65,16 @@ class PromptedGoldenTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"coop", "vpt", "maple-mt", "mmap-mt", "mmap"})
     void logitsEqualThePyTorchImplementationOfThePapersEquations(String method) throws Exception {
+        assertLogits(clip, baseSha256, goldens, classes, resource(method + ".safetensors"), method);
+    }
+
+    /** The checkpoint's logits on the goldens' pixels, through {@code ./mmap predict}'s path, against the script's. */
+    static void assertLogits(ClipModel clip, String baseSha256, SafetensorsContent goldens, List<String> classes,
+                             Path checkpoint, String method) throws Exception {
         Tensor pixels = goldens.tensor("pixels");
         float[] zeroShot = goldens.tensor("logits/zero-shot").toFloats();
         int images = (int) pixels.shape()[0];
-        try (Predictor predictor = Predictor.open(clip, baseSha256, resource(method + ".safetensors"), classes)) {
+        try (Predictor predictor = Predictor.open(clip, baseSha256, checkpoint, classes)) {
             assertThat(predictor.classTokens()).as("class texts as the script tokenized them")
                     .containsExactly(longs(goldens.tensor("tokens/" + method)));
             assertThat(predictor.tasks()).containsExactly("clipart", "painting", "sketch");
@@ -92,7 +98,7 @@ class PromptedGoldenTest {
         }
     }
 
-    private static long[] longs(Tensor t) {
+    static long[] longs(Tensor t) {
         long[] values = new long[(int) t.elementCount()];
         t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(values);
         return values;
