@@ -8,6 +8,9 @@ MmAP at its defaults (DefaultPromptGoldenTest: 12 layers, b = m = 6, n = the wid
 checkpoints leave every size to the defaults):
     ./mmap init-weights --arch tiny-deep --seed 7 --out /tmp/deep-base.safetensors
     /usr/bin/python3 scripts/prompted_goldens.py /tmp/deep-base.safetensors ml-core/src/test/resources/prompted-defaults --defaults
+Prompt learners as CoOp's and MaPLe's own code saves them (PromptImportTest: their tensor names, nn.Linear's [out, in]
+projections, the frozen token_prefix/token_suffix buffers beside), to be brought in with ./mmap import:
+    /usr/bin/python3 scripts/prompted_goldens.py /tmp/prompted-base.safetensors ml-core/src/test/resources/imported --foreign
 
 The CLIP forward is written here from the reference (openai/CLIP clip/model.py: pre-LN residual blocks, QuickGELU,
 causal text mask, text pooled at end-of-text, image at the class token, logit_scale.exp() times cosine similarity);
@@ -254,6 +257,39 @@ def mmap(name, tasks, groups, dl, dv, depth, g, b=6, mm=3, n=32, per_layer=True,
     return m
 
 
+def foreign_coop(dl, g, tokens=4):
+    """CoOp's PromptLearner (unified context, class token at the end): prompt_learner.ctx [n_ctx, width]."""
+    m = Method("coop-mt", ["imported"], [], dl, 0, 1, g)
+    ctx = torch.randn(tokens, dl, generator=g) * 0.5
+    m.tensors = {"prompt_learner.ctx": ctx, "prompt_learner.token_prefix": torch.randn(3, 1, dl, generator=g),
+                 "prompt_learner.token_suffix": torch.randn(3, 72, dl, generator=g)}
+    m.prompts = lambda t: ([ctx], [])
+    return m
+
+
+def foreign_maple(dl, dv, depth, g, tokens=2):
+    """MaPLe's MultiModalPromptLearner: ctx and proj (the first layer), compound_prompts_text.i and
+    compound_prompt_projections.i (layers 1..K-1), every projection nn.Linear(width, vision width): weight [out, in]."""
+    m = Method("maple-mt", ["imported"], [], dl, dv, depth, g)
+    text, vision, tensors = [], [], {}
+    for i in range(depth):
+        p = torch.randn(tokens, dl, generator=g) * 0.5
+        weight = torch.randn(dv, dl, generator=g) * dl ** -0.5
+        bias = torch.randn(dv, generator=g) * 0.1
+        text.append(p)
+        vision.append(p @ weight.T + bias)
+        if i == 0:
+            tensors.update({"prompt_learner.ctx": p, "prompt_learner.proj.weight": weight, "prompt_learner.proj.bias": bias})
+        else:
+            tensors.update({f"prompt_learner.compound_prompts_text.{i - 1}": p,
+                            f"prompt_learner.compound_prompt_projections.{i - 1}.weight": weight,
+                            f"prompt_learner.compound_prompt_projections.{i - 1}.bias": bias})
+    tensors["prompt_learner.token_prefix"] = torch.randn(3, 1, dl, generator=g)
+    m.tensors = tensors
+    m.prompts = lambda t: (text, vision)
+    return m
+
+
 def main():
     base_path, out = sys.argv[1], sys.argv[2]
     check_against_reference()
@@ -268,7 +304,11 @@ def main():
     groups = [["clipart", "sketch"], ["painting"]]
     g = torch.Generator().manual_seed(2024)
     pixels = torch.randn(4, 3, resolution, resolution, generator=g)
-    if "--defaults" in sys.argv[3:]:
+    foreign = "--foreign" in sys.argv[3:]
+    if foreign:
+        tasks = ["imported"]
+        methods = [foreign_coop(dl, g), foreign_maple(dl, dv, depth, g)]
+    elif "--defaults" in sys.argv[3:]:
         # the paper's K = 12 (every layer), b = m = 6 and n = min(256, gcd(dl, dv)): our defaults (PromptMethod)
         assert depth == 12, "--defaults wants a 12-layer CLIP (--arch tiny-deep)"
         n = min(256, math.gcd(dl, dv))
@@ -296,6 +336,9 @@ def main():
                 text = encode_text(w, text_heads, tokens, text_prompts)
                 outputs[f"tokens/{m.name}"] = tokens
                 outputs[f"logits/{m.name}/{t}"] = logits(w, image, text)
+            if foreign:  # their files carry no metadata of ours
+                write_safetensors(os.path.join(out, f"{m.name.split('-')[0]}-learner.safetensors"), m.tensors, {})
+                continue
             metadata = {"schema": "mmap.weights/1", "method": m.method, "tasks": json.dumps(m.tasks),
                         "groups": json.dumps(m.groups), "base_sha256": sha}
             metadata.update({k: str(v) for k, v in m.meta.items()})

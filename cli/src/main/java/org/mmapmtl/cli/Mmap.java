@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
         description = "MmAP multi-task prompt learning: local stack, experiments and tools.",
         subcommands = {DemoCommand.class, UpCommand.class, ExperimentCommands.Submit.class, ExperimentCommands.Status.class,
                 ExperimentCommands.Results.class, ExperimentCommands.Cancel.class, GenDataCommand.class, DatasetCommand.class, InitWeightsCommand.class, PretrainTinyCommand.class,
-                PredictCommand.class, EncodeCommand.class, TokenizeCommand.class,
+                PredictCommand.class, ImportCommand.class, EncodeCommand.class, TokenizeCommand.class,
                 GroupCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mmap {

@@ -117,5 +117,18 @@ class PredictCommandTest {
         assertThat(none.exit()).isNotZero();
         assertThat(none.err().strip().lines()).hasSize(1);
         assertThat(none.err()).startsWith("mmap bench data: ").doesNotContain("Exception");
+
+        // import: a wrong source is usage, a missing file not found, a file of another kind names what it lacks
+        Outcome source = run("import", "--from", "copo", file.toString(), "--weights", file.toString(), "--out", "x");
+        assertThat(source.exit()).isEqualTo(2);
+        assertThat(source.err().strip()).isEqualTo("mmap import: --from 'copo' must be coop or maple");
+        Outcome missing = run("import", "--from", "maple", dir.resolve("nope.safetensors").toString(), "--weights",
+                file.toString(), "--out", "x");
+        assertThat(missing.exit()).isEqualTo(3);
+        assertThat(missing.err()).contains("no such file").contains("nope.safetensors");
+        Outcome notSafetensors = run("import", "--from", "maple", file.toString(), "--weights", file.toString(), "--out", "x");
+        assertThat(notSafetensors.exit()).as(notSafetensors.err()).isNotZero();
+        assertThat(notSafetensors.err().strip().lines()).hasSize(1);
+        assertThat(notSafetensors.err()).startsWith("mmap import: ").contains("a-file").doesNotContain("Exception");
     }
 }

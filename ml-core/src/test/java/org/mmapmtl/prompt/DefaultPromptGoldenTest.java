@@ -61,6 +61,7 @@ class DefaultPromptGoldenTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"mmap-mt", "mmap", "mmap-mt-shared-source"})
     void mmapAtItsDefaultsGivesThePyTorchLogits(String method) throws Exception {
-        PromptedGoldenTest.assertLogits(clip, baseSha256, goldens, classes, resource(method + ".safetensors"), method);
+        PromptedGoldenTest.assertLogits(clip, baseSha256, goldens, classes, resource(method + ".safetensors"), method,
+                PromptedGoldenTest.TASKS);
     }
 }
