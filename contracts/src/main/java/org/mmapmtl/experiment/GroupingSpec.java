@@ -10,14 +10,31 @@ package org.mmapmtl.experiment;
  * @param k             number of groups, for objective {@code k}
  * @param tau           τ subtracted per pair; null = the objective's default
  * @param similarity    {@code cosine} or {@code dot}
+ * @param phase1        {@code first-seed} (one phase 1, with the first seed, whose partition every seed's phase 2
+ *                      uses; ours, the paper does not say) or {@code per-seed} (a phase 1 and a partition per seed,
+ *                      each seed's phase 2 on its own); null, as in specs written before the choice, reads as first-seed
  */
 public record GroupingSpec(int epochs, int snapshots, int snapshotEvery, String objective, Integer k, Double tau,
-                           String similarity) {
+                           String similarity, String phase1) {
+    public static final String FIRST_SEED = "first-seed";
+    public static final String PER_SEED = "per-seed";
+
+    public GroupingSpec {
+        phase1 = phase1 == null ? FIRST_SEED : phase1;
+        if (!phase1.equals(FIRST_SEED) && !phase1.equals(PER_SEED)) {
+            throw new IllegalArgumentException("phase1 '" + phase1 + "' must be first-seed or per-seed");
+        }
+    }
+
     public static GroupingSpec defaults() {
-        return new GroupingSpec(1, 4, 0, "threshold", null, null, "cosine");
+        return new GroupingSpec(1, 4, 0, "threshold", null, null, "cosine", FIRST_SEED);
     }
 
     public GroupingSpec withSnapshotEvery(int every) {
-        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity);
+        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity, phase1);
+    }
+
+    public boolean perSeed() {
+        return PER_SEED.equals(phase1);
     }
 }

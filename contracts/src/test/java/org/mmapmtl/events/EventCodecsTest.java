@@ -74,7 +74,7 @@ class EventCodecsTest {
     @Test
     void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
-        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.2");
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.3");
         assertThat(json.get("final").asBoolean()).isTrue();
         assertThat(json.has("finalEpoch")).isFalse();
         ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
@@ -98,6 +98,28 @@ class EventCodecsTest {
             assertThat(EventCodecs.CHECKPOINT.decode(bytes).runSpec().prompt().contextInit()).isEqualTo(words);
             assertThat(EventCodecs.CHECKPOINT.decode(bytes)).isEqualTo(c);
         }
+    }
+
+    /** A 1.2 producer wrote no recipe.batchPer and no prompt.sourcePerLayer: its records read with their defaults. */
+    @Test
+    void aCheckpointOfTheLastMinorVersionReadsWithTheNewFieldsDefaults() throws Exception {
+        org.mmapmtl.experiment.RunSpec spec = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.mmap-mt.s1", "mmap-mt",
+                org.mmapmtl.experiment.RunSpec.SINGLE, "mmap-mt", 1, TASKS, List.of(TASKS),
+                new org.mmapmtl.experiment.DatasetSpec("folder", "data/gen", 25.0, null, null, false, TASKS),
+                "generated:tiny-v3", null, null, org.mmapmtl.experiment.Recipe.paper(),
+                new org.mmapmtl.experiment.PromptSettings(0, 0, 0, 0), 0, 0, "cpu");
+        Checkpoint now = new Checkpoint("exp-1", spec.runId(), "mmap-mt", 1, TASKS, List.of(TASKS), 1, true,
+                "file:///artifacts/e.safetensors", "ab".repeat(32), 2048, spec);
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(now))).isEqualTo(now);
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(now));
+        ObjectNode run = (ObjectNode) json.get("runSpec");
+        ((ObjectNode) run.get("recipe")).remove("batchPer");
+        ((ObjectNode) run.get("prompt")).remove("sourcePerLayer");
+        json.put("schema", "mmap.checkpoint/1.2");
+        Checkpoint old = EventCodecs.CHECKPOINT.decode(EventCodecs.json().writeValueAsBytes(json));
+        assertThat(old.runSpec().recipe().batchPer()).isEqualTo("task");
+        assertThat(old.runSpec().prompt().sourcePerLayerOrDefault()).isTrue();
+        assertThat(old).isEqualTo(now);
     }
 
     @Test
@@ -152,7 +174,7 @@ class EventCodecsTest {
     void wrongTopicPayloadIsRejected() {
         byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
         assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
-                .hasMessageContaining("mmap.checkpoint/1.2 is not mmap.evaluation/1");
+                .hasMessageContaining("mmap.checkpoint/1.3 is not mmap.evaluation/1");
     }
 
     @Test

@@ -31,13 +31,15 @@ public class ExperimentViews {
     }
 
     /**
-     * @param partition         the groups phase 2 trains, once decided; null before
+     * @param partition         the groups phase 2 trains, once decided (per seed: the first seed's); null before
+     * @param partitionsBySeed  with grouping.phase1 per-seed, each seed's partition as it arrives (absent otherwise)
      * @param runsAfterGrouping phase-2 runs not planned yet because the partition has not arrived: at most this many
      *                          (one per group, per seed, of each grouped method; 0 once they are planned)
      */
     public record ExperimentView(String id, Phase phase, Instant createdAt, Instant updatedAt, boolean cancelRequested,
-                                 List<String> methods, List<String> tasks, TaskPartition partition, List<RunView> runs,
-                                 int runsAfterGrouping) {
+                                 List<String> methods, List<String> tasks, TaskPartition partition,
+                                 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                                 Map<Long, TaskPartition> partitionsBySeed, List<RunView> runs, int runsAfterGrouping) {
     }
 
     public record ExperimentSummary(String id, Phase phase, Instant createdAt, Instant updatedAt, long runs, long runsDone) {
@@ -59,15 +61,21 @@ public class ExperimentViews {
         return QuarkusTransaction.joiningExisting().call(() -> {
             Experiment e = experiments.find(id);
             ExperimentSpec spec = e.experimentSpec();
-            ReceivedPartition p = ReceivedPartition.findById(id);
+            Map<Long, ReceivedPartition> bySeed = spec == null ? Map.of() : ReceivedPartition.bySeed(id, spec);
+            ReceivedPartition p = spec == null ? ReceivedPartition.findById(id)
+                    : bySeed.values().stream().findFirst().orElse(null);
             int later = 0;
-            if (spec != null && p == null) {
+            if (spec != null) {
                 long grouped = spec.methods().stream().filter(m -> Variant.parse(m).needsPartition()).count();
-                later = (int) (grouped * spec.seeds().size() * spec.dataset().tasks().size());
+                later = (int) (grouped * (spec.seeds().size() - bySeed.size()) * spec.dataset().tasks().size());
+            }
+            Map<Long, TaskPartition> partitions = spec == null || !spec.grouping().perSeed() ? null : new java.util.TreeMap<>();
+            if (partitions != null) {
+                bySeed.forEach((seed, r) -> partitions.put(seed, r.partition()));
             }
             return new ExperimentView(e.id, e.phase, e.createdAt, e.updatedAt, e.cancelRequested,
                     spec == null ? List.of() : spec.methods(), spec == null ? List.of() : spec.dataset().tasks(),
-                    p == null ? null : p.partition(), TrainingRun.of(id).stream().map(RunView::of).toList(), later);
+                    p == null ? null : p.partition(), partitions, TrainingRun.of(id).stream().map(RunView::of).toList(), later);
         });
     }
 }

@@ -182,9 +182,23 @@ public class Experiments {
             return;
         }
         Experiment experiment = locked(partition.experimentId());
+        Long seed = null; // with grouping.phase1 per-seed: the seed whose phase 1 this partition answers
+        if (experiment == null) {
+            int at = partition.experimentId().lastIndexOf(".s");
+            Experiment parent = at > 0 ? locked(partition.experimentId().substring(0, at)) : null;
+            ExperimentSpec parentSpec = parent == null ? null : parent.experimentSpec();
+            if (parentSpec != null && parentSpec.grouping().perSeed()) {
+                seed = ExperimentPlan.seedOfGroupingKey(parent.id, partition.experimentId());
+                if (seed != null && parentSpec.seeds().contains(seed)) {
+                    experiment = parent;
+                } else {
+                    seed = null;
+                }
+            }
+        }
         if (experiment == null) {
             Experiment.create(partition.experimentId(), Phase.GROUPED);
-            ReceivedPartition.of(partition).persist();
+            ReceivedPartition.of(partition, partition.experimentId()).persist();
             return;
         }
         ExperimentSpec spec = experiment.experimentSpec();
@@ -192,13 +206,14 @@ public class Experiments {
             throw new IllegalArgumentException("partition of " + partition.experimentId() + " groups tasks "
                     + partition.tasks() + ", but the experiment's tasks are " + spec.dataset().tasks());
         }
-        ReceivedPartition.of(partition).persist();
+        ReceivedPartition.of(partition, experiment.id).persist();
         if (spec != null && !experiment.cancelRequested) {
-            List<RunSpec> runs = ExperimentPlan.partitionedRuns(spec, partition.groups());
+            List<RunSpec> runs = seed == null ? ExperimentPlan.partitionedRuns(spec, partition.groups())
+                    : ExperimentPlan.partitionedRuns(spec, partition.groups(), List.of(seed));
             queue(runs, (int) TrainingRun.count("experimentId", experiment.id));
             progress.report(Progress.lifecycle(experiment.id, null, null, Phase.GROUPED.label(), "running",
-                    "groups " + partition.groups() + " (" + partition.solver() + "); " + runs.size() + " phase-2 run(s) queued",
-                    Instant.now()));
+                    (seed == null ? "groups " : "seed " + seed + "'s groups ") + partition.groups() + " ("
+                            + partition.solver() + "); " + runs.size() + " phase-2 run(s) queued", Instant.now()));
         }
         updatePhase(experiment);
     }
@@ -254,7 +269,10 @@ public class Experiments {
 
     /** Recomputes the phase of an experiment this transaction has {@link #locked}. */
     void updatePhase(Experiment e) {
-        Phase next = Phase.of(e, TrainingRun.of(e.id), ReceivedPartition.findById(e.id) != null);
+        ExperimentSpec spec = e.experimentSpec();
+        boolean partitioned = spec == null ? ReceivedPartition.findById(e.id) != null
+                : ReceivedPartition.bySeed(e.id, spec).size() == spec.seeds().size();
+        Phase next = Phase.of(e, TrainingRun.of(e.id), partitioned);
         if (next != e.phase) {
             e.moveTo(next);
             String state = next == Phase.DONE ? "done" : next == Phase.FAILED ? "failed" : next == Phase.CANCELLED ? "cancelled" : "running";

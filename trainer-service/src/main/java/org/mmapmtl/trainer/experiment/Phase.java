@@ -47,12 +47,12 @@ public enum Phase {
         }
         boolean allDone = runs.stream().allMatch(TrainingRun::terminal);
         if (spec.needsPartition() && !partitioned) {
-            TrainingRun phase1 = runs.stream().filter(r -> RunSpec.PHASE_1.equals(r.stage)).findFirst().orElse(null);
-            if (phase1 != null && phase1.terminal()) {
+            // one phase 1, or with grouping.phase1 per-seed one per seed (their partitions arriving one by one)
+            List<TrainingRun> phase1 = runs.stream().filter(r -> RunSpec.PHASE_1.equals(r.stage)).toList();
+            if (!phase1.isEmpty() && phase1.stream().allMatch(TrainingRun::terminal)) {
                 return AWAITING_PARTITION;
             }
-            return phase1 != null && TrainingRun.RUNNING.equals(phase1.state) ? GLOBAL_TRAINING
-                    : runs.stream().anyMatch(r -> !TrainingRun.QUEUED.equals(r.state)) ? GLOBAL_TRAINING : QUEUED;
+            return runs.stream().anyMatch(r -> !TrainingRun.QUEUED.equals(r.state)) ? GLOBAL_TRAINING : QUEUED;
         }
         if (allDone) {
             return DONE;

@@ -35,10 +35,17 @@ public class RunEvents {
     RunStates states;
 
     /**
-     * @param snapshotsAlreadySent snapshots sent before the run was resumed, not sent again
-     * @param grouping             the experiment's grouping settings, carried by each snapshot (null: send none)
+     * Where a run's gradient snapshots go: the grouping key they are sent under (the experiment's id, or per seed
+     * {@code id.sN}) and the experiment's grouping settings, which each snapshot carries.
      */
-    RunExecutor.Events of(RunSpec run, String owner, int snapshotsAlreadySent, GradientSnapshot.Grouping grouping,
+    public record GroupingTarget(String key, GradientSnapshot.Grouping settings) {
+    }
+
+    /**
+     * @param snapshotsAlreadySent snapshots sent before the run was resumed, not sent again
+     * @param grouping             where its snapshots go (null: an experiment known only from its partition)
+     */
+    RunExecutor.Events of(RunSpec run, String owner, int snapshotsAlreadySent, GroupingTarget grouping,
                           StopSignals stops) {
         return new Reports(run, owner, snapshotsAlreadySent, grouping, stops);
     }
@@ -47,12 +54,12 @@ public class RunEvents {
         private final RunSpec run;
         private final String owner;
         private final int snapshotsAlreadySent;
-        private final GradientSnapshot.Grouping grouping;
+        private final GroupingTarget grouping;
         private final StopSignals stops;
         private long lastReport;
         private int sentOfSnapshot;
 
-        Reports(RunSpec run, String owner, int snapshotsAlreadySent, GradientSnapshot.Grouping grouping, StopSignals stops) {
+        Reports(RunSpec run, String owner, int snapshotsAlreadySent, GroupingTarget grouping, StopSignals stops) {
             this.run = run;
             this.owner = owner;
             this.snapshotsAlreadySent = snapshotsAlreadySent;
@@ -65,8 +72,9 @@ public class RunEvents {
             if (snapshot.snapshot() < snapshotsAlreadySent) {
                 return;
             }
-            sender.gradient(new GradientSnapshot(snapshot.experimentId(), snapshot.task(), snapshot.tasks(),
-                    snapshot.snapshot(), snapshot.snapshots(), snapshot.step(), snapshot.gradient(), grouping));
+            sender.gradient(new GradientSnapshot(grouping == null ? snapshot.experimentId() : grouping.key(), snapshot.task(),
+                    snapshot.tasks(), snapshot.snapshot(), snapshot.snapshots(), snapshot.step(), snapshot.gradient(),
+                    grouping == null ? null : grouping.settings()));
             if (++sentOfSnapshot == run.tasks().size()) {
                 sentOfSnapshot = 0;
                 states.snapshotsSent(run, snapshot.snapshot() + 1, snapshot.snapshots());

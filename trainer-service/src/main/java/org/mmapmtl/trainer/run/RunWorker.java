@@ -22,6 +22,7 @@ import org.mmapmtl.trainer.TrainerSettings;
 import org.mmapmtl.trainer.experiment.Experiment;
 import org.mmapmtl.trainer.experiment.Experiments;
 import org.mmapmtl.trainer.experiment.TrainingRun;
+import org.mmapmtl.trainer.spec.ExperimentPlan;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -149,13 +150,14 @@ public class RunWorker {
             experiments.updatePhase(r.experimentId);
             return r;
         });
-        GradientSnapshot.Grouping grouping = QuarkusTransaction.requiringNew().call(() -> {
+        RunEvents.GroupingTarget grouping = QuarkusTransaction.requiringNew().call(() -> {
             var spec = Experiment.<Experiment>findById(row.experimentId).experimentSpec();
             if (spec == null) {
                 return null; // an experiment known only from its partition record: its runs send no snapshots
             }
             var g = spec.grouping();
-            return new GradientSnapshot.Grouping(g.objective(), g.k(), g.tau(), g.similarity());
+            return new RunEvents.GroupingTarget(ExperimentPlan.groupingKey(spec, row.runSpec().seed()),
+                    new GradientSnapshot.Grouping(g.objective(), g.k(), g.tau(), g.similarity()));
         });
         RunSpec planned = row.runSpec();
         RunSpec spec = planned;

@@ -38,8 +38,11 @@ public final class ExperimentPlan {
         List<RunSpec> runs = new ArrayList<>();
         if (spec.needsPartition()) {
             GroupingSpec g = spec.grouping();
-            runs.add(run(spec, spec.id() + ".phase1", "phase-1", RunSpec.PHASE_1, PHASE_1_METHOD, spec.seeds().get(0),
-                    tasks, List.of(tasks), spec.recipe().withEpochs(g.epochs()), g.snapshotEvery(), g.snapshots()));
+            for (long seed : g.perSeed() ? spec.seeds() : List.of(spec.seeds().get(0))) {
+                runs.add(run(spec, spec.id() + ".phase1" + (g.perSeed() ? ".s" + seed : ""), "phase-1", RunSpec.PHASE_1,
+                        PHASE_1_METHOD, seed, tasks, List.of(tasks), spec.recipe().withEpochs(g.epochs()),
+                        g.snapshotEvery(), g.snapshots()));
+            }
         }
         for (Variant v : spec.variants()) {
             if (v.needsPartition()) {
@@ -64,15 +67,20 @@ public final class ExperimentPlan {
         return runs;
     }
 
-    /** The runs of the methods that wait for the partition, once it is decided. */
+    /** The runs of the methods that wait for the partition, once it is decided: every seed's. */
     public static List<RunSpec> partitionedRuns(ExperimentSpec spec, List<List<String>> partition) {
+        return partitionedRuns(spec, partition, spec.seeds());
+    }
+
+    /** The runs of the given seeds that wait for the partition (with {@code grouping.phase1: per-seed}, one seed's). */
+    public static List<RunSpec> partitionedRuns(ExperimentSpec spec, List<List<String>> partition, List<Long> seeds) {
         List<String> tasks = tasks(spec);
         List<RunSpec> runs = new ArrayList<>();
         for (Variant v : spec.variants()) {
             if (!v.needsPartition()) {
                 continue;
             }
-            for (long seed : spec.seeds()) {
+            for (long seed : seeds) {
                 List<List<String>> groups = v.kind() == Variant.Kind.RANDOM ? randomPartition(tasks, partition, seed) : partition;
                 for (int g = 0; g < groups.size(); g++) {
                     List<String> members = groups.get(g);
@@ -135,6 +143,27 @@ public final class ExperimentPlan {
                     + " (" + g.epochs() + " epoch(s)); take fewer snapshots, snapshot more often or raise grouping.epochs")));
         }
         return spec.withGrouping(g.withSnapshotEvery(every));
+    }
+
+    /**
+     * The id under which a phase 1 sends its gradient snapshots and the grouping service answers with its partition:
+     * the experiment's, or with {@code grouping.phase1: per-seed} the experiment's and the seed's ({@code id.s2}).
+     */
+    public static String groupingKey(ExperimentSpec spec, long seed) {
+        return spec.grouping().perSeed() ? spec.id() + ".s" + seed : spec.id();
+    }
+
+    /** The seed a per-seed grouping key names ({@code id.s2} of experiment {@code id}), or null if it names none. */
+    public static Long seedOfGroupingKey(String experimentId, String key) {
+        String prefix = experimentId + ".s";
+        if (!key.startsWith(prefix)) {
+            return null;
+        }
+        try {
+            return Long.parseLong(key.substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static String runId(ExperimentSpec spec, Variant v, long seed, int group) {

@@ -21,10 +21,11 @@ final class GroupingSection {
             return d;
         }
         if (!node.isObject()) {
-            fields.error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity}");
+            fields.error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity, phase1}");
             return d;
         }
-        fields.known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity");
+        fields.known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity",
+                "phase1");
         int epochs = SpecFields.or(fields.integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
         int snapshots = SpecFields.or(fields.integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
         int every = SpecFields.or(fields.integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
@@ -64,6 +65,16 @@ final class GroupingSection {
                 fields.error("grouping.similarity", "'" + s + "' must be cosine or dot");
             }
         }
-        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity);
+        String phase1 = d.phase1();
+        if (fields.present(node, "phase1")) {
+            String p = SpecFields.lower(fields.text(node, "phase1", "grouping."));
+            if (p != null && !p.equals(GroupingSpec.FIRST_SEED) && !p.equals(GroupingSpec.PER_SEED)) {
+                fields.error("grouping.phase1", "'" + p + "' must be first-seed (one phase 1 and one partition for every "
+                        + "seed) or per-seed (a phase 1 and a partition per seed)");
+            } else if (p != null) {
+                phase1 = p;
+            }
+        }
+        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity, phase1);
     }
 }

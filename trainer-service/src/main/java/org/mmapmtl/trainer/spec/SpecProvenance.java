@@ -53,6 +53,8 @@ public final class SpecProvenance {
             new Default("grouping.snapshotEvery", OURS, "0: spread evenly over phase 1 (stored as the steps that gives)"),
             new Default("grouping.objective", OURS, "threshold at tau 0: tasks grouped where their gradients agree more "
                     + "than they disagree (the paper chooses the partition with the best intra-group similarity)"),
+            new Default("grouping.phase1", OURS, "one phase 1, with the first seed, whose partition every seed's phase 2 "
+                    + "uses ('per-seed': one per seed); the paper does not say"),
             new Default("grouping.similarity", PAPER, "the text's cosine similarity (Eq. 8 prints a dot product: 'dot' "
                     + "selects it)"));
 
@@ -83,6 +85,7 @@ public final class SpecProvenance {
         values.put("grouping.snapshotEvery", new Object[] {g.snapshotEvery(), dg.snapshotEvery()});
         values.put("grouping.objective", new Object[] {g.objective(), dg.objective()});
         values.put("grouping.similarity", new Object[] {g.similarity(), dg.similarity()});
+        values.put("grouping.phase1", new Object[] {g.phase1(), dg.phase1()});
         Map<String, Origin> out = new LinkedHashMap<>();
         for (Default d : DEFAULTS) {
             Object[] v = values.get(d.field());

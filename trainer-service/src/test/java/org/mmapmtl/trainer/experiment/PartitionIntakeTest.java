@@ -68,6 +68,32 @@ class PartitionIntakeTest {
                 .body("partition.affinity[0][1]", equalTo(0.3f));
     }
 
+    /**
+     * grouping.phase1 per-seed: each seed's phase 1 sends under "id.sN" and its partition comes back so; each queues
+     * that seed's phase 2 alone, and the experiment is grouped once every seed's partition is in.
+     */
+    @Test
+    void perSeedPartitionsQueueTheirOwnSeedsPhaseTwo() {
+        String id = "exp-per-seed";
+        var spec = org.mmapmtl.trainer.spec.SpecReader.read(("{\"id\": \"" + id + "\", \"dataset\": {\"root\": \"no-such-data\", "
+                + "\"percent\": 10, \"tasks\": [\"clipart\", \"painting\", \"real\", \"sketch\"]}, \"weights\": \"no-such.safetensors\", "
+                + "\"methods\": [\"mmap\"], \"seeds\": [1, 2], \"grouping\": {\"phase1\": \"per-seed\"}}")
+                .getBytes(StandardCharsets.UTF_8), false);
+        QuarkusTransaction.requiringNew().run(() -> ExperimentsTestAccess.awaitingPartition(spec));
+        send(partition(id + ".s2", 0.27));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/experiments/{id}", id).then()
+                .body("partitionsBySeed.keySet()", hasItems("2")));
+        given().get("/experiments/{id}", id).then().statusCode(200)
+                .body("runs.runId", equalTo(List.of(id + ".mmap.s2.g0", id + ".mmap.s2.g1")))
+                .body("runsAfterGrouping", equalTo(4)) // seed 1's: one per task at most
+                .body("phase", org.hamcrest.Matchers.not(equalTo("GROUPED")));
+        send(partition(id + ".s1", 0.3));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/experiments/{id}", id).then()
+                .body("runs.runId", hasItems(id + ".mmap.s1.g0", id + ".mmap.s1.g1")).body("runsAfterGrouping", equalTo(0)));
+        // the per-seed keys are this experiment's: no experiment of their own appears
+        given().get("/experiments/{id}", id + ".s1").then().statusCode(404);
+    }
+
     @Test
     void aPartitionArrivingWhileTheDatabaseIsDownIsStoredWhenItIsBack() throws Exception {
         long dead = kafka.count(EventTopic.PARTITIONS.deadLetterTopicName());

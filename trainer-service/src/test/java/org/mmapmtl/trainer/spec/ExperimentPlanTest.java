@@ -63,6 +63,28 @@ class ExperimentPlanTest {
     }
 
     @Test
+    void perSeedGroupingRunsAPhaseOneAndAwaitsAPartitionPerSeed() {
+        ExperimentSpec spec = ExperimentPlan.withSnapshotsSpread(SpecReader.read(("{\"id\": \"e1\", \"dataset\": {\"root\": "
+                + "\"data\", \"percent\": 50, \"tasks\": [\"clipart\", \"painting\", \"sketch\", \"real\"]}, \"weights\": "
+                + "\"w.safetensors\", \"methods\": [\"mmap\"], \"seeds\": [1, 2], \"recipe\": {\"epochs\": 3}, "
+                + "\"grouping\": {\"snapshots\": 2, \"phase1\": \"per-seed\"}}").getBytes(StandardCharsets.UTF_8), false), 10);
+        List<RunSpec> phase1 = ExperimentPlan.initialRuns(spec);
+        assertThat(phase1).extracting(RunSpec::runId).containsExactly("e1.phase1.s1", "e1.phase1.s2");
+        assertThat(phase1).extracting(RunSpec::seed).containsExactly(1L, 2L);
+        assertThat(phase1).allSatisfy(r -> assertThat(r.stage()).isEqualTo(RunSpec.PHASE_1));
+        assertThat(ExperimentPlan.groupingKey(spec, 2)).isEqualTo("e1.s2");
+        assertThat(ExperimentPlan.seedOfGroupingKey("e1", "e1.s2")).isEqualTo(2L);
+        assertThat(ExperimentPlan.seedOfGroupingKey("e1", "e1.sx")).isNull();
+        assertThat(ExperimentPlan.seedOfGroupingKey("e1", "e10.s2")).isNull();
+        List<RunSpec> seed2 = ExperimentPlan.partitionedRuns(spec, List.of(List.of("clipart", "sketch"),
+                List.of("painting", "real")), List.of(2L));
+        assertThat(seed2).extracting(RunSpec::runId).containsExactly("e1.mmap.s2.g0", "e1.mmap.s2.g1");
+        // the default: one phase 1 with the first seed, one key for every seed
+        assertThat(ExperimentPlan.groupingKey(spec("[\"mmap\"]"), 2)).isEqualTo("e1");
+        assertThat(ExperimentPlan.initialRuns(spec("[\"mmap\"]"))).extracting(RunSpec::runId).containsExactly("e1.phase1");
+    }
+
+    @Test
     void withoutAGroupingMethodThereIsNoPhaseOne() {
         assertThat(ExperimentPlan.initialRuns(spec("[\"coop-mt\"]"))).extracting(RunSpec::stage).containsOnly(RunSpec.SINGLE);
     }
