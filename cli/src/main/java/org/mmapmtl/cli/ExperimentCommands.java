@@ -84,8 +84,15 @@ final class ExperimentCommands {
                 JsonNode e = trainer.client().post("/experiments", body, type);
                 String id = e.path("id").asText();
                 int later = e.path("runsAfterGrouping").asInt(0);
+                java.util.Set<String> imported = new java.util.LinkedHashSet<>();
+                e.path("runs").forEach(r -> {
+                    if ("imported".equals(r.path("stage").asText())) {
+                        imported.add(r.path("variant").asText());
+                    }
+                });
                 System.out.println("submitted " + id + ": " + e.path("runs").size() + " run(s) queued for "
-                        + e.path("methods") + " on " + e.path("tasks") + (later == 0 ? "" : "; the grouped methods' "
+                        + e.path("methods") + (imported.isEmpty() ? "" : " and imported " + imported) + " on "
+                        + e.path("tasks") + (later == 0 ? "" : "; the grouped methods' "
                         + "runs (at most " + later + ", one per group and seed) are planned once phase 1 has chosen the groups"));
                 if (!follow) {
                     System.out.println("follow it with: ./mmap status " + id + " --follow");

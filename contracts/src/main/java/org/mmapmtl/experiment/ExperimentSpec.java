@@ -1,6 +1,11 @@
 package org.mmapmtl.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a user submits: a dataset and split, the base CLIP, the methods to compare, the seeds, the recipe and the
@@ -14,9 +19,13 @@ import java.util.List;
  * @param methods methods and framework variants ({@link Variant#names()}), each trained with every seed
  * @param seeds   the paper reports the mean over seeds 1, 2, 3
  * @param device  {@code cpu} or {@code gpu}
+ * @param imported prompts trained elsewhere, scored beside the methods on every seed's split: a row name for each
+ *                 checkpoint file (one {@code ./mmap import} wrote, or another experiment's run of a method that
+ *                 shares its parameters across tasks), on the same base weights; empty when none
  */
 public record ExperimentSpec(String id, DatasetSpec dataset, String weights, List<String> methods, List<Long> seeds,
-                             Recipe recipe, PromptSettings prompt, GroupingSpec grouping, String device) {
+                             Recipe recipe, PromptSettings prompt, GroupingSpec grouping, String device,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> imported) {
     /** The newest pretrained tiny CLIP, whichever version that is; a spec stores the version it meant. */
     public static final String GENERATED_TINY = "generated:tiny";
     public static final String GENERATED_TINY_V1 = "generated:tiny-v1";
@@ -29,6 +38,13 @@ public record ExperimentSpec(String id, DatasetSpec dataset, String weights, Lis
     public ExperimentSpec {
         methods = List.copyOf(methods);
         seeds = List.copyOf(seeds);
+        imported = imported == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(imported));
+    }
+
+    /** An experiment of methods only, nothing imported. */
+    public ExperimentSpec(String id, DatasetSpec dataset, String weights, List<String> methods, List<Long> seeds,
+                          Recipe recipe, PromptSettings prompt, GroupingSpec grouping, String device) {
+        this(id, dataset, weights, methods, seeds, recipe, prompt, grouping, device, Map.of());
     }
 
     public List<Variant> variants() {
@@ -40,15 +56,15 @@ public record ExperimentSpec(String id, DatasetSpec dataset, String weights, Lis
     }
 
     public ExperimentSpec withId(String newId) {
-        return new ExperimentSpec(newId, dataset, weights, methods, seeds, recipe, prompt, grouping, device);
+        return new ExperimentSpec(newId, dataset, weights, methods, seeds, recipe, prompt, grouping, device, imported);
     }
 
     public ExperimentSpec withDataset(DatasetSpec d) {
-        return new ExperimentSpec(id, d, weights, methods, seeds, recipe, prompt, grouping, device);
+        return new ExperimentSpec(id, d, weights, methods, seeds, recipe, prompt, grouping, device, imported);
     }
 
     public ExperimentSpec withGrouping(GroupingSpec g) {
-        return new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, g, device);
+        return new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, g, device, imported);
     }
 
     /** Whether the weights name the bundled tiny CLIP (any version) rather than a file. */

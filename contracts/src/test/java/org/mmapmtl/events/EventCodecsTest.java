@@ -74,7 +74,7 @@ class EventCodecsTest {
     @Test
     void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
-        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.3");
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.4");
         assertThat(json.get("final").asBoolean()).isTrue();
         assertThat(json.has("finalEpoch")).isFalse();
         ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
@@ -120,6 +120,32 @@ class EventCodecsTest {
         assertThat(old.runSpec().recipe().batchPer()).isEqualTo("task");
         assertThat(old.runSpec().prompt().sourcePerLayerOrDefault()).isTrue();
         assertThat(old).isEqualTo(now);
+    }
+
+    /** 1.4 added which phase 1 decided a run's groups and where imported prompts came from; both absent elsewhere. */
+    @Test
+    void aRunsPhaseOneAndImportedFileTravelOnlyWhereTheyApply() throws Exception {
+        org.mmapmtl.experiment.RunSpec base = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.theirs.s1", "theirs",
+                org.mmapmtl.experiment.RunSpec.IMPORTED, "maple-mt", 1, TASKS, List.of(TASKS),
+                new org.mmapmtl.experiment.DatasetSpec("folder", "data/gen", 25.0, null, null, false, TASKS),
+                "generated:tiny-v3", null, null, org.mmapmtl.experiment.Recipe.paper(),
+                new org.mmapmtl.experiment.PromptSettings(2, 9, 0, 0), 0, 0, "cpu", null, "/data/imports/maple.safetensors");
+        Checkpoint imported = new Checkpoint("exp-1", base.runId(), "maple-mt", 1, TASKS, List.of(TASKS), 0, true,
+                "file:///artifacts/i.safetensors", "ab".repeat(32), 2048, base);
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(imported));
+        assertThat(json.get("runSpec").get("imported").asText()).isEqualTo("/data/imports/maple.safetensors");
+        assertThat(json.get("runSpec").has("phase1")).isFalse();
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(imported))).isEqualTo(imported);
+        assertThat(imported.runSpec().trains()).isFalse();
+        org.mmapmtl.experiment.RunSpec grouped = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.mmap.s1.g0", "mmap",
+                org.mmapmtl.experiment.RunSpec.PHASE_2, "mmap", 1, TASKS, List.of(TASKS), base.dataset(), base.weights(),
+                null, null, base.recipe(), base.prompt(), 0, 0, "cpu").withPhase1("per-seed");
+        Checkpoint c = new Checkpoint("exp-1", grouped.runId(), "mmap", 1, TASKS, List.of(TASKS), 1, true,
+                "file:///artifacts/g.safetensors", "ab".repeat(32), 2048, grouped);
+        ObjectNode g = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(c));
+        assertThat(g.get("runSpec").get("phase1").asText()).isEqualTo("per-seed");
+        assertThat(g.get("runSpec").has("imported")).isFalse();
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(c))).isEqualTo(c);
     }
 
     @Test
@@ -174,7 +200,7 @@ class EventCodecsTest {
     void wrongTopicPayloadIsRejected() {
         byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
         assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
-                .hasMessageContaining("mmap.checkpoint/1.3 is not mmap.evaluation/1");
+                .hasMessageContaining("mmap.checkpoint/1.4 is not mmap.evaluation/1");
     }
 
     @Test

@@ -61,10 +61,17 @@ public final class ResultsTable {
     /**
      * @param chance      per task, the accuracy of a uniform guess (1 / classes); empty when unknown
      * @param trainedWith the runs' recipe in words, for the caption (null when unknown)
+     * @param notes       further sentences of the caption: how the groups were decided, where imported rows come from
      */
-    public record Table(List<String> tasks, List<Row> rows, Map<String, Double> chance, String trainedWith) {
+    public record Table(List<String> tasks, List<Row> rows, Map<String, Double> chance, String trainedWith,
+                        List<String> notes) {
         public Table {
             chance = Map.copyOf(chance);
+            notes = notes == null ? List.of() : List.copyOf(notes);
+        }
+
+        public Table(List<String> tasks, List<Row> rows, Map<String, Double> chance, String trainedWith) {
+            this(tasks, rows, chance, trainedWith, List.of());
         }
 
         public Table(List<String> tasks, List<Row> rows, Map<String, Double> chance) {
@@ -131,6 +138,7 @@ public final class ResultsTable {
             if (trainedWith != null) {
                 b.append(" Trained with ").append(trainedWith).append('.');
             }
+            notes.forEach(n -> b.append(' ').append(n));
             if (rows.stream().anyMatch(r -> !r.complete())) {
                 b.append(" Rows marked (incomplete) average only the seeds evaluated so far (").append(
                         rows.stream().filter(r -> !r.complete()).map(r -> r.method() + ": " + r.seeds().size() + " seed"

@@ -28,9 +28,12 @@ import java.util.stream.Stream;
  * point in its folder: a run resumed on another trainer writes the same checkpoints, byte for byte, as one never interrupted
  * (the batch order, the augmentation and the optimizer state all follow from the seed and the checkpoint).
  * A zero-shot run trains nothing and writes one checkpoint without parameters, so that it is evaluated through the
- * same path as every other run.
+ * same path as every other run; a run of imported prompts writes one checkpoint of the imported parameters.
  */
 public final class RunExecutor {
+    /** The one checkpoint of a run that trains nothing, by what it scores. */
+    public static final List<String> UNTRAINED_FILES = List.of("zero-shot.safetensors", "imported.safetensors");
+
     /** What the run reports while it goes; called on the run's own thread. */
     public interface Events {
         /** Must return only once the snapshot is durably delivered: training goes on after it. */
@@ -104,8 +107,12 @@ public final class RunExecutor {
              PromptMethod method = PromptMethod.create(RunSetup.methodSpec(run), clip, tokenizer, run.tasks(),
                      RunSetup.methodGroups(run), run.seed(), RunSetup.contextInit(run));
              PromptedClip model = new PromptedClip(clip, method, tokenizer, split.classNames())) {
+            if (run.imported() != null) {
+                events.checkpoint(imported(run, method, runDir.resolve(UNTRAINED_FILES.get(1)), config, sha, metadata));
+                return new Outcome(false, 0, 0, null);
+            }
             if (!run.trains()) {
-                Path file = runDir.resolve("zero-shot.safetensors");
+                Path file = runDir.resolve(UNTRAINED_FILES.get(0));
                 events.checkpoint(CheckpointFile.write(file, method, null, 0, 0, true, config, sha, metadata));
                 return new Outcome(false, 0, 0, null);
             }
@@ -146,6 +153,26 @@ public final class RunExecutor {
                 return new Outcome(result.cancelled(), result.stepsDone(), result.totalSteps(), result.resumePoint());
             }
         }
+    }
+
+    /**
+     * The imported checkpoint's parameters in this run's method, written as the run's only checkpoint. Prompts learnt
+     * on other base weights would mean nothing on these, so they are refused.
+     */
+    private static CheckpointFile.Saved imported(RunSpec run, PromptMethod method, Path file, TrainingConfig config,
+                                                 String baseSha, Map<String, String> metadata) {
+        Path source = Path.of(run.imported());
+        CheckpointFile.Loaded loaded = CheckpointFile.read(source);
+        if (!loaded.baseWeightsSha256().equals(baseSha)) {
+            throw new IllegalArgumentException(source + " was made on base weights with sha256 '"
+                    + loaded.baseWeightsSha256() + "', not on this experiment's " + run.weights() + " (sha256 " + baseSha
+                    + "): import the prompts again with ./mmap import --weights naming the weights they were trained on, "
+                    + "and submit them with those weights");
+        }
+        method.parameters().load(loaded.parameters(), source.toString());
+        Map<String, String> meta = new java.util.LinkedHashMap<>(metadata);
+        meta.put("imported_from", loaded.metadata().getOrDefault("imported_from", source.getFileName().toString()));
+        return CheckpointFile.write(file, method, null, 0, 0, true, config, baseSha, meta);
     }
 
     /** The run's spec as its checkpoint records it: without the ids, which the checkpoint record carries. */

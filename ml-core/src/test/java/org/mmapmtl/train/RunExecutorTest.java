@@ -184,6 +184,45 @@ class RunExecutorTest {
     }
 
     @Test
+    void importedPromptsAreScoredAsTheyCameWithoutTraining(@TempDir Path dir) {
+        Recording trained = new Recording(Integer.MAX_VALUE);
+        RunExecutor.run(run("maple-mt", 1, 0, 0), dir.resolve("elsewhere"), Device.cpu(), 2, trained);
+        Path source = trained.saved.get(0).path();
+        RunSpec base = run("maple-mt", 1, 0, 0);
+        RunSpec imported = new RunSpec("e2", "e2.theirs.s1", "theirs", RunSpec.IMPORTED, "maple-mt", 1, base.tasks(),
+                base.groups(), base.dataset(), base.weights(), base.weightsUri(), base.weightsSha256(), base.recipe(),
+                base.prompt(), 0, 0, "cpu", null, source.toString());
+        assertThat(imported.trains()).isFalse();
+
+        Recording r = new Recording(Integer.MAX_VALUE);
+        RunExecutor.run(imported, dir.resolve("imported"), Device.cpu(), 2, r);
+        assertThat(r.steps.get()).as("nothing trained").isZero();
+        assertThat(r.saved).singleElement().satisfies(s -> {
+            assertThat(s.path().getFileName().toString()).isEqualTo("imported.safetensors");
+            assertThat(s.last()).isTrue();
+            assertThat(s.trainableParameters()).isEqualTo(trained.saved.get(0).trainableParameters()).isPositive();
+        });
+        CheckpointFile.Loaded mine = CheckpointFile.read(r.saved.get(0).path());
+        CheckpointFile.Loaded theirs = CheckpointFile.read(source);
+        assertThat(mine.parameters().keySet()).isEqualTo(theirs.parameters().keySet());
+        mine.parameters().forEach((name, t) -> assertThat(t.toFloats()).as(name).isEqualTo(theirs.parameters().get(name).toFloats()));
+        assertThat(mine.metadata()).containsEntry("imported_from", source.getFileName().toString());
+        assertThat(RunExecutor.runSpecOf(mine)).isEqualTo(imported.withoutIds());
+
+        // prompts made on other base weights are refused by name
+        java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(theirs.metadata());
+        meta.put("base_sha256", "f".repeat(64));
+        Path other = dir.resolve("other-base.safetensors");
+        org.mmapmtl.safetensors.Safetensors.write(other, theirs.parameters(), meta);
+        RunSpec onOther = new RunSpec("e2", "e2.other.s1", "other", RunSpec.IMPORTED, "maple-mt", 1, base.tasks(),
+                base.groups(), base.dataset(), base.weights(), base.weightsUri(), base.weightsSha256(), base.recipe(),
+                base.prompt(), 0, 0, "cpu", null, other.toString());
+        assertThatThrownBy(() -> RunExecutor.run(onOther, dir.resolve("other"), Device.cpu(), 2, new Recording(1)))
+                .hasMessageContaining("other-base.safetensors was made on base weights with sha256 'fff")
+                .hasMessageContaining("./mmap import --weights");
+    }
+
+    @Test
     void otherBaseWeightsThanPlannedAreRefused(@TempDir Path dir) {
         RunSpec run = run("coop-mt", 1, 0, 0);
         RunSpec wrong = run.withWeights(run.weightsUri(), "0".repeat(64));

@@ -141,10 +141,11 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
      * @param uniformLoss the loss per task of a uniform guess (ln of a task's classes, averaged over the tasks scored
      *                    so far), the loss chart's guide line; null when no task is scored yet
      * @param trainedWith the runs' recipe in words ("" when no checkpoint carried it)
+     * @param notes       the caption's further sentences ("" when none)
      */
     @TemplateData
     public record Results(List<String> tasks, List<ResultRow> rows, String chanceText, Double uniformLoss,
-                          String trainedWith) {
+                          String trainedWith, String notes) {
         static Results of(ResultsTable.Table table) {
             List<ResultRow> rows = new ArrayList<>();
             for (ResultsTable.Row r : table.rows()) {
@@ -160,7 +161,7 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
             Double uniformLoss = table.chance().isEmpty() ? null
                     : table.chance().values().stream().mapToDouble(c -> -Math.log(c)).average().orElseThrow();
             return new Results(table.tasks(), rows, table.chance().isEmpty() ? "" : table.chanceText(), uniformLoss,
-                    table.trainedWith() == null ? "" : table.trainedWith());
+                    table.trainedWith() == null ? "" : table.trainedWith(), String.join(" ", table.notes()));
         }
     }
 

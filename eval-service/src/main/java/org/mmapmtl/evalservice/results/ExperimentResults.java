@@ -18,10 +18,11 @@ import java.util.Map;
  *
  * @param recipe how the table's runs trained (from their checkpoints' run specs; null before the first)
  * @param chance per task, the accuracy of a uniform guess (1 / its classes), for the tasks scored so far
+ * @param notes  the caption's sentences on how the groups were decided and where imported rows come from
  */
 public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe recipe, List<String> tasks,
                                 List<ResultsTable.Row> rows, List<ExperimentResults.CheckpointView> checkpoints,
-                                Map<String, Double> chance) {
+                                Map<String, Double> chance, List<String> notes) {
     /**
      * @param evaluated whether this checkpoint has been scored on the test splits
      * @param status    pending, evaluating, done or failed
@@ -43,6 +44,8 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe
         LinkedHashSet<String> tasks = new LinkedHashSet<>();
         DatasetSpec dataset = null;
         Recipe recipe = null;
+        String phase1 = null;
+        Map<String, String> imported = new java.util.TreeMap<>(); // row → file
         for (ReceivedCheckpoint r : received) {
             Checkpoint c = r.checkpoint();
             if (c.runSpec() != null && dataset == null) {
@@ -63,8 +66,17 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe
             if (RunSpec.PHASE_1.equals(r.stage)) {
                 continue;
             }
-            if (recipe == null && c.runSpec() != null) {
-                recipe = c.runSpec().recipe();
+            if (c.runSpec() != null) {
+                RunSpec run = c.runSpec();
+                if (recipe == null && run.trains()) {
+                    recipe = run.recipe(); // not an imported run's: it was trained elsewhere, however
+                }
+                if (phase1 == null && run.phase1() != null) {
+                    phase1 = run.phase1();
+                }
+                if (run.imported() != null) {
+                    imported.put(run.variant(), java.nio.file.Path.of(run.imported()).getFileName().toString());
+                }
             }
             String method = r.variant == null ? r.method : r.variant;
             unsettled.putIfAbsent(r.runId, new ResultsTable.Outstanding(method, r.seed));
@@ -78,11 +90,21 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe
         settled.forEach(unsettled::remove);
         List<String> taskList = List.copyOf(tasks);
         ResultsTable.Table table = ResultsTable.of(taskList, List.of(), finals, List.copyOf(unsettled.values()));
-        return new ExperimentResults(experimentId, dataset, recipe, taskList, table.rows(), views, Map.copyOf(chance));
+        List<String> notes = new ArrayList<>();
+        if (phase1 != null) {
+            notes.add(org.mmapmtl.experiment.GroupingSpec.PER_SEED.equals(phase1)
+                    ? "Groups decided per seed: each seed's own phase 1 and partition (grouping.phase1: per-seed)."
+                    : "Groups decided once, by a phase 1 with the first seed, and used by every seed (grouping.phase1: "
+                    + "first-seed).");
+        }
+        imported.forEach((row, file) -> notes.add(row + ": prompts trained elsewhere, imported from " + file
+                + " and scored without training."));
+        return new ExperimentResults(experimentId, dataset, recipe, taskList, table.rows(), views, Map.copyOf(chance),
+                List.copyOf(notes));
     }
 
     /** The table the formats render: rows, and the chance level of each task. */
     public ResultsTable.Table table() {
-        return new ResultsTable.Table(tasks, rows, chance, recipe == null ? null : recipe.describe());
+        return new ResultsTable.Table(tasks, rows, chance, recipe == null ? null : recipe.describe(), notes);
     }
 }

@@ -73,9 +73,10 @@ public class ExperimentResource {
         try {
             Experiments.Submission submission = experiments.submission();
             ExperimentSpec read = SpecReader.read(body, yaml, submission);
-            long planned = (long) read.methods().size() * read.seeds().size() * Math.max(1, read.dataset().tasks().size()) + 1;
+            long planned = ((long) read.methods().size() * Math.max(1, read.dataset().tasks().size()) + read.imported().size())
+                    * read.seeds().size() + 1;
             if (planned > workerSettings.maxRuns()) {
-                throw Problem.badRequest("the spec may plan up to " + planned + " runs (methods × seeds × tasks); this "
+                throw Problem.badRequest("the spec may plan up to " + planned + " runs (methods × seeds × tasks, and imported × seeds); this "
                         + "trainer accepts at most " + workerSettings.maxRuns() + " per experiment (mmap.trainer.max-runs)",
                         List.of(new Problem.FieldError("methods", read.methods().size() + " methods"),
                                 new Problem.FieldError("seeds", read.seeds().size() + " seeds")));

@@ -14,6 +14,8 @@ import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.trainer.spec.ExperimentPlan;
 import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.MethodSpec;
+import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.trainer.spec.InvalidSpecException;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.trainer.spec.SpecError;
@@ -22,6 +24,7 @@ import org.mmapmtl.trainer.spec.SpecWorld;
 import org.mmapmtl.service.Problem;
 import org.mmapmtl.service.ProblemException;
 import org.mmapmtl.train.BatchPlan;
+import org.mmapmtl.train.CheckpointFile;
 import org.mmapmtl.train.RunSetup;
 import org.mmapmtl.trainer.progress.ProgressReporter;
 
@@ -31,6 +34,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -109,6 +113,22 @@ public class Experiments {
                 weights = w.path().orElseThrow().toString();
             }
         }
+        Map<String, String> importedFiles = new LinkedHashMap<>();
+        List<ExperimentPlan.ImportedPrompt> imported = new ArrayList<>();
+        submitted.imported().forEach((name, path) -> {
+            String field = "imported." + name;
+            DataRoots.Result r = submission.check(path, false);
+            if (r.problem() != null) {
+                errors.add(new SpecError(field, r.problem()));
+                return;
+            }
+            try {
+                imported.add(importedPrompt(name, r.path().orElseThrow()));
+                importedFiles.put(name, r.path().orElseThrow().toString());
+            } catch (RuntimeException e) {
+                errors.add(new SpecError(field, e.getMessage()));
+            }
+        });
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(errors);
         }
@@ -140,18 +160,48 @@ public class Experiments {
                     + "' exists already; choose another id, or leave it out to have one assigned"));
         }
         ExperimentSpec spec = new ExperimentSpec(id, dataset.withTasks(tasks), weights, submitted.methods(),
-                submitted.seeds(), submitted.recipe(), submitted.prompt(), submitted.grouping(), submitted.device());
+                submitted.seeds(), submitted.recipe(), submitted.prompt(), submitted.grouping(), submitted.device(),
+                importedFiles);
         spec = ExperimentPlan.withSnapshotsSpread(spec, phase1Steps(spec, data));
 
         Experiment e = Experiment.create(id, Phase.QUEUED);
         e.spec = org.mmapmtl.experiment.SpecJson.write(spec);
-        List<RunSpec> runs = ExperimentPlan.initialRuns(spec);
+        List<RunSpec> runs = ExperimentPlan.initialRuns(spec, imported);
         queue(runs, 0);
         progress.report(Progress.lifecycle(id, null, null, Phase.QUEUED.label(), "queued",
                 "submitted: " + spec.methods() + " on " + tasks + ", seeds " + spec.seeds() + ", " + runs.size() + " run(s) queued",
                 Instant.now()));
         LOG.infof("experiment %s submitted: %d run(s) queued", id, runs.size());
         return spec;
+    }
+
+    /**
+     * What an imported checkpoint holds, from its metadata: a method whose one set of parameters serves every task
+     * (so that it can be scored on this experiment's tasks), with the prompt sizes it was trained with. Whether it was
+     * made on this experiment's base weights is checked when its run starts, once the weights are resolved.
+     */
+    static ExperimentPlan.ImportedPrompt importedPrompt(String name, Path file) {
+        CheckpointFile.Loaded loaded;
+        try {
+            loaded = CheckpointFile.read(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; a prompt learner saved by CoOp's or MaPLe's code is "
+                    + "made into one with ./mmap import", e);
+        }
+        MethodSpec method = loaded.spec();
+        if (method.family() == MethodSpec.Family.ZERO_SHOT) {
+            throw new IllegalArgumentException(file + " holds " + method.name() + ", which trains nothing: list "
+                    + method.name() + " under methods instead");
+        }
+        if (method.sharing() != MethodSpec.Sharing.SHARED) {
+            throw new IllegalArgumentException(file + " holds " + method.name() + " for tasks " + loaded.tasks()
+                    + ", with parameters of each task or group: only one set shared by every task (a -mt method, "
+                    + "or what ./mmap import writes) can be scored on another experiment's tasks");
+        }
+        PromptSettings prompt = new PromptSettings(method.promptLength(), method.depth(), method.m(), method.n(),
+                null, method.family() == MethodSpec.Family.MMAP || method.family() == MethodSpec.Family.MMAP_JOINT
+                ? method.sourcePerLayer() : null);
+        return new ExperimentPlan.ImportedPrompt(name, file.toString(), method.name(), prompt);
     }
 
     /** Phase 1's steps: its epochs times the steps per epoch of per-task sampling on this split. */

@@ -27,9 +27,10 @@ public class CheckpointRecorder {
     /** A resumed run's checkpoints whose record a crash may have kept from the outbox. */
     public void recordExisting(RunSpec run, Path runDir, String owner) {
         List<Path> files = new ArrayList<>(RunExecutor.epochCheckpoints(runDir));
-        Path zeroShot = runDir.resolve("zero-shot.safetensors");
-        if (Files.isRegularFile(zeroShot)) {
-            files.add(zeroShot);
+        for (String name : RunExecutor.UNTRAINED_FILES) {
+            if (Files.isRegularFile(runDir.resolve(name))) {
+                files.add(runDir.resolve(name));
+            }
         }
         for (Path f : files) {
             CheckpointFile.Loaded loaded = CheckpointFile.read(f);

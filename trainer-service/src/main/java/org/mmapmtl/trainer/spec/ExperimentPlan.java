@@ -2,6 +2,7 @@ package org.mmapmtl.trainer.spec;
 
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.GroupingSpec;
+import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.RunSpec;
 import org.mmapmtl.experiment.Variant;
@@ -29,11 +30,30 @@ public final class ExperimentPlan {
     }
 
     /**
-     * The runs that can start at once.
+     * Prompts trained elsewhere, as the trainer read them from their checkpoint: the method and prompt sizes their
+     * runs are scored with.
      *
-     * @param spec a spec whose dataset tasks and snapshot interval are resolved ({@link #withSnapshotsSpread})
+     * @param name   the row name the spec gave them
+     * @param file   the checkpoint file, resolved
      */
+    public record ImportedPrompt(String name, String file, String method, PromptSettings prompt) {
+    }
+
+    /** The runs that can start at once, for a spec that imports nothing. */
     public static List<RunSpec> initialRuns(ExperimentSpec spec) {
+        return initialRuns(spec, List.of());
+    }
+
+    /**
+     * The runs that can start at once; each imported checkpoint is a run per seed, scored on that seed's split.
+     *
+     * @param spec     a spec whose dataset tasks and snapshot interval are resolved ({@link #withSnapshotsSpread})
+     * @param imported what the spec's {@code imported} files hold, in the spec's order
+     */
+    public static List<RunSpec> initialRuns(ExperimentSpec spec, List<ImportedPrompt> imported) {
+        if (imported.size() != spec.imported().size()) {
+            throw new IllegalArgumentException("plan a spec with its " + spec.imported().size() + " imported file(s) read");
+        }
         List<String> tasks = tasks(spec);
         List<RunSpec> runs = new ArrayList<>();
         if (spec.needsPartition()) {
@@ -41,7 +61,7 @@ public final class ExperimentPlan {
             for (long seed : g.perSeed() ? spec.seeds() : List.of(spec.seeds().get(0))) {
                 runs.add(run(spec, spec.id() + ".phase1" + (g.perSeed() ? ".s" + seed : ""), "phase-1", RunSpec.PHASE_1,
                         PHASE_1_METHOD, seed, tasks, List.of(tasks), spec.recipe().withEpochs(g.epochs()),
-                        g.snapshotEvery(), g.snapshots()));
+                        g.snapshotEvery(), g.snapshots()).withPhase1(g.phase1()));
             }
         }
         for (Variant v : spec.variants()) {
@@ -62,6 +82,16 @@ public final class ExperimentPlan {
                 String method = v.kind() == Variant.Kind.ALL_IN_ONE ? v.method().name() : v.name();
                 runs.add(run(spec, runId(spec, v, seed, -1), v.name(), RunSpec.SINGLE, method, seed, tasks,
                         List.of(tasks), spec.recipe(), 0, 0));
+            }
+        }
+        for (ImportedPrompt p : imported) {
+            if (!spec.imported().containsKey(p.name())) {
+                throw new IllegalArgumentException("the spec imports no '" + p.name() + "'; it imports " + spec.imported().keySet());
+            }
+            for (long seed : spec.seeds()) {
+                runs.add(new RunSpec(spec.id(), spec.id() + "." + p.name() + ".s" + seed, p.name(), RunSpec.IMPORTED,
+                        p.method(), seed, tasks, List.of(tasks), spec.dataset(), spec.weights(), null, null, spec.recipe(),
+                        p.prompt(), 0, 0, spec.device(), null, p.file()));
             }
         }
         return runs;
@@ -86,7 +116,7 @@ public final class ExperimentPlan {
                     List<String> members = groups.get(g);
                     String method = v.kind() == Variant.Kind.GROUP_ONLY ? v.method().family().label() + "-mt" : v.method().name();
                     runs.add(run(spec, runId(spec, v, seed, g), v.name(), RunSpec.PHASE_2, method, seed, members,
-                            List.of(members), spec.recipe(), 0, 0));
+                            List.of(members), spec.recipe(), 0, 0).withPhase1(spec.grouping().phase1()));
                 }
             }
         }

@@ -16,7 +16,9 @@ import org.mmapmtl.experiment.Variant;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -38,6 +40,8 @@ public final class SpecReader {
     private static final Set<String> KINDS = Set.of("folder", "office-home", "mini-domainnet");
     static final int MAX_SEEDS = 10;
     static final int MAX_METHODS = 32;
+    static final int MAX_IMPORTED = 16;
+    private static final Pattern ROW = Pattern.compile("[a-z][a-z0-9-]{0,39}");
 
     private final SpecFields fields = new SpecFields();
     private final TrainingSection training = new TrainingSection(fields);
@@ -102,7 +106,7 @@ public final class SpecReader {
         }
         // provenance: what GET /experiments/{id}/spec adds to the stored spec; read back, it says nothing to do
         fields.known(root, "", "id", "dataset", "weights", "methods", "seeds", "recipe", "prompt", "grouping", "device",
-                PROVENANCE);
+                "imported", PROVENANCE);
         String id = null;
         if (fields.present(root, "id")) {
             id = fields.text(root, "id", "");
@@ -122,6 +126,7 @@ public final class SpecReader {
             checkPath("weights", weights, false);
         }
         List<String> methods = methods(root);
+        Map<String, String> imported = imported(root.path("imported"), methods);
         List<Long> seeds = seeds(root);
         Recipe recipe = training.recipe(root.path("recipe"), Recipe.paper(dataset == null ? null : dataset.kind()));
         PromptSettings prompt = training.prompt(root.path("prompt"));
@@ -140,7 +145,8 @@ public final class SpecReader {
             fields.error("recipe.sampling", "mixed sampling can leave a task out of a step, but the grouping snapshots of "
                     + "phase 1 need every task at every snapshot; use per-task with methods that group tasks");
         }
-        return fields.errors().isEmpty() ? new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, grouping, device) : null;
+        return fields.errors().isEmpty()
+                ? new ExperimentSpec(id, dataset, weights, methods, seeds, recipe, prompt, grouping, device, imported) : null;
     }
 
     private DatasetSpec dataset(JsonNode node) {
@@ -231,6 +237,55 @@ public final class SpecReader {
             fields.error("methods", "name at least one method");
         }
         return out;
+    }
+
+    /**
+     * {@code imported: {row name: checkpoint file}}: prompts trained elsewhere, each scored as a row of its own. A row
+     * name cannot be a method's (the results table would show two rows under one name).
+     */
+    private Map<String, String> imported(JsonNode node, List<String> methods) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            fields.error("imported", "must be an object {row name: checkpoint file}, e.g. {maple-theirs: "
+                    + "imports/maple.safetensors} (./mmap import writes such a file)");
+            return out;
+        }
+        if (node.size() > MAX_IMPORTED) {
+            fields.error("imported", "at most " + MAX_IMPORTED + " imported checkpoints, got " + node.size());
+        }
+        node.fields().forEachRemaining(e -> {
+            String name = e.getKey();
+            String field = "imported." + name;
+            if (!ROW.matcher(name).matches()) {
+                fields.error(field, "the row name '" + name + "' must be 1-40 lower-case letters, digits or '-', "
+                        + "starting with a letter");
+                return;
+            }
+            if (isMethodName(name) || methods.contains(name)) {
+                fields.error(field, "'" + name + "' names a method; give the imported prompts a row name of their own, "
+                        + "e.g. " + name + "-imported");
+                return;
+            }
+            if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
+                fields.error(field, "must be the path of a checkpoint file (.safetensors), got " + e.getValue());
+                return;
+            }
+            checkPath(field, e.getValue().asText(), false);
+            out.put(name, e.getValue().asText());
+        });
+        return out;
+    }
+
+    private static boolean isMethodName(String name) {
+        try {
+            Variant.parse(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private List<Long> seeds(JsonNode root) {

@@ -79,9 +79,39 @@ class ExperimentPlanTest {
         List<RunSpec> seed2 = ExperimentPlan.partitionedRuns(spec, List.of(List.of("clipart", "sketch"),
                 List.of("painting", "real")), List.of(2L));
         assertThat(seed2).extracting(RunSpec::runId).containsExactly("e1.mmap.s2.g0", "e1.mmap.s2.g1");
+        // both phases' runs say which phase 1 decided the groups (the checkpoints carry it to the results' caption)
+        assertThat(phase1).extracting(RunSpec::phase1).containsOnly("per-seed");
+        assertThat(seed2).extracting(RunSpec::phase1).containsOnly("per-seed");
+        assertThat(ExperimentPlan.partitionedRuns(spec("[\"mmap\"]"), List.of(TASKS))).extracting(RunSpec::phase1)
+                .containsOnly("first-seed");
+        assertThat(ExperimentPlan.initialRuns(spec("[\"coop-mt\"]"))).extracting(RunSpec::phase1).containsOnly((String) null);
         // the default: one phase 1 with the first seed, one key for every seed
         assertThat(ExperimentPlan.groupingKey(spec("[\"mmap\"]"), 2)).isEqualTo("e1");
         assertThat(ExperimentPlan.initialRuns(spec("[\"mmap\"]"))).extracting(RunSpec::runId).containsExactly("e1.phase1");
+    }
+
+    @Test
+    void importedPromptsAreARunPerSeedThatTrainsNothing() {
+        String json = "{\"id\": \"e1\", \"dataset\": {\"root\": \"data\", \"percent\": 50, \"tasks\": [\"clipart\", "
+                + "\"painting\", \"sketch\", \"real\"]}, \"weights\": \"w.safetensors\", \"methods\": [\"zero-shot\"], "
+                + "\"seeds\": [1, 2], \"imported\": {\"maple-theirs\": \"imports/maple.safetensors\"}}";
+        ExperimentSpec spec = SpecReader.read(json.getBytes(StandardCharsets.UTF_8), false);
+        assertThat(spec.imported()).containsEntry("maple-theirs", "imports/maple.safetensors");
+        ExperimentPlan.ImportedPrompt read = new ExperimentPlan.ImportedPrompt("maple-theirs", "/abs/maple.safetensors",
+                "maple-mt", new org.mmapmtl.experiment.PromptSettings(2, 9, 0, 0));
+        List<RunSpec> runs = ExperimentPlan.initialRuns(spec, List.of(read));
+        assertThat(runs).extracting(RunSpec::runId).containsExactly("e1.zero-shot.s1", "e1.zero-shot.s2",
+                "e1.maple-theirs.s1", "e1.maple-theirs.s2");
+        assertThat(runs.subList(2, 4)).allSatisfy(r -> {
+            assertThat(r.stage()).isEqualTo(RunSpec.IMPORTED);
+            assertThat(r.variant()).isEqualTo("maple-theirs");
+            assertThat(r.method()).isEqualTo("maple-mt");
+            assertThat(r.prompt().depth()).isEqualTo(9);
+            assertThat(r.imported()).isEqualTo("/abs/maple.safetensors");
+            assertThat(r.tasks()).isEqualTo(TASKS);
+            assertThat(r.trains()).isFalse();
+        });
+        assertThatThrownBy(() -> ExperimentPlan.initialRuns(spec)).hasMessageContaining("imported file(s) read");
     }
 
     @Test

@@ -133,8 +133,14 @@ class SpecReaderTest {
     void theStoredSpecReadsBackToItself() {
         ExperimentSpec spec = read(MINIMAL).withId("e1");
         String json = SpecReader.toJson(spec);
+        assertThat(json).doesNotContain("imported");
         assertThat(read(json)).isEqualTo(spec);
         assertThat(SpecJson.experimentSpec(SpecJson.write(spec))).isEqualTo(spec);
+        ExperimentSpec importing = read(MINIMAL.replace("\"methods\"", "\"imported\": {\"theirs\": \"i/a.safetensors\", "
+                + "\"coop-theirs\": \"i/b.safetensors\"}, \"methods\"")).withId("e2");
+        assertThat(importing.imported().keySet()).containsExactly("theirs", "coop-theirs");
+        assertThat(read(SpecReader.toJson(importing))).isEqualTo(importing);
+        assertThat(SpecJson.experimentSpec(SpecJson.write(importing))).isEqualTo(importing);
     }
 
     @Test
@@ -180,6 +186,10 @@ class SpecReaderTest {
             "mixed with grouping     | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"recipe\": {\"sampling\": \"mixed\"}} | recipe.sampling",
             "device tpu              | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"device\": \"tpu\"} | device",
             "random of a baseline    | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop-random\"]} | methods[0]",
+            "imported a list         | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"imported\": [\"a.safetensors\"]} | imported",
+            "imported as a method    | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"imported\": {\"maple-mt\": \"a.safetensors\"}} | imported.maple-mt",
+            "imported bad row name   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"imported\": {\"Their Maple\": \"a.safetensors\"}} | imported.Their Maple",
+            "imported no file        | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"imported\": {\"theirs\": 3}} | imported.theirs",
     })
     void malformedSpecsNameTheField(String what, String json, String field) {
         assertThat(fields(json)).as(what).contains(field);
