@@ -55,20 +55,21 @@ final class BenchResults {
     }
 
     /**
-     * The float32 GEMM rate the engine reaches here (2048³ matmul, median of 5 after a warm-up), in GFLOP/s: the
-     * ceiling a model's GEMM-bound work is measured against.
+     * The float32 GEMM rate the engine reaches here (2048³ matmul, the fastest of 8 after a warm-up), in GFLOP/s: the
+     * ceiling a model's GEMM-bound work is measured against. The fastest, not the median: a ceiling, and a median of a
+     * few runs moved by a third between two runs of one command on a shared machine.
      */
     static double gemmGflops(Device device) {
         GradMode.offOnThisThread();
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray a = m.randomNormal(new Shape(2048, 2048));
             NDArray b = m.randomNormal(new Shape(2048, 2048));
-            double[] ms = time(5, () -> {
+            double[] ms = time(8, () -> {
                 try (NDArray c = a.matMul(b)) {
                     c.getFloat(0, 0); // waits for the result on devices that run asynchronously
                 }
             });
-            return 2.0 * 2048 * 2048 * 2048 / (median(ms) / 1e3) / 1e9;
+            return 2.0 * 2048 * 2048 * 2048 / (Arrays.stream(ms).min().orElseThrow() / 1e3) / 1e9;
         }
     }
 
@@ -87,11 +88,33 @@ final class BenchResults {
         return flops;
     }
 
+    /**
+     * FLOPs of one transformer tower's blocks over {@code sequences} sequences of {@code tokens} tokens (multiply-adds
+     * counted as 2): per block and token the four attention projections and the MLP, 24·w², and per block the scores
+     * and the mixing, 4·L²·w. With {@code backward}, the gradient of the activations only, as a frozen CLIP needs:
+     * each projection once more (dX = dY·Wᵀ, no weight gradient), the scores and the mixing twice (both their inputs
+     * are activations).
+     */
+    static double towerFlops(long width, int layers, long tokens, long sequences, boolean backward) {
+        double projections = 24.0 * tokens * width * width;
+        double attention = 4.0 * tokens * tokens * width;
+        return sequences * layers * (backward ? projections + 2 * attention : projections + attention);
+    }
+
     /** Resident memory of this process in MiB (Linux), or -1 where /proc is not there. */
     static long residentMiB() {
+        return status("VmRSS:");
+    }
+
+    /** The most resident memory this process has held so far, in MiB (Linux), or -1. */
+    static long peakResidentMiB() {
+        return status("VmHWM:");
+    }
+
+    private static long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }

@@ -8,6 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.ClipConfig;
+import org.mmapmtl.experiment.MethodSpec;
+import org.mmapmtl.prompt.PromptMethod;
 import org.mmapmtl.train.Sgd;
 import org.mmapmtl.train.TrainStep;
 
@@ -27,6 +30,40 @@ import java.util.List;
  */
 public final class TrainStepBench {
     private TrainStepBench() {
+    }
+
+    /**
+     * The matrix work one step has to do, by tower (GEMM-shaped work only: LayerNorm, softmax, GELU and copies are
+     * what the rest of the time goes to). The text tower runs once per distinct prompt set over every class, at the
+     * positions the model keeps (cut at end-of-text); its backward only when a parameter reaches the text, the
+     * vision tower's only when one reaches the image (CoOp's gradient never enters it). Methods that train CLIP's own
+     * weights also compute weight gradients, which are not counted. A step with a backward per task (snapshot,
+     * per-task) runs each task's text forward and backward on its own.
+     */
+    record Flops(double visionForward, double visionBackward, double textForward, double textBackward) {
+        double total() {
+            return visionForward + visionBackward + textForward + textBackward;
+        }
+
+        static Flops of(ClipConfig c, PromptMethod method, int tasks, int batch,
+                        int classes, int textLength, boolean backwardPerTask) {
+            var v = c.vision();
+            long visionTokens = (long) v.grid() * v.grid() + 1 + method.visionTokens(0);
+            long images = (long) tasks * batch;
+            double patches = 2.0 * v.grid() * v.grid() * 3 * v.patchSize() * v.patchSize() * v.width() * images;
+            boolean changesClip = method.spec().family().changesClip();
+            boolean visionGrad = method.visionTokens(0) > 0 || changesClip;
+            double vf = patches + BenchResults.towerFlops(v.width(), v.layers(), visionTokens, images, false);
+            double vb = visionGrad ? BenchResults.towerFlops(v.width(), v.layers(), visionTokens, images, true) : 0;
+            boolean textGrad = method.textTrainable();
+            long textSets = !textGrad ? 0
+                    : backwardPerTask || method.spec().sharing() != MethodSpec.Sharing.SHARED
+                    ? tasks : 1;
+            var t = c.text();
+            double tf = BenchResults.towerFlops(t.width(), t.layers(), textLength, classes * textSets, false);
+            double tb = BenchResults.towerFlops(t.width(), t.layers(), textLength, classes * textSets, true);
+            return new Flops(vf, vb, textGrad ? tf : 0, textGrad ? tb : 0);
+        }
     }
 
     public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int iterations,
@@ -61,6 +98,8 @@ public final class TrainStepBench {
             });
             double median = BenchResults.median(ms);
             double gemm = BenchResults.gemmGflops(device);
+            Flops flops = Flops.of(arch.config(), m.method, tasks, batch, classes, m.model.textLength(), snapshot || perTask);
+            double achieved = flops.total() / (median / 1e3) / 1e9;
             BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
             result.put("method", m.spec.name());
             result.put("trainableParameters", m.method.parameters().count());
@@ -72,11 +111,25 @@ public final class TrainStepBench {
             result.put("stepMs", median);
             result.put("imagesPerSecond", (double) batch * tasks * 1000.0 / median);
             result.put("gemmGflops", gemm);
+            ObjectNode f = result.putObject("gflopPerStep");
+            f.put("visionForward", flops.visionForward() / 1e9);
+            f.put("visionBackward", flops.visionBackward() / 1e9);
+            f.put("textForward", flops.textForward() / 1e9);
+            f.put("textBackward", flops.textBackward() / 1e9);
+            f.put("total", flops.total() / 1e9);
+            result.put("achievedGflops", achieved);
+            result.put("fractionOfGemm", achieved / gemm);
             var rss = result.putArray("residentMiBAfterEachStep");
             resident.forEach(rss::add);
-            log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s: %.0f ms/step, %.2f images/s, resident MiB after each step %s; engine GEMM %.0f GFLOP/s%n",
+            result.put("peakResidentMiB", BenchResults.peakResidentMiB());
+            log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s: %.0f ms/step, %.2f images/s, resident MiB after each step %s, peak %d%n",
                     arch.label(), m.spec.name(), device, tasks, batch, classes, snapshot ? ", snapshot step" : "",
-                    perTask ? ", per-task step" : "", median, (double) batch * tasks * 1000.0 / median, resident, gemm);
+                    perTask ? ", per-task step" : "", median, (double) batch * tasks * 1000.0 / median, resident,
+                    BenchResults.peakResidentMiB());
+            log.printf("  matrix work per step: vision %.1f forward + %.1f backward, text %.1f forward + %.1f backward = "
+                            + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's GEMM rate (%.0f GFLOP/s)%n",
+                    flops.visionForward() / 1e9, flops.visionBackward() / 1e9, flops.textForward() / 1e9,
+                    flops.textBackward() / 1e9, flops.total() / 1e9, achieved, 100 * achieved / gemm, gemm);
         }
         BenchResults.write(result, out, log);
         return result;
