@@ -8,8 +8,8 @@
 #
 # Usage: bench/compare_train_step.sh [ROUNDS=2] [ARCH=ViT-B-16] [METHOD=mmap-mt] [BATCH=4] [OUT_DIR=bench/results/compare-train-step]
 # Needs: python3 with torch (Debian: python3-torch libopenblas0-pthread); set OPENBLAS_CORETYPE to the fastest kernel
-# pytorch_train_step.py reports for this CPU (e.g. Haswell, Zen or SkylakeX). One such run's results, renamed:
-# bench/results/train-step-{djl,pytorch}-vit-b-16-tasks{1,4}-round{1,2}.json.
+# pytorch_train_step.py reports for this CPU (e.g. Haswell, Zen or SkylakeX). The run that docs/methods.md quotes is in
+# bench/results/compare-train-step.
 set -euo pipefail
 rounds="${1:-2}"
 arch="${2:-ViT-B-16}"

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipArchitecture;
 import org.mmapmtl.clip.ClipConfig;
@@ -74,6 +75,17 @@ public final class TrainStepBench {
     public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
                                  boolean snapshot, boolean perTask, int iterations, Device device, Path out,
                                  PrintStream log) throws IOException {
+        return run(arch, methodName, batch, classes, tasks, snapshot, perTask, iterations, device, out, null, log);
+    }
+
+    /**
+     * As {@link #run(ClipArchitecture, String, int, int, int, boolean, boolean, int, Device, Path, PrintStream)}; with
+     * a {@code profile} path, one more step runs under libtorch's profiler, its trace is written there and the ops
+     * with the most self time are printed and kept in the result.
+     */
+    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
+                                 boolean snapshot, boolean perTask, int iterations, Device device, Path out,
+                                 Path profile, PrintStream log) throws IOException {
         ObjectNode result = new ObjectMapper().createObjectNode();
         try (BenchModel m = BenchModel.create(arch, methodName, classes, tasks, device);
              Sgd sgd = new Sgd(0.9, 5e-4, device);
@@ -85,7 +97,7 @@ public final class TrainStepBench {
             int r = arch.config().vision().resolution();
             long[] counter = {0};
             List<Long> resident = new ArrayList<>();
-            double[] ms = BenchResults.time(iterations, () -> {
+            Runnable oneStep = () -> {
                 try (NDManager scope = root.newSubManager()) {
                     List<TrainStep.TaskBatch> batches = new ArrayList<>();
                     for (int t = 0; t < tasks; t++) {
@@ -94,8 +106,12 @@ public final class TrainStepBench {
                     }
                     step.run(scope, batches, 0.0035, snapshot, counter[0]++);
                 }
+            };
+            double[] ms = BenchResults.time(iterations, () -> {
+                oneStep.run();
                 resident.add(BenchResults.residentMiB());
             });
+            List<OpProfile.Op> ops = profile == null ? List.of() : OpProfile.of(oneStep, profile);
             double median = BenchResults.median(ms);
             double gemm = BenchResults.gemmGflops(device);
             Flops flops = Flops.of(arch.config(), m.method, tasks, batch, classes, m.model.textLength(), snapshot || perTask);
@@ -130,6 +146,16 @@ public final class TrainStepBench {
                             + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's GEMM rate (%.0f GFLOP/s)%n",
                     flops.visionForward() / 1e9, flops.visionBackward() / 1e9, flops.textForward() / 1e9,
                     flops.textBackward() / 1e9, flops.total() / 1e9, achieved, 100 * achieved / gemm, gemm);
+            if (profile != null) {
+                ArrayNode top = result.putArray("profileTopOps");
+                log.printf("  libtorch profiler, one step (trace: %s), ops by self time:%n", profile);
+                for (OpProfile.Op op : ops.subList(0, Math.min(15, ops.size()))) {
+                    top.addObject().put("op", op.name()).put("calls", op.calls()).put("selfMs", op.selfMs())
+                            .put("share", op.share());
+                    log.printf("    %-40s %6d calls %9.1f ms %5.1f %%%n", op.name(), op.calls(), op.selfMs(),
+                            100 * op.share());
+                }
+            }
         }
         BenchResults.write(result, out, log);
         return result;

@@ -30,6 +30,36 @@ class TrainStepBenchTest {
     }
 
     @Test
+    void countsTheStepsMatrixWorkAndProfilesItsOps(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("train-step.json");
+        Path trace = dir.resolve("trace.json");
+        TrainStepBench.run(ClipArchitecture.TINY, "maple-mt", 2, 4, 2, false, false, 1, Device.cpu(), out, trace,
+                QUIET);
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        JsonNode flops = json.get("gflopPerStep");
+        for (String tower : new String[] {"visionForward", "visionBackward", "textForward", "textBackward"}) {
+            assertThat(flops.get(tower).asDouble()).as(tower).isPositive();
+        }
+        assertThat(flops.get("total").asDouble()).isCloseTo(flops.get("visionForward").asDouble()
+                + flops.get("visionBackward").asDouble() + flops.get("textForward").asDouble()
+                + flops.get("textBackward").asDouble(), org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(json.get("fractionOfGemm").asDouble()).isPositive();
+        assertThat(json.get("peakResidentMiB").asLong()).isPositive();
+        assertThat(trace).isNotEmptyFile();
+        JsonNode top = json.get("profileTopOps");
+        assertThat(top).isNotEmpty();
+        assertThat(top.findValuesAsText("op")).anyMatch(op -> op.contains("mm")); // the GEMMs are profiled
+    }
+
+    @Test
+    void theTowersWorkCountsProjectionsOnceAndAttentionTwiceBackward() {
+        // width 2, one layer, 3 tokens, one sequence: projections 24·3·2² = 288, scores and mixing 4·3²·2 = 72.
+        assertThat(BenchResults.towerFlops(2, 1, 3, 1, false)).isEqualTo(288 + 72);
+        assertThat(BenchResults.towerFlops(2, 1, 3, 1, true)).isEqualTo(288 + 2 * 72);
+        assertThat(BenchResults.towerFlops(2, 4, 3, 5, false)).isEqualTo(20 * (288 + 72));
+    }
+
+    @Test
     void refusesAMethodWithNothingToTrain(@TempDir Path dir) {
         assertThatThrownBy(() -> TrainStepBench.run(ClipArchitecture.TINY, "zero-shot", 2, 4, 1, Device.cpu(),
                 dir.resolve("x.json"), QUIET))

@@ -107,10 +107,13 @@ final class BenchCommand {
         @Option(names = "--per-task", description = "time the straightforward step (per-task forward and backward) that the fused one equals")
         boolean perTask;
 
+        @Option(names = "--profile", paramLabel = "TRACE", description = "run one more step under libtorch's profiler, write its trace (Chrome trace format) to TRACE and print the ops with the most self time")
+        Path profile;
+
         @Override
         public Integer call() throws Exception {
             TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, tasks, snapshot, perTask, iterations,
-                    org.mmapmtl.train.Devices.named(device), out, System.out);
+                    org.mmapmtl.train.Devices.named(device), out, profile, System.out);
             return 0;
         }
     }

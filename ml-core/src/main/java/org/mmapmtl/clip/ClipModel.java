@@ -291,9 +291,16 @@ public final class ClipModel implements AutoCloseable {
         return linear(mixed, b.outProjT(), b.outProjBias());
     }
 
-    /** x·Wᵀ + bias in one GEMM (libtorch's addmm), for a weight kept transposed as [in, out]. */
+    /**
+     * x·Wᵀ + bias for a weight kept transposed as [in, out]. The tokens are folded into one matrix first: libtorch's
+     * linear adds the bias inside the GEMM (addmm) only for a 2-D input, and a 3-D one costs a GEMM and then a pass
+     * over the whole output for the bias.
+     */
     private static NDArray linear(NDArray x, NDArray transposedWeight, NDArray bias) {
-        return Linear.linear(x, transposedWeight.transpose(), bias).singletonOrThrow();
+        Shape s = x.getShape();
+        long in = s.get(s.dimension() - 1);
+        NDArray out = Linear.linear(x.reshape(s.size() / in, in), transposedWeight.transpose(), bias).singletonOrThrow();
+        return out.reshape(s.slice(0, s.dimension() - 1).add(out.getShape().get(1)));
     }
 
     private static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
