@@ -108,7 +108,12 @@ class RunnableDocsTest {
         reader.start();
         try {
             assertThat(ready.await(300, TimeUnit.SECONDS) && up.isAlive())
-                    .as("mmap up did not come UP:\n" + String.join("\n", upOutput)).isTrue();
+                    .as(() -> {
+                        // up goes on printing after it is UP: read its lines under the list's lock, and only on failure
+                        synchronized (upOutput) {
+                            return "mmap up did not come UP:\n" + String.join("\n", upOutput);
+                        }
+                    }).isTrue();
 
             long started = System.nanoTime();
             for (Command c : walk) {
