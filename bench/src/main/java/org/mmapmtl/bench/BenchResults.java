@@ -83,7 +83,7 @@ final class BenchResults {
         long patches = (long) v.grid() * v.grid();
         long tokens = patches + 1 + promptTokens;
         double flops = 2.0 * patches * 3 * v.patchSize() * v.patchSize() * w;
-        flops += v.layers() * (2.0 * tokens * 12 * w * w + 2.0 * 2 * tokens * tokens * w);
+        flops += towerFlops(w, v.layers(), tokens, 1, false);
         flops += 2.0 * w * config.embedDim();
         return flops;
     }
