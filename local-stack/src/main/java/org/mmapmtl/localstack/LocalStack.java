@@ -46,7 +46,32 @@ public final class LocalStack implements AutoCloseable {
         this.temporary = temporary;
     }
 
+    /**
+     * How long PostgreSQL may take to accept connections; zonky's default of 10 s is too short on a loaded CI host.
+     */
+    private static final Duration POSTGRES_STARTUP_WAIT = Duration.ofSeconds(90);
+
+    /** Starts on free ports (both ports 0, temporary folder) are tried this often before the failure is thrown. */
+    private static final int FREE_PORT_ATTEMPTS = 3;
+
     public static LocalStack start(Settings settings) {
+        boolean retryable = settings.dataDir() == null && settings.kafkaPort() == 0 && settings.postgresPort() == 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(settings);
+            } catch (RuntimeException e) {
+                // a free port picked for the broker or the database can be taken by another process before it is
+                // bound; a fresh temporary stack on other ports loses nothing
+                if (!retryable || attempt == FREE_PORT_ATTEMPTS) {
+                    throw e;
+                }
+                System.err.printf("local stack: start %d of %d failed (%s); trying again on other ports%n",
+                        attempt, FREE_PORT_ATTEMPTS, e);
+            }
+        }
+    }
+
+    private static LocalStack startOnce(Settings settings) {
         boolean temporary = settings.dataDir() == null;
         Path dir;
         try {
@@ -68,7 +93,8 @@ public final class LocalStack implements AutoCloseable {
             // then start again on its data (zonky's own cleaning would delete it at the first stop)
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dir.resolve("postgres"))
-                    .setCleanDataDirectory(false);
+                    .setCleanDataDirectory(false)
+                    .setPGStartupWait(POSTGRES_STARTUP_WAIT);
             if (settings.postgresPort() != 0) {
                 builder.setPort(settings.postgresPort());
             }
@@ -175,7 +201,7 @@ public final class LocalStack implements AutoCloseable {
         }
         try {
             postgres = EmbeddedPostgres.builder().setDataDirectory(dataDir.resolve("postgres"))
-                    .setCleanDataDirectory(false).setPort(postgresPort).start();
+                    .setCleanDataDirectory(false).setPGStartupWait(POSTGRES_STARTUP_WAIT).setPort(postgresPort).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start PostgreSQL again in " + dataDir.resolve("postgres"), e);
         }
