@@ -122,14 +122,38 @@ public class Boards {
                 partition == null ? null : Board.Affinity.of(partition.partition()), results, scoredRuns, run, confusion);
     }
 
-    /** Changes whenever something the board shows changes: a report, a checkpoint's status, the partition. */
+    /**
+     * Each experiment's board version, which changes whenever something its board shows changes: a report, a
+     * checkpoint's status, the partition. Three queries for any number of experiments, so that one poll serves every
+     * open change stream.
+     */
     @Transactional
-    public String version(String experimentId) {
-        long evaluated = ReceivedCheckpoint.count("experimentId = ?1 and status in ?2", experimentId,
-                List.of(ReceivedCheckpoint.DONE, ReceivedCheckpoint.FAILED));
-        long received = ReceivedCheckpoint.count("experimentId", experimentId);
-        boolean partitioned = ReceivedPartition.findById(experimentId) != null;
-        return RunProgress.newestId(experimentId) + "." + received + "." + evaluated + "." + (partitioned ? 1 : 0);
+    public Map<String, String> versions(Set<String> experimentIds) {
+        if (experimentIds.isEmpty()) {
+            return Map.of();
+        }
+        List<String> ids = List.copyOf(experimentIds);
+        Map<String, Long> newestReport = new LinkedHashMap<>();
+        for (Object[] row : RunProgress.getEntityManager().createQuery("select p.experimentId, max(p.id) from RunProgress p "
+                + "where p.experimentId in ?1 group by p.experimentId", Object[].class).setParameter(1, ids).getResultList()) {
+            newestReport.put((String) row[0], (Long) row[1]);
+        }
+        Map<String, long[]> checkpoints = new LinkedHashMap<>(); // received, evaluated (done or failed)
+        for (Object[] row : ReceivedCheckpoint.getEntityManager().createQuery("select c.experimentId, count(c), "
+                + "sum(case when c.status in ?2 then 1 else 0 end) from ReceivedCheckpoint c where c.experimentId in ?1 "
+                + "group by c.experimentId", Object[].class).setParameter(1, ids)
+                .setParameter(2, List.of(ReceivedCheckpoint.DONE, ReceivedCheckpoint.FAILED)).getResultList()) {
+            checkpoints.put((String) row[0], new long[] {((Number) row[1]).longValue(), ((Number) row[2]).longValue()});
+        }
+        Set<String> partitioned = new java.util.HashSet<>(ReceivedPartition.getEntityManager().createQuery(
+                "select r.experimentId from ReceivedPartition r where r.experimentId in ?1", String.class)
+                .setParameter(1, ids).getResultList());
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            long[] c = checkpoints.getOrDefault(id, new long[2]);
+            out.put(id, newestReport.getOrDefault(id, 0L) + "." + c[0] + "." + c[1] + "." + (partitioned.contains(id) ? 1 : 0));
+        }
+        return out;
     }
 
     private static Board.ExperimentState state(String experimentId, List<RunProgress> reports, Instant checkpointsAt) {

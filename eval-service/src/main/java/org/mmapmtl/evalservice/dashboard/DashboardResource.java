@@ -4,8 +4,6 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,7 +23,6 @@ import org.mmapmtl.service.Problem;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
@@ -49,6 +46,9 @@ public class DashboardResource {
 
     @Inject
     org.mmapmtl.service.EventStreams streams;
+
+    @Inject
+    BoardChanges changes;
 
     /**
      * @param experiments      the list on the left: the most recently active experiments, a page of them
@@ -151,8 +151,8 @@ public class DashboardResource {
     }
 
     /**
-     * A {@code change} event (data: a version) when the board of the experiment changes, checked every second; the
-     * first event comes at once.
+     * A {@code change} event (data: a version) when the board of the experiment changes, the first at once; every
+     * stream is fed by {@link BoardChanges}' one poll.
      */
     @GET
     @Path("experiments/{id}/changes")
@@ -160,11 +160,7 @@ public class DashboardResource {
     @Blocking
     public Multi<OutboundSseEvent> changes(@PathParam("id") String id, @Context Sse sse) {
         requireKnown(id);
-        return streams.slots().open(() -> Multi.createFrom().ticks().every(Duration.ofSeconds(1))
-                .onOverflow().drop() // a slow database or client skips ticks instead of failing the stream
-                .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().item(() -> boards.version(id))
-                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
-                .skip().repetitions()
+        return streams.slots().open(() -> changes.of(id)
                 .map(version -> sse.newEventBuilder().name("change").id(version).data(String.class, version).build()));
     }
 

@@ -116,10 +116,4 @@ public class RunProgress extends PanacheEntityBase {
                 ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(),
                 r[5] == null ? null : ((Number) r[5]).doubleValue(), r[6] == null ? null : ((Number) r[6]).intValue())).toList();
     }
-
-    static long newestId(String experimentId) {
-        Long id = find("select max(p.id) from RunProgress p where p.experimentId = ?1", experimentId)
-                .project(Long.class).firstResult();
-        return id == null ? 0 : id;
-    }
 }
