@@ -6,11 +6,14 @@ import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.mmapmtl.evalservice.activity.ExperimentActivity;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.Progress;
 import org.mmapmtl.events.RecordKeys;
 import org.mmapmtl.events.TaskPartition;
 import org.mmapmtl.service.IntakeGuard;
+
+import java.time.Instant;
 
 
 /**
@@ -27,7 +30,10 @@ public class BoardIntake {
         Progress p = EventCodecs.PROGRESS.decode(record.value());
         RecordKeys.requireExperimentKey(record.key(), p.experimentId());
         // a transaction per attempt: the retry must not run inside one the lost connection broke
-        QuarkusTransaction.requiringNew().run(() -> RunProgress.store(p));
+        QuarkusTransaction.requiringNew().run(() -> {
+            RunProgress.store(p);
+            ExperimentActivity.touch(p.experimentId(), p.at() == null ? Instant.now() : p.at());
+        });
     }
 
     @ApplyGuard(IntakeGuard.NAME)

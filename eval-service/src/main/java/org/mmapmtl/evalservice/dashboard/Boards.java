@@ -2,7 +2,7 @@ package org.mmapmtl.evalservice.dashboard;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
-import org.mmapmtl.eval.ResultsTable;
+import org.mmapmtl.evalservice.activity.ExperimentActivity;
 import org.mmapmtl.evalservice.results.ExperimentResults;
 import org.mmapmtl.evalservice.results.ReceivedCheckpoint;
 import org.mmapmtl.evalservice.results.TaskScore;
@@ -36,39 +36,25 @@ public class Boards {
     }
 
     /**
-     * A page of the experiments eval-service heard of (progress or checkpoints), the most recently active first. The
-     * database finds each experiment's last activity; only the page's experiments have their runs read.
+     * A page of the experiments eval-service heard of (progress or checkpoints), the most recently active first: a page
+     * of {@link ExperimentActivity}'s index; only the page's experiments have their runs read.
      */
     @Transactional
     public ExperimentPage experiments(int offset, int limit) {
-        Map<String, Instant> latest = new LinkedHashMap<>();
-        for (Object[] row : RunProgress.getEntityManager().createQuery(
-                "select p.experimentId, max(p.reportedAt) from RunProgress p group by p.experimentId", Object[].class)
-                .getResultList()) {
-            latest.merge((String) row[0], (Instant) row[1], (a, b) -> a.isAfter(b) ? a : b);
-        }
-        for (Object[] row : ReceivedCheckpoint.getEntityManager().createQuery(
-                "select c.experimentId, max(c.receivedAt) from ReceivedCheckpoint c group by c.experimentId", Object[].class)
-                .getResultList()) {
-            latest.merge((String) row[0], (Instant) row[1], (a, b) -> a.isAfter(b) ? a : b);
-        }
-        List<Map.Entry<String, Instant>> ordered = latest.entrySet().stream()
-                .sorted(Map.Entry.<String, Instant>comparingByValue().reversed()
-                        .thenComparing(Map.Entry.comparingByKey())).toList();
-        List<Map.Entry<String, Instant>> page = ordered.subList(Math.min(offset, ordered.size()),
-                (int) Math.min((long) offset + limit, ordered.size()));
+        long total = ExperimentActivity.count();
+        List<ExperimentActivity> page = ExperimentActivity.recent(offset, limit);
         if (page.isEmpty()) {
-            return new ExperimentPage(List.of(), ordered.size());
+            return new ExperimentPage(List.of(), total);
         }
         // each run's newest report (and the experiment's own) is all the list needs
         Map<String, List<RunProgress>> newest = new LinkedHashMap<>();
         for (RunProgress p : RunProgress.<RunProgress>list("id in (select max(q.id) from RunProgress q "
                 + "where q.experimentId in ?1 group by q.experimentId, q.runId) order by id",
-                page.stream().map(Map.Entry::getKey).toList())) {
+                page.stream().map(a -> a.experimentId).toList())) {
             newest.computeIfAbsent(p.experimentId, k -> new ArrayList<>()).add(p);
         }
-        return new ExperimentPage(page.stream().map(e -> state(e.getKey(), newest.getOrDefault(e.getKey(), List.of()),
-                e.getValue())).toList(), ordered.size());
+        return new ExperimentPage(page.stream().map(a -> state(a.experimentId, newest.getOrDefault(a.experimentId, List.of()),
+                a.lastAt)).toList(), total);
     }
 
     @Transactional

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.evalservice.activity.ExperimentActivity;
 import org.mmapmtl.events.EventCodecs;
 import org.mmapmtl.events.RecordKeys;
 import org.mmapmtl.service.IntakeGuard;
@@ -34,7 +35,9 @@ public class CheckpointIntake {
                         checkpoint.epoch());
                 return;
             }
-            ReceivedCheckpoint.of(checkpoint).persist();
+            ReceivedCheckpoint received = ReceivedCheckpoint.of(checkpoint);
+            received.persist();
+            ExperimentActivity.touch(received.experimentId, received.receivedAt);
         });
     }
 }
