@@ -168,12 +168,14 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "Chance: %.2f %% (%d shapes per task); tasks are styles the tiny CLIP never saw "
                 + "in its pretraining.%n%n", 100 * chance, ShapeWorld.DEMO_CLASSES);
         verdict(results.path("rows"), chance).forEach(System.out::println);
-        long failed = 0;
-        for (JsonNode c : results.path("checkpoints")) {
-            if ("failed".equals(c.path("status").asText())) {
-                failed++;
-                System.err.println("  not evaluated: " + c.path("runId").asText() + " epoch " + c.path("epoch").asInt()
-                        + ": " + c.path("error").asText());
+        long failed = results.path("checkpointStatus").path("failed").asLong();
+        // the checkpoints come a page at a time; only an experiment with failed evaluations needs them
+        for (int offset = 0; failed > 0 && offset < results.path("checkpointsTotal").asLong(); offset += 500) {
+            for (JsonNode c : eval.get("/results/" + id + "?limit=500&offset=" + offset).path("checkpoints")) {
+                if ("failed".equals(c.path("status").asText())) {
+                    System.err.println("  not evaluated: " + c.path("runId").asText() + " epoch " + c.path("epoch").asInt()
+                            + ": " + c.path("error").asText());
+                }
             }
         }
         System.out.printf("%nThe same, any time the services run: %s/results/%s (?format=md|csv), runs at %s/experiments/%s%n",
@@ -327,12 +329,9 @@ final class DemoCommand implements Callable<Integer> {
                 // no checkpoint has arrived yet
             }
             if (r != null) {
-                boolean all = true;
-                for (JsonNode c : r.path("checkpoints")) {
-                    String s = c.path("status").asText();
-                    all &= s.equals("done") || s.equals("failed");
-                }
-                if (all && r.path("checkpoints").size() > 0) {
+                JsonNode status = r.path("checkpointStatus");
+                boolean all = status.path("pending").asLong() == 0 && status.path("evaluating").asLong() == 0;
+                if (all && r.path("checkpointsTotal").asLong() > 0) {
                     System.out.println(" done.");
                     return r;
                 }

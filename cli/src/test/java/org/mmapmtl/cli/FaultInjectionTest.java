@@ -109,7 +109,7 @@ class FaultInjectionTest {
             kill("eval-service", "evaluation: a checkpoint scored, another not yet", () -> {
                 long done = 0;
                 long waiting = 0;
-                for (JsonNode c : eval().get("/results/faulted").path("checkpoints")) {
+                for (JsonNode c : eval().get("/results/faulted?limit=500").path("checkpoints")) {
                     if (c.path("evaluated").asBoolean()) {
                         done++;
                     } else {
@@ -208,7 +208,7 @@ class FaultInjectionTest {
             groups.add(group);
         });
         Map<String, String> checkpoints = new TreeMap<>();
-        int announced = eval().get("/results/" + id).path("checkpoints").size();
+        int announced = eval().get("/results/" + id + "?limit=500").path("checkpoints").size();
         kafka.readUntil(EventTopic.CHECKPOINTS.topicName(), rs -> {
             checkpoints.clear();
             rs.stream().filter(r -> id.equals(r.key())).forEach(r -> {
@@ -236,7 +236,7 @@ class FaultInjectionTest {
     }
 
     private boolean allEvaluated(String id) {
-        JsonNode cps = eval().get("/results/" + id).path("checkpoints");
+        JsonNode cps = eval().get("/results/" + id + "?limit=500").path("checkpoints");
         if (cps.isEmpty()) {
             return false;
         }

@@ -63,7 +63,15 @@ public record Paging(int limit, int offset) {
 
     /** A 200 answer with the page as its entity and the total and links to the neighbouring pages as headers. */
     public Response response(List<?> page, long total, UriInfo uri) {
-        Response.ResponseBuilder ok = Response.ok(page).header("X-Total-Count", total);
+        return withHeaders(Response.ok(page), total, uri).build();
+    }
+
+    /**
+     * The answer with {@code X-Total-Count} and the {@code Link}s to the neighbouring pages, for an answer whose entity
+     * holds the page among other things (an experiment's results: its table and a page of its checkpoints).
+     */
+    public Response.ResponseBuilder withHeaders(Response.ResponseBuilder ok, long total, UriInfo uri) {
+        ok.header("X-Total-Count", total);
         List<String> links = new ArrayList<>();
         if ((long) offset + limit < total) {
             links.add("<" + uri.getRequestUriBuilder().replaceQueryParam("offset", offset + limit)
@@ -76,6 +84,6 @@ public record Paging(int limit, int offset) {
         if (!links.isEmpty()) {
             ok.header("Link", String.join(", ", links));
         }
-        return ok.build();
+        return ok;
     }
 }

@@ -80,11 +80,11 @@ public class Boards {
     @Transactional
     public Board board(String experimentId, String selectedRun) {
         List<RunProgress> reports = RunProgress.newestOfExperiment(experimentId);
-        List<ReceivedCheckpoint> received = ReceivedCheckpoint.ofExperiment(experimentId);
+        List<ReceivedCheckpoint> received = ReceivedCheckpoint.newestPerRun(experimentId); // a run's final epoch, or its newest
         ReceivedPartition partition = ReceivedPartition.findById(experimentId);
         Board.Results results = null;
         if (!received.isEmpty()) {
-            ExperimentResults r = ExperimentResults.of(experimentId, received);
+            ExperimentResults r = ExperimentResults.of(experimentId, received, List.of(), 0, Map.of());
             results = Board.Results.of(r.table());
         }
         List<ReceivedCheckpoint> scored = received.stream()

@@ -13,6 +13,7 @@ import org.mmapmtl.events.EventCodecs;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A checkpoint waiting for (or past) evaluation; (runId, epoch) is its natural key. An eval instance claims a pending
@@ -117,8 +118,29 @@ public class ReceivedCheckpoint extends PanacheEntityBase {
         return count("runId = ?1 and epoch = ?2", runId, epoch) > 0;
     }
 
-    public static List<ReceivedCheckpoint> ofExperiment(String experimentId) {
-        return list("experimentId = ?1 order by method, seed, runId, epoch", experimentId);
+    /**
+     * Each run's newest checkpoint (its final epoch once trained), ordered by method, seed and run: all that the
+     * results table needs, one row per run however many epochs the runs have.
+     */
+    public static List<ReceivedCheckpoint> newestPerRun(String experimentId) {
+        return list("from ReceivedCheckpoint c where c.experimentId = ?1 and c.epoch = (select max(d.epoch) "
+                + "from ReceivedCheckpoint d where d.runId = c.runId) order by c.method, c.seed, c.runId", experimentId);
+    }
+
+    /** A page of the experiment's checkpoints, ordered by method, seed, run and epoch. */
+    public static List<ReceivedCheckpoint> pageOf(String experimentId, int offset, int limit) {
+        return ReceivedCheckpoint.<ReceivedCheckpoint>find("experimentId = ?1 order by method, seed, runId, epoch",
+                experimentId).range(offset, offset + limit - 1).list();
+    }
+
+    /** How many of the experiment's checkpoints are in each status. */
+    public static Map<String, Long> countByStatus(String experimentId) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Object[] row : getEntityManager().createQuery("select c.status, count(c) from ReceivedCheckpoint c "
+                + "where c.experimentId = ?1 group by c.status", Object[].class).setParameter(1, experimentId).getResultList()) {
+            out.put((String) row[0], (Long) row[1]);
+        }
+        return out;
     }
 
     /** A run's checkpoints, first epoch first. */

@@ -55,23 +55,35 @@ public class ResultsResource {
                                    double std, int seeds, long trainableParams, boolean complete) {
     }
 
+    /**
+     * The experiment's results table, and in JSON a page of its checkpoints ({@code ?limit=&offset=}, in the order of
+     * method, seed, run and epoch; {@code X-Total-Count} and {@code checkpointsTotal} count them all,
+     * {@code checkpointStatus} counts them by status). The table is made of each run's newest checkpoint, so the
+     * answer's size and cost grow with the runs, not with their epochs.
+     */
     @GET
     @Path("results/{experimentId}")
     @Produces({MediaType.APPLICATION_JSON, CSV, MARKDOWN})
     public Response get(@PathParam("experimentId") String experimentId, @QueryParam("format") String format,
-                        @HeaderParam(HttpHeaders.ACCEPT) String accept) {
-        List<ReceivedCheckpoint> received = ReceivedCheckpoint.ofExperiment(experimentId);
-        if (received.isEmpty()) {
+                        @HeaderParam(HttpHeaders.ACCEPT) String accept, @QueryParam("limit") String limit,
+                        @QueryParam("offset") String offset, @Context UriInfo uri) {
+        String answer = format(format, accept);
+        Paging paging = listings.page(limit, offset);
+        List<ReceivedCheckpoint> runs = ReceivedCheckpoint.newestPerRun(experimentId);
+        if (runs.isEmpty()) {
             throw Problem.notFound("no results for experiment '" + experimentId + "': it is unknown here, or none of its runs "
                     + "has written a checkpoint yet (see its runs with ./mmap status " + experimentId + ")");
         }
-        ExperimentResults results = ExperimentResults.of(experimentId, received);
-        ResultsTable.Table table = results.table();
-        return switch (format(format, accept)) {
-            case "csv" -> Response.ok(table.toCsv(), CSV + "; charset=utf-8").build();
-            case "md" -> Response.ok(table.toMarkdown(), MARKDOWN + "; charset=utf-8").build();
-            default -> Response.ok(results, MediaType.APPLICATION_JSON).build();
-        };
+        if (!answer.equals("json")) {
+            ResultsTable.Table table = ExperimentResults.of(experimentId, runs, List.of(), 0, Map.of()).table();
+            return answer.equals("csv") ? Response.ok(table.toCsv(), CSV + "; charset=utf-8").build()
+                    : Response.ok(table.toMarkdown(), MARKDOWN + "; charset=utf-8").build();
+        }
+        Map<String, Long> byStatus = ReceivedCheckpoint.countByStatus(experimentId);
+        long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
+        ExperimentResults results = ExperimentResults.of(experimentId, runs,
+                ReceivedCheckpoint.pageOf(experimentId, paging.offset(), paging.limit()), total, byStatus);
+        return paging.withHeaders(Response.ok(results, MediaType.APPLICATION_JSON), total, uri).build();
     }
 
     @GET
@@ -120,7 +132,7 @@ public class ResultsResource {
         }
         List<LeaderboardEntry> out = new ArrayList<>();
         for (String id : paging.of(matching)) {
-            ExperimentResults r = ExperimentResults.of(id, ReceivedCheckpoint.ofExperiment(id));
+            ExperimentResults r = ExperimentResults.of(id, ReceivedCheckpoint.newestPerRun(id), List.of(), 0, Map.of());
             String name = datasetName(r.dataset());
             String split = r.dataset() == null ? "?" : r.dataset().percent() != null ? r.dataset().percent() + "%"
                     : r.dataset().shots() + "-shot";

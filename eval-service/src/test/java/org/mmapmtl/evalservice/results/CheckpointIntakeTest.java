@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
 
@@ -75,6 +76,30 @@ public class CheckpointIntakeTest {
                 .body("checkpoints[0].trainableParams", equalTo(131_000))
                 .body("checkpoints[0].groups[1]", equalTo(List.of("Clipart", "Real_World")))
                 .body("checkpoints[0].evaluated", equalTo(false));
+    }
+
+    @Test
+    void checkpointsComeAPageAtATimeBesideATableOfEachRunsNewest() {
+        // 3 runs × 5 epochs: 15 checkpoints; nothing scored (evaluation is off here), so the table has no row yet
+        for (int seed = 1; seed <= 3; seed++) {
+            for (int epoch = 0; epoch <= 4; epoch++) {
+                send(checkpoint("exp-paged", "exp-paged.mmap.s" + seed, epoch));
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/results/{id}", "exp-paged").then().statusCode(200).body("checkpointsTotal", equalTo(15)));
+        var first = given().get("/results/{id}?limit=4", "exp-paged").then().statusCode(200)
+                .header("X-Total-Count", "15")
+                .body("checkpoints", hasSize(4)).body("checkpointStatus.pending", equalTo(15))
+                .body("checkpoints.epoch", equalTo(List.of(0, 1, 2, 3)))
+                .body("rows", hasSize(0)).body("tasks", equalTo(TASKS))
+                .extract();
+        assertThat(first.header("Link")).contains("offset=4").contains("rel=\"next\"").doesNotContain("rel=\"prev\"");
+        given().get("/results/{id}?limit=4&offset=12", "exp-paged").then().statusCode(200)
+                .body("checkpoints", hasSize(3)).body("checkpoints.runId", everyItem(equalTo("exp-paged.mmap.s3")))
+                .header("Link", org.hamcrest.Matchers.containsString("rel=\"prev\""));
+        given().get("/results/{id}?limit=0", "exp-paged").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("limit"));
     }
 
     @Test
