@@ -16,8 +16,63 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {BenchCommand.PartitionSearchCommand.class, BenchCommand.EncodersCommand.class,
                 BenchCommand.DataCommand.class, BenchCommand.ParamsCommand.class,
-                BenchCommand.TrainStepCommand.class, BenchCommand.EvalCommand.class})
+                BenchCommand.TrainStepCommand.class, BenchCommand.EvalCommand.class, BenchCommand.PipelineCommand.class})
 final class BenchCommand {
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = {"Latency of the services' answers under many experiments and dashboard viewers: the local stack "
+                    + "and the three services (training and scoring off) with this command playing the trainers, "
+                    + "at each level of open dashboard streams.",
+                    "Uses its own ports and state folder, so it runs beside ./mmap up."})
+    static final class PipelineCommand implements Callable<Integer> {
+        @Option(names = "--home", defaultValue = "${sys:mmap.home:-.}", description = "the checkout whose built services run (default: ${DEFAULT-VALUE}); another checkout's build measures it with this harness")
+        Path home;
+
+        @Option(names = "--state-dir", defaultValue = "${sys:mmap.home:-.}/.mmap/bench-pipeline", description = "its stack, logs and generated data, wiped at each start (default: ${DEFAULT-VALUE})")
+        Path stateDir;
+
+        @Option(names = "--ports", split = ",", defaultValue = "19092,25432,18081,18082,18083", description = "Kafka, PostgreSQL, trainer, grouping and eval ports (default: ${DEFAULT-VALUE})")
+        java.util.List<Integer> ports;
+
+        @Option(names = "--experiments", defaultValue = "40", description = "experiments submitted and published (default: ${DEFAULT-VALUE})")
+        int experiments;
+
+        @Option(names = "--runs", defaultValue = "4", description = "runs per experiment (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--steps", defaultValue = "60", description = "step reports per run (default: ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--epochs", defaultValue = "3", description = "checkpoints per run (default: ${DEFAULT-VALUE})")
+        int epochs;
+
+        @Option(names = "--streams", defaultValue = "0,50,200", description = "levels of open dashboard streams (default: ${DEFAULT-VALUE})")
+        String streams;
+
+        @Option(names = "--requests", defaultValue = "100", description = "requests per kind of answer and level (default: ${DEFAULT-VALUE})")
+        int requests;
+
+        @Option(names = "--live-rate", defaultValue = "20", description = "progress reports a second published while measuring (default: ${DEFAULT-VALUE})")
+        int liveRate;
+
+        @Option(names = "--out", defaultValue = ".mmap/bench/pipeline.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (ports.size() != 5) {
+                System.err.println("mmap bench pipeline: --ports takes five ports: Kafka, PostgreSQL, trainer, grouping, eval");
+                return 2;
+            }
+            if (experiments < 1 || runs < 1 || steps < 1 || epochs < 1 || requests < 1) {
+                System.err.println("mmap bench pipeline: --experiments, --runs, --steps, --epochs and --requests must be at least 1");
+                return 2;
+            }
+            return new PipelineBench(new PipelineBench.Settings(home, stateDir, new LocalServices.Ports(ports.get(0),
+                    ports.get(1), ports.get(2), ports.get(3), ports.get(4)), experiments, runs, steps, epochs,
+                    PipelineBench.levels(streams), requests, liveRate, out)).run();
+        }
+    }
 
     @Command(name = "data", mixinStandardHelpOptions = true,
             description = "Decode + preprocess throughput of the image pipeline on photo-sized JPEGs.")

@@ -29,6 +29,12 @@ final class LocalServices implements AutoCloseable {
     /** Starts everything and waits until each service answers ready; stops what it started if anything fails. */
     static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds)
             throws InterruptedException {
+        return start(home, stateDir, ports, fresh, readyTimeoutSeconds, Map.of());
+    }
+
+    /** @param settings environment of every service on top of the stack's (a benchmark turns training off) */
+    static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds,
+                               Map<String, String> settings) throws InterruptedException {
         Path stackDir = stateDir.resolve("stack");
         java.nio.channels.FileChannel lock = lockState(stateDir);
         LocalServices all;
@@ -48,7 +54,7 @@ final class LocalServices implements AutoCloseable {
         }
         all.stateLock = lock;
         try {
-            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports);
+            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports, settings);
             all.awaitReady(readyTimeoutSeconds);
         } catch (RuntimeException | InterruptedException e) {
             all.close();
@@ -57,7 +63,7 @@ final class LocalServices implements AutoCloseable {
         return all;
     }
 
-    private void launch(Path home, Path state, Ports ports) {
+    private void launch(Path home, Path state, Ports ports, Map<String, String> settings) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
@@ -69,6 +75,7 @@ final class LocalServices implements AutoCloseable {
         env.put("MMAP_CACHE_DIR", System.getenv().getOrDefault("MMAP_CACHE_DIR", state.resolve("cache").toString()));
         // nothing routes requests to these processes: a stopping trainer need not keep answering while it is unready
         env.put("QUARKUS_SHUTDOWN_DELAY", System.getenv().getOrDefault("QUARKUS_SHUTDOWN_DELAY", "0s"));
+        env.putAll(settings);
         Path logs = state.resolve("logs");
         services.add(ServiceProcess.launch("trainer-service", runJar(home, "trainer-service"), ports.trainer(), env, logs, home));
         services.add(ServiceProcess.launch("grouping-service", runJar(home, "grouping-service"), ports.grouping(), env, logs, home));

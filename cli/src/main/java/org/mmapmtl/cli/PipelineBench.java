@@ -1,0 +1,473 @@
+package org.mmapmtl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.mmapmtl.data.ShapeWorld;
+import org.mmapmtl.events.Checkpoint;
+import org.mmapmtl.events.EventCodecs;
+import org.mmapmtl.events.EventTopic;
+import org.mmapmtl.events.Progress;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How the pipeline's read side holds up under many experiments and many dashboard viewers, on the local stack with
+ * the real services: the trainer accepts experiments without training them and the evaluator does not score (both
+ * turned off), while this harness plays the trainers: it submits experiments over REST and publishes their progress
+ * reports and checkpoints on the real topics. At each level of open dashboard streams it measures the latency of the
+ * answers a lab's users ask for most, the database's transactions per second and what the streams received; live
+ * reports keep arriving meanwhile, as from running trainers.
+ */
+final class PipelineBench {
+    record Settings(Path home, Path state, LocalServices.Ports ports, int experiments, int runs, int steps, int epochs,
+                    List<Integer> streams, int requests, int liveRate, Path out) {
+    }
+
+    /** Latency percentiles of one kind of request, in milliseconds. */
+    record Latency(String request, int count, double p50, double p99, double max, int errors) {
+    }
+
+    /**
+     * @param dbTransactionsPerSecondIdle the database's commits a second over 5 s with the streams open and live
+     *                                    reports arriving, before any request
+     * @param dbTransactionsPerSecond     the same while the requests are measured
+     * @param evalLag                     records the eval service's intakes had not consumed when the requests ended
+     */
+    record Level(int streamsAsked, int streamsOpen, int streamsRefused, long changeEvents,
+                 double dbTransactionsPerSecondIdle, double dbTransactionsPerSecond, long evalLag, List<Latency> latencies) {
+    }
+
+    private static final String COMMITS = "select xact_commit from pg_stat_database where datname = current_database()";
+
+    private final Settings settings;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final Random random = new Random(1);
+
+    PipelineBench(Settings settings) {
+        this.settings = settings;
+    }
+
+    int run() throws Exception {
+        Path data = settings.state().resolve("data");
+        if (!Files.isDirectory(data)) {
+            ShapeWorld.writeTasks(data, ShapeWorld.TASK_STYLES, ShapeWorld.DEMO_CLASSES, 8, 1, 32);
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("MMAP_TRAINER_ENABLED", "false"); // accepts and serves; this harness plays the trainers
+        env.put("MMAP_EVAL_ENABLED", "false");    // its checkpoints are announcements of files that do not exist
+        Instant began = Instant.now();
+        try (LocalServices all = LocalServices.start(settings.home(), settings.state(), settings.ports(), true, 240, env);
+             KafkaProducer<String, byte[]> kafka = producer(all.stack.kafkaBootstrapServers());
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, all.stack.kafkaBootstrapServers()));
+             Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
+                     all.stack.databasePassword())) {
+            String trainer = all.services.get(0).url();
+            String eval = all.services.get(2).url();
+
+            System.out.printf("%nSubmitting %d experiments and publishing their records (%d runs × %d steps, %d epochs each) ...%n",
+                    settings.experiments(), settings.runs(), settings.steps(), settings.epochs());
+            List<String> ids = new ArrayList<>();
+            List<Double> submits = new ArrayList<>();
+            int submitErrors = 0;
+            for (int e = 0; e < settings.experiments(); e++) {
+                String id = String.format(Locale.ROOT, "load-%03d", e);
+                long t = System.nanoTime();
+                HttpResponse<String> r = post(trainer + "/experiments", spec(id, data));
+                submits.add((System.nanoTime() - t) / 1e6);
+                if (r.statusCode() / 100 != 2) {
+                    submitErrors++;
+                    if (submitErrors == 1) {
+                        System.err.println("  POST /experiments answered " + r.statusCode() + ": " + r.body());
+                    }
+                }
+                ids.add(id);
+                publishExperiment(kafka, id);
+            }
+            kafka.flush();
+            long reports = (long) settings.experiments() * settings.runs() * (settings.steps() + 2);
+            long checkpoints = (long) settings.experiments() * settings.runs() * settings.epochs();
+            long seeded = awaitIngested(eval, admin, ids.get(ids.size() - 1), settings.runs() * settings.epochs(),
+                    settings.experiments());
+            System.out.printf("  %d progress reports and %d checkpoints published; the eval service had them all %d s after the start%n",
+                    reports, checkpoints, seeded);
+            // one unmeasured round of every request, so that the first level does not pay for the services' warm-up
+            warmUp(ids, trainer, eval);
+            Latency submit = latency("POST trainer /experiments", submits, submitErrors);
+
+            List<Level> levels = new ArrayList<>();
+            for (int level : settings.streams()) {
+                levels.add(measure(level, ids, trainer, eval, kafka, db, admin));
+            }
+            long dbBytes = scalar(db, "select pg_database_size(current_database())");
+            print(submit, levels, dbBytes);
+            write(submit, levels, dbBytes, began);
+        }
+        return 0;
+    }
+
+    private Level measure(int streams, List<String> ids, String trainer, String eval, KafkaProducer<String, byte[]> kafka,
+                          Connection db, Admin admin) throws Exception {
+        System.out.printf("%nLevel: %d dashboard streams ...%n", streams);
+        AtomicLong events = new AtomicLong();
+        List<CompletableFuture<HttpResponse<Void>>> open = new ArrayList<>();
+        int refused = 0;
+        for (int i = 0; i < streams; i++) {
+            String id = ids.get(i % ids.size());
+            CompletableFuture<HttpResponse<Void>> f = http.sendAsync(HttpRequest.newBuilder(URI.create(eval + "/experiments/" + id
+                            + "/changes")).header("Accept", "text/event-stream").build(),
+                    HttpResponse.BodyHandlers.fromLineSubscriber(new DataLines(events)));
+            open.add(f);
+        }
+        // a refused stream answers at once; an accepted one answers its headers and stays open
+        Thread.sleep(3000);
+        for (CompletableFuture<HttpResponse<Void>> f : open) {
+            if (f.isDone() && !f.isCompletedExceptionally() && f.get().statusCode() != 200) {
+                refused++;
+            }
+        }
+        AtomicBoolean live = new AtomicBoolean(true);
+        Thread reporter = new Thread(() -> liveReports(kafka, ids, live), "live-reports");
+        reporter.setDaemon(true);
+        reporter.start();
+        // the database's work while only the streams and the live reports run: what open dashboards cost by themselves
+        long idleBefore = scalar(db, COMMITS);
+        long idleStart = System.nanoTime();
+        Thread.sleep(5000);
+        double idle = (scalar(db, COMMITS) - idleBefore) / ((System.nanoTime() - idleStart) / 1e9);
+        long commitsBefore = scalar(db, COMMITS);
+        long t0 = System.nanoTime();
+        List<Latency> latencies = requests(ids, trainer, eval);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long commits = scalar(db, COMMITS) - commitsBefore;
+        live.set(false);
+        reporter.join();
+        long lag = evalLag(admin);
+        open.forEach(f -> f.cancel(true));
+        long received = events.get();
+        int ok = streams - refused;
+        System.out.printf("  %d open, %d refused, %d change events received; database %.0f transactions/s without requests,"
+                + " %.0f with; eval intake lag %d%n", ok, refused, received, idle, commits / seconds, lag);
+        Thread.sleep(2000); // let the server notice the closed streams before the next level
+        return new Level(streams, ok, refused, received, idle, commits / seconds, lag, latencies);
+    }
+
+    private void warmUp(List<String> ids, String trainer, String eval) {
+        System.out.println("\nWarming up (one unmeasured round) ...");
+        requests(ids, trainer, eval);
+    }
+
+    private List<Latency> requests(List<String> ids, String trainer, String eval) {
+        List<Latency> latencies = new ArrayList<>();
+        latencies.add(time("GET trainer /experiments/{id}", ids, id -> trainer + "/experiments/" + id));
+        latencies.add(time("GET trainer /experiments (a page)", ids, id -> trainer + "/experiments?limit=50"));
+        latencies.add(time("GET eval /results/{id}", ids, id -> eval + "/results/" + id));
+        latencies.add(time("GET eval /results/{id}?format=md", ids, id -> eval + "/results/" + id + "?format=md"));
+        latencies.add(time("GET eval /experiments (a page)", ids, id -> eval + "/experiments?limit=50"));
+        latencies.add(time("GET eval / (dashboard page)", ids, id -> eval + "/?experiment=" + id));
+        return latencies;
+    }
+
+    private Latency time(String what, List<String> ids, java.util.function.Function<String, String> url) {
+        List<Double> ms = new ArrayList<>();
+        int errors = 0;
+        for (int i = 0; i < settings.requests(); i++) {
+            String id = ids.get(random.nextInt(ids.size()));
+            long t = System.nanoTime();
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url.apply(id)))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    errors++;
+                }
+            } catch (Exception e) {
+                errors++;
+            }
+            ms.add((System.nanoTime() - t) / 1e6);
+        }
+        Latency l = latency(what, ms, errors);
+        System.out.printf(Locale.ROOT, "  %-36s p50 %7.1f ms   p99 %7.1f ms   max %7.1f ms%s%n", what, l.p50(), l.p99(),
+                l.max(), errors == 0 ? "" : "   errors " + errors);
+        return l;
+    }
+
+    private static Latency latency(String what, List<Double> ms, int errors) {
+        double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return new Latency(what, 0, 0, 0, 0, errors);
+        }
+        return new Latency(what, sorted.length, percentile(sorted, 0.50), percentile(sorted, 0.99),
+                sorted[sorted.length - 1], errors);
+    }
+
+    static double percentile(double[] sorted, double q) {
+        int index = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    /** What a trainer would have published for the experiment: each run's lifecycle, steps and checkpoints. */
+    private void publishExperiment(KafkaProducer<String, byte[]> kafka, String id) {
+        Instant at = Instant.now();
+        List<String> tasks = ShapeWorld.TASK_STYLES;
+        send(kafka, id, Progress.lifecycle(id, null, null, "phase-2", "running", "experiment phase-2", at));
+        for (int r = 0; r < settings.runs(); r++) {
+            String run = id + ".mmap.s" + (r + 1);
+            send(kafka, id, Progress.lifecycle(id, run, "mmap", "phase-2", "running", "run running", at));
+            long perEpoch = Math.max(1, settings.steps() / settings.epochs());
+            for (int s = 1; s <= settings.steps(); s++) {
+                double loss = 7.0 / Math.sqrt(s);
+                send(kafka, id, new Progress(id, run, "mmap", "phase-2", "running", s, settings.steps(),
+                        (int) Math.min(settings.epochs(), 1 + (s - 1) / perEpoch), settings.epochs(), loss, loss,
+                        Map.of(tasks.get(0), loss / 2, tasks.get(1), loss / 2), 3.58, 0.01, 100.0,
+                        1000L * (settings.steps() - s), null, at.plusMillis(s)));
+            }
+            for (int e = 1; e <= settings.epochs(); e++) {
+                Checkpoint c = new Checkpoint(id, run, "mmap", r + 1, tasks, List.of(tasks), e, e == settings.epochs(),
+                        "file:///nowhere/" + run + "-e" + e + ".safetensors", "0f".repeat(32), 20_000);
+                kafka.send(new ProducerRecord<>(EventTopic.CHECKPOINTS.topicName(), id, EventCodecs.CHECKPOINT.encode(c)));
+            }
+            send(kafka, id, Progress.lifecycle(id, run, "mmap", "phase-2", "done", "run done", at.plusMillis(settings.steps() + 1)));
+        }
+    }
+
+    /** Step reports for a few experiments at {@code liveRate} a second, as running trainers send them. */
+    private void liveReports(KafkaProducer<String, byte[]> kafka, List<String> ids, AtomicBoolean live) {
+        long step = 1_000_000;
+        long pause = Math.max(1, 1000 / Math.max(1, settings.liveRate()));
+        while (live.get()) {
+            String id = ids.get((int) (step % Math.min(8, ids.size())));
+            step++;
+            send(kafka, id, new Progress(id, id + ".mmap.s1", "mmap", "phase-2", "running", step, step, 1, 1, 1.0, 1.0,
+                    null, null, 0.01, 100.0, 0L, null, Instant.now()));
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        kafka.flush();
+    }
+
+    private static void send(KafkaProducer<String, byte[]> kafka, String id, Progress p) {
+        kafka.send(new ProducerRecord<>(EventTopic.PROGRESS.topicName(), id, EventCodecs.PROGRESS.encode(p)));
+    }
+
+    /**
+     * Seconds from the end of the seeding until the eval service lists every experiment and the last one's checkpoints
+     * and its intakes have consumed every record.
+     */
+    private long awaitIngested(String eval, Admin admin, String last, int checkpoints, int experiments) throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> listing = get(eval + "/experiments?limit=1");
+            HttpResponse<String> results = get(eval + "/results/" + last + "?limit=500");
+            if (listing.statusCode() == 200 && results.statusCode() == 200) {
+                long listed = listing.headers().firstValueAsLong("X-Total-Count").orElse(0);
+                JsonNode body = ServiceClient.JSON.readTree(results.body());
+                long received = body.has("checkpointsTotal") ? body.path("checkpointsTotal").asLong()
+                        : body.path("checkpoints").size();
+                if (listed >= experiments && received >= checkpoints && evalLag(admin) == 0) {
+                    return (System.nanoTime() - start) / 1_000_000_000L;
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the eval service did not take in the published records within 10 minutes");
+    }
+
+    /** Records of the eval service's intakes (checkpoints, progress) not yet consumed: the sum over their partitions. */
+    static long evalLag(Admin admin) throws Exception {
+        long lag = 0;
+        for (String group : List.of("eval-service", "eval-service-progress")) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            String topic = group.equals("eval-service") ? EventTopic.CHECKPOINTS.topicName() : EventTopic.PROGRESS.topicName();
+            Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+            for (var description : admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic).partitions()) {
+                latest.put(new TopicPartition(topic, description.partition()), OffsetSpec.latest());
+            }
+            for (var end : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet()) {
+                OffsetAndMetadata at = committed.get(end.getKey());
+                lag += end.getValue().offset() - (at == null ? 0 : at.offset());
+            }
+        }
+        return lag;
+    }
+
+    private String spec(String id, Path data) {
+        ObjectNode spec = ServiceClient.JSON.createObjectNode();
+        spec.put("id", id);
+        ObjectNode dataset = spec.putObject("dataset");
+        dataset.put("kind", "folder").put("root", data.toAbsolutePath().toString()).put("percent", 50);
+        ShapeWorld.TASK_STYLES.forEach(dataset.putArray("tasks")::add);
+        spec.put("weights", "generated:tiny");
+        ArrayNode methods = spec.putArray("methods");
+        List.of("zero-shot", "coop-mt", "mmap").forEach(methods::add);
+        spec.putArray("seeds").add(1).add(2);
+        spec.putObject("recipe").put("batchSize", 4);
+        spec.putObject("grouping").put("snapshots", 2);
+        return spec.toString();
+    }
+
+    private HttpResponse<String> post(String url, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long scalar(Connection db, String sql) throws Exception {
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private void print(Latency submit, List<Level> levels, long dbBytes) {
+        System.out.printf("%nPipeline under load (%d experiments, %d runs each, %d requests per measurement, %d live reports/s):%n%n",
+                settings.experiments(), settings.runs(), settings.requests(), settings.liveRate());
+        StringBuilder header = new StringBuilder("| request (p50 / p99 ms) |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (Level l : levels) {
+            header.append(' ').append(l.streamsAsked()).append(" streams |");
+            rule.append("---|");
+        }
+        System.out.println(header);
+        System.out.println(rule);
+        for (int i = 0; i < levels.get(0).latencies().size(); i++) {
+            StringBuilder row = new StringBuilder("| " + levels.get(0).latencies().get(i).request() + " |");
+            for (Level l : levels) {
+                Latency x = l.latencies().get(i);
+                row.append(String.format(Locale.ROOT, " %.1f / %.1f%s |", x.p50(), x.p99(),
+                        x.errors() == 0 ? "" : " (" + x.errors() + " errors)"));
+            }
+            System.out.println(row);
+        }
+        StringBuilder open = new StringBuilder("| streams open / refused |");
+        StringBuilder idle = new StringBuilder("| database transactions/s, streams and live reports only |");
+        StringBuilder db = new StringBuilder("| database transactions/s, while measuring |");
+        StringBuilder ev = new StringBuilder("| change events received |");
+        StringBuilder lag = new StringBuilder("| eval intake lag at the end (records) |");
+        for (Level l : levels) {
+            open.append(' ').append(l.streamsOpen()).append(" / ").append(l.streamsRefused()).append(" |");
+            idle.append(String.format(Locale.ROOT, " %.0f |", l.dbTransactionsPerSecondIdle()));
+            db.append(String.format(Locale.ROOT, " %.0f |", l.dbTransactionsPerSecond()));
+            ev.append(' ').append(l.changeEvents()).append(" |");
+            lag.append(' ').append(l.evalLag()).append(" |");
+        }
+        System.out.println(open);
+        System.out.println(idle);
+        System.out.println(db);
+        System.out.println(ev);
+        System.out.println(lag);
+        System.out.printf(Locale.ROOT, "%nPOST trainer /experiments (%d submissions, no load): p50 %.1f ms, p99 %.1f ms%s%n",
+                submit.count(), submit.p50(), submit.p99(), submit.errors() == 0 ? "" : ", " + submit.errors() + " refused");
+        System.out.printf(Locale.ROOT, "Database size after the run: %.1f MiB (%.1f KiB per experiment)%n",
+                dbBytes / 1048576.0, dbBytes / 1024.0 / settings.experiments());
+    }
+
+    private void write(Latency submit, List<Level> levels, long dbBytes, Instant began) throws Exception {
+        ObjectNode json = ServiceClient.JSON.createObjectNode();
+        json.put("benchmark", "pipeline");
+        json.put("began", began.toString());
+        json.put("home", settings.home().toString());
+        json.put("experiments", settings.experiments());
+        json.put("runsPerExperiment", settings.runs());
+        json.put("stepsPerRun", settings.steps());
+        json.put("epochsPerRun", settings.epochs());
+        json.put("requestsPerMeasurement", settings.requests());
+        json.put("liveReportsPerSecond", settings.liveRate());
+        json.set("submit", ServiceClient.JSON.valueToTree(submit));
+        json.set("levels", ServiceClient.JSON.valueToTree(levels));
+        json.put("databaseBytes", dbBytes);
+        json.put("cpus", Runtime.getRuntime().availableProcessors());
+        Files.createDirectories(settings.out().toAbsolutePath().getParent());
+        Files.writeString(settings.out(), ServiceClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json),
+                StandardCharsets.UTF_8);
+        System.out.println("Written: " + settings.out());
+    }
+
+    /** Counts the {@code data:} lines of a server-sent event stream: one per event. */
+    private static final class DataLines implements Flow.Subscriber<String> {
+        private final AtomicLong events;
+
+        DataLines(AtomicLong events) {
+            this.events = events;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String line) {
+            if (line.startsWith("data:")) {
+                events.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // closed by the harness, or refused
+        }
+
+        @Override
+        public void onComplete() {
+        }
+    }
+
+    static List<Integer> levels(String text) {
+        return Arrays.stream(text.split(",")).map(String::trim).map(Integer::valueOf).toList();
+    }
+}
