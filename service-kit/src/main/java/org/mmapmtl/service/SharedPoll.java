@@ -20,7 +20,8 @@ import java.util.function.Function;
  * One poll for every stream that watches a value: each period, one call of {@code fetch} reads the values of all the
  * keys that have a watcher (for the dashboard, one query per tick however many browsers are open), and each watcher
  * gets its key's value when it differs from the last one it got. A new watcher gets the key's last value at once, or
- * the result of a poll run for it right away. Polls run on one thread of their own, never on an event loop; a poll
+ * the result of a poll run for it right away. A stream that reads data of its own {@link #register}s its key instead
+ * and reads only when {@link #latest} says there is something new. Polls run on one thread of their own, never on an event loop; a poll
  * that fails is logged and the next one tries again.
  *
  * @param <K> what is watched (an experiment id)
@@ -32,6 +33,7 @@ public final class SharedPoll<K, V> implements AutoCloseable {
     private final Function<Set<K>, Map<K, V>> fetch;
     private final Map<K, Set<MultiEmitter<? super V>>> watchers = new ConcurrentHashMap<>();
     private final Map<K, V> last = new ConcurrentHashMap<>();
+    private final Map<K, Integer> registered = new ConcurrentHashMap<>();
     private final ScheduledExecutorService thread;
     private final String what;
 
@@ -58,7 +60,9 @@ public final class SharedPoll<K, V> implements AutoCloseable {
             emitter.onTermination(() -> watchers.computeIfPresent(key, (k, set) -> {
                 set.remove(emitter);
                 if (set.isEmpty()) {
-                    last.remove(k);
+                    if (!registered.containsKey(k)) {
+                        last.remove(k);
+                    }
                     return null;
                 }
                 return set;
@@ -72,13 +76,39 @@ public final class SharedPoll<K, V> implements AutoCloseable {
         }, BackPressureStrategy.LATEST).skip().repetitions(); // a slow client gets the newest value, not a backlog
     }
 
-    /** How many keys are watched now. */
+    /**
+     * Keeps the key polled until the registration is closed, for a stream that reads its own data and asks
+     * {@link #latest} first whether there is anything to read.
+     */
+    public AutoCloseable register(K key) {
+        registered.merge(key, 1, Integer::sum);
+        thread.execute(this::pollQuietly);
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                registered.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+                if (!registered.containsKey(key) && !watchers.containsKey(key)) {
+                    last.remove(key);
+                }
+            }
+        };
+    }
+
+    /** The key's value from the newest poll, while it is watched or registered; empty before the first. */
+    public java.util.Optional<V> latest(K key) {
+        return java.util.Optional.ofNullable(last.get(key));
+    }
+
+    /** How many keys are watched or registered now. */
     public int watchedKeys() {
-        return watchers.size();
+        Set<K> keys = new HashSet<>(watchers.keySet());
+        keys.addAll(registered.keySet());
+        return keys.size();
     }
 
     private void pollQuietly() {
         Set<K> keys = new HashSet<>(watchers.keySet());
+        keys.addAll(registered.keySet());
         if (keys.isEmpty()) {
             return;
         }
@@ -91,14 +121,20 @@ public final class SharedPoll<K, V> implements AutoCloseable {
             return;
         }
         values.forEach((key, value) -> {
+            if (value == null) {
+                return;
+            }
             Set<MultiEmitter<? super V>> set = watchers.get(key);
-            if (set == null || value == null) {
+            if (set == null && !registered.containsKey(key)) {
                 return;
             }
             last.put(key, value);
-            set.forEach(e -> e.emit(value));
+            if (set != null) {
+                set.forEach(e -> e.emit(value));
+            }
         });
-        last.keySet().retainAll(watchers.keySet()); // a watcher that left during the poll
+        // a watcher or registration that left during the poll
+        last.keySet().removeIf(k -> !watchers.containsKey(k) && !registered.containsKey(k));
     }
 
     @Override
@@ -106,5 +142,6 @@ public final class SharedPoll<K, V> implements AutoCloseable {
         thread.shutdownNow();
         watchers.values().forEach(set -> set.forEach(MultiEmitter::complete));
         watchers.clear();
+        registered.clear();
     }
 }

@@ -83,6 +83,28 @@ class SharedPollTest {
     }
 
     @Test
+    void aRegisteredKeyIsPolledAndItsLatestValueReadableUntilTheRegistrationCloses() throws Exception {
+        values.put("a", "1");
+        try (SharedPoll<String, String> poll = new SharedPoll<>(this::fetch, Duration.ofMillis(100), "test")) {
+            assertThat(poll.latest("a")).isEmpty();
+            AutoCloseable first = poll.register("a");
+            AutoCloseable second = poll.register("a");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(poll.latest("a")).contains("1"));
+            values.put("a", "2");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(poll.latest("a")).contains("2"));
+            first.close();
+            first.close(); // twice counts once
+            assertThat(poll.watchedKeys()).isOne();
+            second.close();
+            assertThat(poll.watchedKeys()).isZero();
+            assertThat(poll.latest("a")).isEmpty();
+            int fetched = fetches.size();
+            Thread.sleep(350);
+            assertThat(fetches).hasSize(fetched); // nothing watched: no fetch
+        }
+    }
+
+    @Test
     void aFailedFetchIsRetriedByTheNextPoll() {
         values.put("a", "1");
         boolean[] fail = {true};
