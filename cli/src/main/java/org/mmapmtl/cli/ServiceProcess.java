@@ -62,7 +62,7 @@ final class ServiceProcess {
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
             // a port of its own for metrics, unless given: the services' fixed defaults would collide on one machine
             int management = env.containsKey("QUARKUS_MANAGEMENT_PORT")
-                    ? Integer.parseInt(env.get("QUARKUS_MANAGEMENT_PORT")) : freePort();
+                    ? Integer.parseInt(env.get("QUARKUS_MANAGEMENT_PORT")) : org.mmapmtl.localstack.FreePorts.any();
             builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(management));
             // the service stops itself when this process is gone, however it went (service-kit's LauncherWatch)
             builder.environment().put("MMAP_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
@@ -78,12 +78,6 @@ final class ServiceProcess {
 
     String metricsUrl() {
         return "http://localhost:" + managementPort + "/q/metrics";
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     boolean alive() {

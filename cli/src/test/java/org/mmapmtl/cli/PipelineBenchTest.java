@@ -5,10 +5,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,17 +55,11 @@ class PipelineBenchTest {
         assertThat(PipelineBench.levels("0, 50,200")).containsExactly(0, 50, 200);
     }
 
-    private static List<Integer> freePorts(int n) throws Exception {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
+    private static List<Integer> freePorts(int n) {
+        java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
+        while (ports.size() < n) {
+            ports.add(org.mmapmtl.localstack.FreePorts.any());
         }
+        return List.copyOf(ports);
     }
 }

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,10 +31,9 @@ class UpCommandTest {
     @TempDir
     Path state;
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** A port to listen on, outside the range of outgoing connections' source ports (see FreePorts). */
+    static int freePort() {
+        return org.mmapmtl.localstack.FreePorts.any();
     }
 
     @Test

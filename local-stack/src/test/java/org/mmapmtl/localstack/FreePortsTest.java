@@ -1,0 +1,24 @@
+package org.mmapmtl.localstack;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FreePortsTest {
+    @Test
+    void aPortBelowTheRangeOfOutgoingConnectionsThatCanBeBound() throws Exception {
+        int low = FreePorts.ephemeralLow();
+        for (int i = 0; i < 20; i++) {
+            int port = FreePorts.any();
+            if (low > 11_000) {
+                // outgoing connections draw their source ports from [low, high]: a listener there can lose its port
+                assertThat(port).isBetween(10_000, low - 1);
+            }
+            try (ServerSocket s = new ServerSocket(port)) {
+                assertThat(s.getLocalPort()).isEqualTo(port);
+            }
+        }
+    }
+}
