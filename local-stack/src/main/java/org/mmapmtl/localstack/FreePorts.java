@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class FreePorts {
     private static final int LOWEST = 10_000;
     private static final int ATTEMPTS = 100;
+    static final Path RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
 
     private FreePorts() {
     }
@@ -52,9 +53,10 @@ public final class FreePorts {
 
     /** The first port of the kernel's ephemeral range, or 0 where it cannot be read. */
     static int ephemeralLow() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            return Integer.parseInt(range.split("\\s+")[0]);
+        // read as a line: readAllBytes trusts the size procfs reports and returns only the first byte here
+        try (java.io.BufferedReader in = Files.newBufferedReader(RANGE)) {
+            String range = in.readLine();
+            return range == null ? 0 : Integer.parseInt(range.trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 0;
         }
