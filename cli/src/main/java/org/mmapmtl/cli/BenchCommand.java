@@ -55,11 +55,18 @@ final class BenchCommand {
         @Option(names = "--live-rate", defaultValue = "20", description = "progress reports a second published while measuring (default: ${DEFAULT-VALUE})")
         int liveRate;
 
+        @Option(names = "--trainers", split = ",", description = "instead of the read side: throughput of --experiments real experiments (coop-mt and mmap, the tiny CLIP, one epoch) trained by this many trainer instances, each count a fresh stack (for example 1,2,4; default: none)")
+        java.util.List<Integer> trainers = new java.util.ArrayList<>();
+
         @Option(names = "--out", defaultValue = ".mmap/bench/pipeline.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
         public Integer call() throws Exception {
+            if (trainers.stream().anyMatch(t -> t < 1 || t > 16)) {
+                System.err.println("mmap bench pipeline: --trainers takes counts from 1 to 16");
+                return 2;
+            }
             if (ports.size() != 5) {
                 System.err.println("mmap bench pipeline: --ports takes five ports: Kafka, PostgreSQL, trainer, grouping, eval");
                 return 2;
@@ -70,7 +77,7 @@ final class BenchCommand {
             }
             return new PipelineBench(new PipelineBench.Settings(home, stateDir, new LocalServices.Ports(ports.get(0),
                     ports.get(1), ports.get(2), ports.get(3), ports.get(4)), experiments, runs, steps, epochs,
-                    PipelineBench.levels(streams), requests, liveRate, out)).run();
+                    PipelineBench.levels(streams), requests, liveRate, trainers, out)).run();
         }
     }
 

@@ -35,6 +35,15 @@ final class LocalServices implements AutoCloseable {
     /** @param settings environment of every service on top of the stack's (a benchmark turns training off) */
     static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds,
                                Map<String, String> settings) throws InterruptedException {
+        return start(home, stateDir, ports, fresh, readyTimeoutSeconds, settings, 1);
+    }
+
+    /**
+     * @param trainers trainer instances sharing the work through their leases: the first on {@code ports.trainer()},
+     *                 the others on free ports, after the grouping and eval services in {@link #services}
+     */
+    static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds,
+                               Map<String, String> settings, int trainers) throws InterruptedException {
         Path stackDir = stateDir.resolve("stack");
         java.nio.channels.FileChannel lock = lockState(stateDir);
         LocalServices all;
@@ -54,7 +63,7 @@ final class LocalServices implements AutoCloseable {
         }
         all.stateLock = lock;
         try {
-            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports, settings);
+            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports, settings, trainers);
             all.awaitReady(readyTimeoutSeconds);
         } catch (RuntimeException | InterruptedException e) {
             all.close();
@@ -63,7 +72,7 @@ final class LocalServices implements AutoCloseable {
         return all;
     }
 
-    private void launch(Path home, Path state, Ports ports, Map<String, String> settings) {
+    private void launch(Path home, Path state, Ports ports, Map<String, String> settings, int trainers) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
@@ -80,6 +89,10 @@ final class LocalServices implements AutoCloseable {
         services.add(ServiceProcess.launch("trainer-service", runJar(home, "trainer-service"), ports.trainer(), env, logs, home));
         services.add(ServiceProcess.launch("grouping-service", runJar(home, "grouping-service"), ports.grouping(), env, logs, home));
         services.add(ServiceProcess.launch("eval-service", runJar(home, "eval-service"), ports.eval(), env, logs, home));
+        for (int i = 2; i <= trainers; i++) {
+            services.add(ServiceProcess.launch("trainer-service-" + i, runJar(home, "trainer-service"),
+                    org.mmapmtl.localstack.FreePorts.any(), env, logs, home));
+        }
     }
 
     private void awaitReady(int timeoutSeconds) throws InterruptedException {

@@ -55,8 +55,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * reports keep arriving meanwhile, as from running trainers.
  */
 final class PipelineBench {
+    /** @param trainers trainer instances of each throughput level; empty: measure the read side instead */
     record Settings(Path home, Path state, LocalServices.Ports ports, int experiments, int runs, int steps, int epochs,
-                    List<Integer> streams, int requests, int liveRate, Path out) {
+                    List<Integer> streams, int requests, int liveRate, List<Integer> trainers, Path out) {
+    }
+
+    /**
+     * One throughput level: {@code experiments} real experiments trained by {@code trainers} instances and scored.
+     *
+     * @param partitionLatency from an experiment's last gradient snapshot to its partition (Kafka record times), ms
+     * @param evaluationLatency from a checkpoint's arrival at the eval service to its score, ms
+     * @param deadLetters      records in the pipeline's dead-letter topics at the end (nothing lost: 0)
+     * @param evaluationsPerCheckpoint evaluation records on mmap.evaluations per checkpoint (exactly once: 1.0)
+     */
+    record Throughput(int trainers, int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
+                      Latency partitionLatency, Latency evaluationLatency, long deadLetters,
+                      double evaluationsPerCheckpoint, int failedExperiments) {
     }
 
     /** Latency percentiles of one kind of request, in milliseconds. */
@@ -84,6 +98,9 @@ final class PipelineBench {
     }
 
     int run() throws Exception {
+        if (!settings.trainers().isEmpty()) {
+            return throughput();
+        }
         Path data = settings.state().resolve("data");
         if (!Files.isDirectory(data)) {
             ShapeWorld.writeTasks(data, ShapeWorld.TASK_STYLES, ShapeWorld.DEMO_CLASSES, 8, 1, 32);
@@ -139,6 +156,165 @@ final class PipelineBench {
             write(submit, levels, dbBytes, began);
         }
         return 0;
+    }
+
+    private int throughput() throws Exception {
+        Path data = settings.state().resolve("data-trained"); // the demo's world and size
+        if (!Files.isDirectory(data)) {
+            ShapeWorld.writeTasks(data, ShapeWorld.TASK_STYLES, ShapeWorld.DEMO_CLASSES, 48, 1, 48);
+        }
+        List<Throughput> levels = new ArrayList<>();
+        for (int trainers : settings.trainers()) {
+            System.out.printf("%nThroughput: %d experiment(s) with %d trainer(s) ...%n", settings.experiments(), trainers);
+            try (LocalServices all = LocalServices.start(settings.home(), settings.state(), settings.ports(), true, 240,
+                    Map.of(), trainers);
+                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, all.stack.kafkaBootstrapServers()));
+                 Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
+                         all.stack.databasePassword())) {
+                String trainer = all.services.get(0).url();
+                String eval = all.services.get(2).url();
+                List<String> ids = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int e = 0; e < settings.experiments(); e++) {
+                    String id = String.format(Locale.ROOT, "work-%d-%02d", trainers, e);
+                    HttpResponse<String> r = post(trainer + "/experiments", trainedSpec(id, data));
+                    if (r.statusCode() / 100 != 2) {
+                        throw new IllegalStateException("POST /experiments answered " + r.statusCode() + ": " + r.body());
+                    }
+                    ids.add(id);
+                }
+                int failed = awaitDone(trainer, eval, ids);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                List<Double> evaluation = new ArrayList<>();
+                try (Statement st = db.createStatement(); ResultSet r = st.executeQuery("select extract(epoch from "
+                        + "evaluated_at - received_at) * 1000 from eval.received_checkpoint where evaluated_at is not null")) {
+                    while (r.next()) {
+                        evaluation.add(r.getDouble(1));
+                    }
+                }
+                int checkpoints = (int) scalar(db, "select count(*) from eval.received_checkpoint");
+                int runs = (int) scalar(db, "select count(distinct run_id) from eval.received_checkpoint");
+                List<Double> partition = partitionLatencies(all.stack.kafkaBootstrapServers());
+                long evaluations = readAll(all.stack.kafkaBootstrapServers(), EventTopic.EVALUATIONS.topicName()).size();
+                long dead = 0;
+                for (EventTopic t : EventTopic.values()) {
+                    dead += readAll(all.stack.kafkaBootstrapServers(), t.deadLetterTopicName()).size();
+                }
+                Throughput level = new Throughput(trainers, ids.size(), runs, checkpoints, seconds,
+                        ids.size() / (seconds / 3600), latency("last snapshot -> partition", partition, 0),
+                        latency("checkpoint -> evaluation", evaluation, 0), dead,
+                        checkpoints == 0 ? 0 : (double) evaluations / checkpoints, failed);
+                System.out.printf(Locale.ROOT, "  %d experiments (%d runs, %d checkpoints) in %.0f s: %.1f experiments/hour;"
+                                + " last snapshot -> partition p50 %.0f ms; checkpoint -> evaluation p50 %.0f ms, p99 %.0f ms;"
+                                + " dead letters %d; evaluations per checkpoint %.2f%n", ids.size(), runs, checkpoints, seconds,
+                        level.experimentsPerHour(), level.partitionLatency().p50(), level.evaluationLatency().p50(),
+                        level.evaluationLatency().p99(), dead, level.evaluationsPerCheckpoint());
+                levels.add(level);
+            }
+        }
+        System.out.printf("%nThroughput (%d experiments of coop-mt and mmap each, tiny CLIP, one epoch, %d cores):%n%n",
+                settings.experiments(), Runtime.getRuntime().availableProcessors());
+        System.out.println("| trainers | wall time | experiments/hour | last snapshot -> partition p50 / p99 | checkpoint -> evaluation p50 / p99 | dead letters | evaluations per checkpoint |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (Throughput t : levels) {
+            System.out.printf(Locale.ROOT, "| %d | %.0f s | %.1f | %.0f / %.0f ms | %.0f / %.0f ms | %d | %.2f |%n", t.trainers(),
+                    t.seconds(), t.experimentsPerHour(), t.partitionLatency().p50(), t.partitionLatency().p99(),
+                    t.evaluationLatency().p50(), t.evaluationLatency().p99(), t.deadLetters(), t.evaluationsPerCheckpoint());
+        }
+        ObjectNode json = ServiceClient.JSON.createObjectNode();
+        json.put("benchmark", "pipeline-throughput");
+        json.put("home", settings.home().toString());
+        json.put("cpus", Runtime.getRuntime().availableProcessors());
+        json.set("levels", ServiceClient.JSON.valueToTree(levels));
+        Files.createDirectories(settings.out().toAbsolutePath().getParent());
+        Files.writeString(settings.out(), ServiceClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json),
+                StandardCharsets.UTF_8);
+        System.out.println("Written: " + settings.out());
+        return levels.stream().allMatch(t -> t.failedExperiments() == 0 && t.deadLetters() == 0) ? 0 : 1;
+    }
+
+    /** Waits until every experiment has ended and every checkpoint is scored; returns how many experiments failed. */
+    private int awaitDone(String trainer, String eval, List<String> ids) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            int ended = 0;
+            int failed = 0;
+            for (String id : ids) {
+                HttpResponse<String> r = get(trainer + "/experiments/" + id);
+                String phase = r.statusCode() == 200 ? ServiceClient.JSON.readTree(r.body()).path("phase").asText().toLowerCase(Locale.ROOT) : "";
+                if (List.of("done", "failed", "cancelled").contains(phase)) {
+                    ended++;
+                    if (!phase.equals("done")) {
+                        failed++;
+                    }
+                }
+            }
+            if (ended == ids.size()) {
+                boolean scored = true;
+                for (String id : ids) {
+                    HttpResponse<String> r = get(eval + "/results/" + id);
+                    JsonNode status = r.statusCode() == 200 ? ServiceClient.JSON.readTree(r.body()).path("checkpointStatus") : null;
+                    scored &= status != null && status.path("pending").asLong() == 0 && status.path("evaluating").asLong() == 0;
+                }
+                if (scored) {
+                    return failed;
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException("the experiments did not end within 60 minutes");
+    }
+
+    /** Per experiment, from its newest gradient snapshot record to its partition record (the records' own times). */
+    private static List<Double> partitionLatencies(String bootstrap) {
+        Map<String, Long> lastSnapshot = new LinkedHashMap<>();
+        for (var r : readAll(bootstrap, EventTopic.GRADIENTS.topicName())) {
+            lastSnapshot.merge(r.key(), r.timestamp(), Math::max);
+        }
+        List<Double> out = new ArrayList<>();
+        for (var r : readAll(bootstrap, EventTopic.PARTITIONS.topicName())) {
+            Long snapshot = lastSnapshot.get(r.key());
+            if (snapshot != null) {
+                out.add((double) (r.timestamp() - snapshot));
+            }
+        }
+        return out;
+    }
+
+    /** Every record of a topic, from its beginning to its end now. */
+    static List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private String trainedSpec(String id, Path data) {
+        ObjectNode spec = ServiceClient.JSON.createObjectNode();
+        spec.put("id", id);
+        ObjectNode dataset = spec.putObject("dataset");
+        dataset.put("kind", "folder").put("root", data.toAbsolutePath().toString()).put("percent", 25);
+        ShapeWorld.TASK_STYLES.forEach(dataset.putArray("tasks")::add);
+        spec.put("weights", "generated:tiny");
+        spec.putArray("methods").add("coop-mt").add("mmap");
+        spec.putArray("seeds").add(1);
+        spec.putObject("recipe").put("epochs", 1).put("batchSize", 8).put("learningRate", 0.01).put("warmupEpochs", 0)
+                .put("augment", false);
+        spec.putObject("grouping").put("snapshots", 2).put("objective", "mean-centred");
+        return spec.toString();
     }
 
     private Level measure(int streams, List<String> ids, String trainer, String eval, KafkaProducer<String, byte[]> kafka,

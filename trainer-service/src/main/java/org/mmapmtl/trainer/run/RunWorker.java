@@ -176,6 +176,17 @@ public class RunWorker {
             }
             RunSpec run = spec;
             Path runDir = artifacts.resolve(run.experimentId()).resolve(run.runId());
+            if (row.attempts == 1) {
+                // no trainer has run it in this database: files under its folder are an earlier run's with the same
+                // id (a database wiped, artifacts kept), and resuming from them would announce that run's results
+                Path stale = moveAside(runDir);
+                if (stale != null) {
+                    LOG.warnf("run %s: %s held files of an earlier run with this id; moved to %s, training from the start",
+                            runId, runDir, stale);
+                    states.report(spec, "running", "an earlier run with this id left files in its folder: moved to "
+                            + stale.getFileName() + ", training from the start", null);
+                }
+            }
             recorder.recordExisting(run, runDir, owner);
             RunExecutor.Outcome outcome = RunExecutor.run(run, runDir, device(run), settings.worker().decodeThreads(),
                     events.of(run, owner, row.snapshotsSent, grouping, stops));
@@ -236,6 +247,23 @@ public class RunWorker {
             Thread.sleep(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Renames a non-empty run folder to {@code <run id>.stale-<time>} beside it; null when there was nothing to move. */
+    static Path moveAside(Path runDir) {
+        if (!java.nio.file.Files.isDirectory(runDir)) {
+            return null;
+        }
+        try (var files = java.nio.file.Files.list(runDir)) {
+            if (files.findAny().isEmpty()) {
+                return null;
+            }
+            Path stale = runDir.resolveSibling(runDir.getFileName() + ".stale-" + System.currentTimeMillis());
+            return java.nio.file.Files.move(runDir, stale, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot move the earlier run's files in " + runDir + " aside: "
+                    + e.getMessage() + "; move or delete that folder", e);
         }
     }
 }
