@@ -75,9 +75,17 @@ final class BenchCommand {
                 System.err.println("mmap bench pipeline: --experiments, --runs, --steps, --epochs and --requests must be at least 1");
                 return 2;
             }
+            java.util.List<Integer> levels;
+            try {
+                levels = PipelineBench.levels(streams);
+            } catch (NumberFormatException e) {
+                System.err.println("mmap bench pipeline: --streams takes counts of streams separated by commas (as 0,50,200), got '"
+                        + streams + "'");
+                return 2;
+            }
             return new PipelineBench(new PipelineBench.Settings(home, stateDir, new LocalServices.Ports(ports.get(0),
                     ports.get(1), ports.get(2), ports.get(3), ports.get(4)), experiments, runs, steps, epochs,
-                    PipelineBench.levels(streams), requests, liveRate, trainers, out)).run();
+                    levels, requests, liveRate, trainers, out)).run();
         }
     }
 

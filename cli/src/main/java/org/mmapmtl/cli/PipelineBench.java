@@ -1,7 +1,6 @@
 package org.mmapmtl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -125,7 +124,7 @@ final class PipelineBench {
             for (int e = 0; e < settings.experiments(); e++) {
                 String id = String.format(Locale.ROOT, "load-%03d", e);
                 long t = System.nanoTime();
-                HttpResponse<String> r = post(trainer + "/experiments", spec(id, data));
+                HttpResponse<String> r = post(trainer + "/experiments", plannedSpec(id, data));
                 submits.add((System.nanoTime() - t) / 1e6);
                 if (r.statusCode() / 100 != 2) {
                     submitErrors++;
@@ -300,21 +299,6 @@ final class PipelineBench {
             }
         }
         return out;
-    }
-
-    private String trainedSpec(String id, Path data) {
-        ObjectNode spec = ServiceClient.JSON.createObjectNode();
-        spec.put("id", id);
-        ObjectNode dataset = spec.putObject("dataset");
-        dataset.put("kind", "folder").put("root", data.toAbsolutePath().toString()).put("percent", 25);
-        ShapeWorld.TASK_STYLES.forEach(dataset.putArray("tasks")::add);
-        spec.put("weights", "generated:tiny");
-        spec.putArray("methods").add("coop-mt").add("mmap");
-        spec.putArray("seeds").add(1);
-        spec.putObject("recipe").put("epochs", 1).put("batchSize", 8).put("learningRate", 0.01).put("warmupEpochs", 0)
-                .put("augment", false);
-        spec.putObject("grouping").put("snapshots", 2).put("objective", "mean-centred");
-        return spec.toString();
     }
 
     private Level measure(int streams, List<String> ids, String trainer, String eval, KafkaProducer<String, byte[]> kafka,
@@ -508,18 +492,32 @@ final class PipelineBench {
         return lag;
     }
 
-    private String spec(String id, Path data) {
+    /** A spec on the generated shape world's four styles with the tiny CLIP, the rest as given. */
+    private static ObjectNode spec(String id, Path data, int percent, List<String> methods, List<Integer> seeds) {
         ObjectNode spec = ServiceClient.JSON.createObjectNode();
         spec.put("id", id);
         ObjectNode dataset = spec.putObject("dataset");
-        dataset.put("kind", "folder").put("root", data.toAbsolutePath().toString()).put("percent", 50);
+        dataset.put("kind", "folder").put("root", data.toAbsolutePath().toString()).put("percent", percent);
         ShapeWorld.TASK_STYLES.forEach(dataset.putArray("tasks")::add);
         spec.put("weights", "generated:tiny");
-        ArrayNode methods = spec.putArray("methods");
-        List.of("zero-shot", "coop-mt", "mmap").forEach(methods::add);
-        spec.putArray("seeds").add(1).add(2);
+        methods.forEach(spec.putArray("methods")::add);
+        seeds.forEach(spec.putArray("seeds")::add);
+        spec.putObject("grouping").put("snapshots", 2).put("objective", "mean-centred");
+        return spec;
+    }
+
+    /** What the read side submits: accepted and planned, never trained (training is off). */
+    private static String plannedSpec(String id, Path data) {
+        ObjectNode spec = spec(id, data, 50, List.of("zero-shot", "coop-mt", "mmap"), List.of(1, 2));
         spec.putObject("recipe").put("batchSize", 4);
-        spec.putObject("grouping").put("snapshots", 2);
+        return spec.toString();
+    }
+
+    /** What the throughput levels train: the demo's recipe for one epoch. */
+    private static String trainedSpec(String id, Path data) {
+        ObjectNode spec = spec(id, data, 25, List.of("coop-mt", "mmap"), List.of(1));
+        spec.putObject("recipe").put("epochs", 1).put("batchSize", 8).put("learningRate", 0.01).put("warmupEpochs", 0)
+                .put("augment", false);
         return spec.toString();
     }
 
