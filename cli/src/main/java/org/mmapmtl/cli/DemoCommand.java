@@ -159,7 +159,9 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("mmap demo: the experiment did not finish (see " + all.services.get(0).log + ")");
             return 1;
         }
-        printGrouping(grouping, id);
+        if (submitted.path("runsAfterGrouping").asInt() > 0) {
+            printGrouping(grouping, id);
+        }
         JsonNode results = awaitEvaluated(eval, id);
         printLosses(trainer.get("/experiments/" + id), eval.get("/experiments/" + id + "/progress"));
         System.out.println("\nResults (accuracy % on each domain's test split, mean ± std over seeds; params trained):\n");
