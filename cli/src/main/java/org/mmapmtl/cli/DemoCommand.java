@@ -221,11 +221,17 @@ final class DemoCommand implements Callable<Integer> {
             if (zeroShot != null) {
                 List<String> below = trained.entrySet().stream().filter(e -> e.getValue() <= zeroShot)
                         .map(java.util.Map.Entry::getKey).toList();
-                b.append(below.isEmpty() ? "Every trained method beats it" : "Not every trained method beats it ("
-                        + String.join(", ", below) + " do" + (below.size() == 1 ? "es" : "") + " not)");
-                b.append(String.format(Locale.ROOT, ", from %s (%.1f %%) to %s (%.1f %%, %s parameters). ", worst,
-                        100 * trained.get(worst), best, 100 * trained.get(best),
-                        org.mmapmtl.eval.ResultsTable.params(params.get(best))));
+                if (trained.size() == 1) {
+                    b.append(String.format(Locale.ROOT, "%s (%.1f %%, %s parameters) %s it. ", best,
+                            100 * trained.get(best), org.mmapmtl.eval.ResultsTable.params(params.get(best)),
+                            below.isEmpty() ? "beats" : "does not beat"));
+                } else {
+                    b.append(below.isEmpty() ? "Every trained method beats it" : "Not every trained method beats it ("
+                            + String.join(", ", below) + " do" + (below.size() == 1 ? "es" : "") + " not)");
+                    b.append(String.format(Locale.ROOT, ", from %s (%.1f %%) to %s (%.1f %%, %s parameters). ", worst,
+                            100 * trained.get(worst), best, 100 * trained.get(best),
+                            org.mmapmtl.eval.ResultsTable.params(params.get(best))));
+                }
             } else {
                 b.append(String.format(Locale.ROOT, "The best method is %s (%.1f %%). ", best, 100 * trained.get(best)));
             }

@@ -76,8 +76,6 @@ final class LocalServices implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
-        env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
-        env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
         // specs may name datasets and weights under the checkout's data/ and the state folder; checkpoints go to the latter
         env.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
         env.put("MMAP_ARTIFACTS_DIR", System.getenv().getOrDefault("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString()));

@@ -62,7 +62,8 @@ final class UpCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("All services are UP.");
         System.out.println("  Kafka bootstrap servers: " + all.stack.kafkaBootstrapServers());
-        System.out.println("  PostgreSQL:              " + all.stack.jdbcUrl() + " (user " + all.stack.databaseUser() + ")");
+        System.out.println("  PostgreSQL:              " + all.stack.jdbcUrl() + " (superuser " + all.stack.databaseUser()
+                + "; the services log in as mmap_trainer, mmap_grouping, mmap_eval)");
         System.out.println("  Health:                  " + all.services.get(0).url() + "/q/health  (likewise :"
                 + groupingPort + ", :" + evalPort + ")");
         System.out.println("Press Ctrl-C to stop everything.");

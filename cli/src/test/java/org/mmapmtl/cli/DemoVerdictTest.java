@@ -51,4 +51,14 @@ class DemoVerdictTest {
         assertThat(lines.get(1)).startsWith("Every trained method beats it")
                 .contains("Decided groups are within the seeds' spread of random ones (91.6 % against 91.1 %)");
     }
+
+    @Test
+    void oneTrainedMethodIsNamedOnce() throws Exception {
+        List<String> lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.676, 0),
+                row("coop-mt", 0.691, 512)) + "]"), 1 / 6.0);
+        assertThat(lines.get(1)).startsWith("coop-mt (69.1 %, 512 parameters) beats it.").doesNotContain("from coop-mt");
+        lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.676, 0),
+                row("coop-mt", 0.60, 512)) + "]"), 1 / 6.0);
+        assertThat(lines.get(1)).startsWith("coop-mt (60.0 %, 512 parameters) does not beat it.");
+    }
 }

@@ -15,8 +15,6 @@ final class ServiceEnvironment {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
-        env.put("QUARKUS_DATASOURCE_USERNAME", stack.databaseUser());
-        env.put("QUARKUS_DATASOURCE_PASSWORD", stack.databasePassword());
         env.put("MMAP_DATA_ROOTS", state.toString());
         env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
         env.put("MMAP_TRAINER_POLL", "200ms");

@@ -99,6 +99,7 @@ public final class LocalStack implements AutoCloseable {
                 builder.setPort(settings.postgresPort());
             }
             postgres = builder.start();
+            ServiceRoles.ensure(postgres.getPostgresDatabase());
             return new LocalStack(kafka, postgres, dir, temporary);
         } catch (IOException | RuntimeException e) {
             if (kafka != null) {
@@ -134,6 +135,7 @@ public final class LocalStack implements AutoCloseable {
         return "jdbc:postgresql://localhost:" + postgresPort + "/postgres";
     }
 
+    /** The superuser, for administration and tests; the services log in as their own roles ({@link ServiceRoles}). */
     public String databaseUser() {
         return "postgres";
     }
@@ -142,13 +144,14 @@ public final class LocalStack implements AutoCloseable {
         return "postgres";
     }
 
-    /** The settings a service needs to use this stack, as Quarkus config keys. */
+    /**
+     * The settings a service needs to use this stack, as Quarkus config keys. The database user is not among them:
+     * each service's own configuration names its role, which this server trusts from local connections.
+     */
     public Map<String, String> serviceConfig() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("kafka.bootstrap.servers", kafkaBootstrapServers());
         config.put("quarkus.datasource.jdbc.url", jdbcUrl());
-        config.put("quarkus.datasource.username", databaseUser());
-        config.put("quarkus.datasource.password", databasePassword());
         return config;
     }
 
