@@ -30,12 +30,15 @@ class ComposeTest {
     @SuppressWarnings("unchecked")
     void servicesMatchTheirConfigurationAndTheClusterSettings() throws IOException {
         Map<String, Map<String, Object>> services = services();
-        Set<String> known = ServiceConfig.knownEnvironment();
+        Set<String> known = new HashSet<>(ServiceConfig.knownEnvironment());
+        // Quarkus reads the datasource password when it is set; no application.properties holds one
+        known.add(Hardening.DB_PASSWORD);
         Set<String> clusterKeys = new HashSet<>();
         for (JsonNode doc : Manifests.documents(Manifests.K8S.resolve("base/config.yaml"))) {
             doc.path("data").fieldNames().forEachRemaining(clusterKeys::add);
-            doc.path("stringData").fieldNames().forEachRemaining(clusterKeys::add);
         }
+        // each service's own database Secret holds its password under this key (created in the cluster)
+        clusterKeys.add(Hardening.DB_PASSWORD);
         for (String name : KubernetesManifestsTest.SERVICES) {
             Map<String, Object> s = services.get(name);
             assertThat(s).as("compose service " + name).isNotNull();

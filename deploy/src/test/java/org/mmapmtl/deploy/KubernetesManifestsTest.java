@@ -86,10 +86,14 @@ class KubernetesManifestsTest {
             for (String service : SERVICES) {
                 assertThat(byId).as(overlay).containsKeys("Deployment/" + service, "Service/" + service);
             }
-            assertThat(byId).as(overlay).containsKeys("ConfigMap/mmap-config", "Secret/mmap-db",
+            for (String service : SERVICES) {
+                assertThat(byId).as(overlay).containsKey("NetworkPolicy/" + service);
+            }
+            assertThat(byId).as(overlay).containsKeys("ConfigMap/mmap-config",
                     "PersistentVolumeClaim/mmap-artifacts", "PersistentVolumeClaim/mmap-datasets",
                     "KafkaTopic/mmap.gradients", "KafkaTopic/mmap.partitions.dlq");
             checkServices(overlay, byId);
+            assertThat(Hardening.problems(byId)).as("overlays/" + overlay + " hardening").isEmpty();
             if (kubectl()) {
                 // keeps the stand-in used where kubectl is missing honest
                 Map<String, JsonNode> ours = new LinkedHashMap<>();
@@ -98,6 +102,38 @@ class KubernetesManifestsTest {
                 assertThat(ours).as("our rendering of overlays/" + overlay + " equals kubectl's").isEqualTo(byId);
             }
         }
+    }
+
+    @Test
+    void aBreachOfTheHardeningRulesIsNamed() throws Exception {
+        Map<String, JsonNode> byId = new LinkedHashMap<>();
+        render("cpu").forEach(doc -> byId.put(Manifests.id(doc), doc));
+        var trainer = (com.fasterxml.jackson.databind.node.ObjectNode) byId.get("Deployment/trainer-service")
+                .path("spec").path("template").path("spec").path("containers").get(0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) trainer.path("securityContext")).put("readOnlyRootFilesystem", false);
+        trainer.withArray("env").addObject().put("name", "QUARKUS_DATASOURCE_PASSWORD").put("value", "hunter2");
+        var eval = byId.get("Deployment/eval-service").path("spec").path("template").path("spec").path("containers").get(0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) eval.path("envFrom").get(1).path("secretRef")).put("name", "mmap-trainer-db");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) byId.get("Deployment/eval-service").path("spec").path("template")
+                .path("spec").path("securityContext")).remove("runAsNonRoot");
+        byId.put("Secret/mmap-db", Manifests.documents("apiVersion: v1\nkind: Secret\nmetadata: {name: mmap-db}\n"
+                + "stringData: {QUARKUS_DATASOURCE_PASSWORD: change-me}").get(0));
+        var grouping = (com.fasterxml.jackson.databind.node.ObjectNode) byId.get("NetworkPolicy/grouping-service").path("spec");
+        grouping.withArray("egress").addObject().withArray("ports").addObject().put("port", 80);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) grouping.path("ingress").get(1)).remove("from");
+        byId.remove("NetworkPolicy/eval-service");
+
+        assertThat(Hardening.problems(byId)).containsExactlyInAnyOrder(
+                "Secret/mmap-db: holds values; secrets are created in the cluster, never kept in the repository",
+                "Deployment/trainer-service container trainer-service: securityContext.readOnlyRootFilesystem must be true",
+                "Deployment/trainer-service container trainer-service: env QUARKUS_DATASOURCE_PASSWORD holds a value; take it from a Secret",
+                "Deployment/eval-service: securityContext.runAsNonRoot must be true",
+                "Deployment/eval-service container eval-service: envFrom secrets [mmap-trainer-db]; it needs exactly its "
+                        + "own database Secret mmap-eval-db",
+                "NetworkPolicy/eval-service: missing; the pod would accept and open any connection",
+                "NetworkPolicy/grouping-service: ingress on port 9082 (metrics) must come from the monitoring namespace only",
+                "NetworkPolicy/grouping-service: egress to port 80; a service needs only DNS, Kafka and PostgreSQL "
+                        + Hardening.EGRESS_PORTS);
     }
 
     private void checkServices(String overlay, Map<String, JsonNode> byId) throws IOException {
@@ -133,7 +169,7 @@ class KubernetesManifestsTest {
                 assertThat(mounts).as(where + " mounts MMAP_ARTIFACTS_DIR and the data roots")
                         .contains(config.getData().get("MMAP_ARTIFACTS_DIR"))
                         .containsAll(List.of(config.getData().get("MMAP_DATA_ROOTS").split(",")));
-                d.getSpec().getTemplate().getSpec().getVolumes().forEach(v -> {
+                d.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getEmptyDir() == null).forEach(v -> {
                     assertThat(v.getPersistentVolumeClaim()).as(where + " volume " + v.getName() + " is a claim").isNotNull();
                     String claim = v.getPersistentVolumeClaim().getClaimName();
                     assertThat(byId.get("PersistentVolumeClaim/" + claim).path("spec").path("accessModes").toString())

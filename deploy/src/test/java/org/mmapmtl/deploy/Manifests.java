@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -38,7 +39,8 @@ final class Manifests {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     static final Map<String, Class<?>> KINDS = Map.of(
             "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class, "v1/Service", Service.class,
-            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class, "apps/v1/Deployment", Deployment.class);
+            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class, "apps/v1/Deployment", Deployment.class,
+            "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class);
     private static final Set<String> KAFKA_TOPIC_SPEC = Set.of("partitions", "replicas", "config", "topicName");
 
     private Manifests() {
