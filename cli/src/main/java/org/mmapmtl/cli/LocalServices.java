@@ -1,5 +1,6 @@
 package org.mmapmtl.cli;
 
+import org.mmapmtl.events.KafkaPrincipal;
 import org.mmapmtl.localstack.LocalStack;
 
 import java.nio.file.Path;
@@ -74,8 +75,6 @@ final class LocalServices implements AutoCloseable {
 
     private void launch(Path home, Path state, Ports ports, Map<String, String> settings, int trainers) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
         // specs may name datasets and weights under the checkout's data/ and the state folder; checkpoints go to the latter
         env.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
         env.put("MMAP_ARTIFACTS_DIR", System.getenv().getOrDefault("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString()));
@@ -84,13 +83,23 @@ final class LocalServices implements AutoCloseable {
         env.put("QUARKUS_SHUTDOWN_DELAY", System.getenv().getOrDefault("QUARKUS_SHUTDOWN_DELAY", "0s"));
         env.putAll(settings);
         Path logs = state.resolve("logs");
-        services.add(ServiceProcess.launch("trainer-service", runJar(home, "trainer-service"), ports.trainer(), env, logs, home));
-        services.add(ServiceProcess.launch("grouping-service", runJar(home, "grouping-service"), ports.grouping(), env, logs, home));
-        services.add(ServiceProcess.launch("eval-service", runJar(home, "eval-service"), ports.eval(), env, logs, home));
+        // each service gets the stack's addresses and its own Kafka password only
+        Map<String, String> trainer = with(env, KafkaPrincipal.TRAINER);
+        services.add(ServiceProcess.launch("trainer-service", runJar(home, "trainer-service"), ports.trainer(), trainer, logs, home));
+        services.add(ServiceProcess.launch("grouping-service", runJar(home, "grouping-service"), ports.grouping(),
+                with(env, KafkaPrincipal.GROUPING), logs, home));
+        services.add(ServiceProcess.launch("eval-service", runJar(home, "eval-service"), ports.eval(),
+                with(env, KafkaPrincipal.EVAL), logs, home));
         for (int i = 2; i <= trainers; i++) {
             services.add(ServiceProcess.launch("trainer-service-" + i, runJar(home, "trainer-service"),
-                    org.mmapmtl.localstack.FreePorts.any(), env, logs, home));
+                    org.mmapmtl.localstack.FreePorts.any(), trainer, logs, home));
         }
+    }
+
+    private Map<String, String> with(Map<String, String> env, KafkaPrincipal principal) {
+        Map<String, String> all = new LinkedHashMap<>(stack.serviceEnvironment(principal));
+        all.putAll(env);
+        return all;
     }
 
     private void awaitReady(int timeoutSeconds) throws InterruptedException {

@@ -3,7 +3,6 @@ package org.mmapmtl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -109,8 +108,8 @@ final class PipelineBench {
         env.put("MMAP_EVAL_ENABLED", "false");    // its checkpoints are announcements of files that do not exist
         Instant began = Instant.now();
         try (LocalServices all = LocalServices.start(settings.home(), settings.state(), settings.ports(), true, 240, env);
-             KafkaProducer<String, byte[]> kafka = producer(all.stack.kafkaBootstrapServers());
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, all.stack.kafkaBootstrapServers()));
+             KafkaProducer<String, byte[]> kafka = producer(all.stack.kafkaAdminSettings());
+             Admin admin = Admin.create(all.stack.kafkaAdminSettings());
              Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
                      all.stack.databasePassword())) {
             String trainer = all.services.get(0).url();
@@ -167,7 +166,7 @@ final class PipelineBench {
             System.out.printf("%nThroughput: %d experiment(s) with %d trainer(s) ...%n", settings.experiments(), trainers);
             try (LocalServices all = LocalServices.start(settings.home(), settings.state(), settings.ports(), true, 240,
                     Map.of(), trainers);
-                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, all.stack.kafkaBootstrapServers()));
+                 Admin admin = Admin.create(all.stack.kafkaAdminSettings());
                  Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
                          all.stack.databasePassword())) {
                 String trainer = all.services.get(0).url();
@@ -193,11 +192,11 @@ final class PipelineBench {
                 }
                 int checkpoints = (int) scalar(db, "select count(*) from eval.received_checkpoint");
                 int runs = (int) scalar(db, "select count(distinct run_id) from eval.received_checkpoint");
-                List<Double> partition = partitionLatencies(all.stack.kafkaBootstrapServers());
-                long evaluations = readAll(all.stack.kafkaBootstrapServers(), EventTopic.EVALUATIONS.topicName()).size();
+                List<Double> partition = partitionLatencies(all.stack.kafkaAdminSettings());
+                long evaluations = readAll(all.stack.kafkaAdminSettings(), EventTopic.EVALUATIONS.topicName()).size();
                 long dead = 0;
                 for (EventTopic t : EventTopic.values()) {
-                    dead += readAll(all.stack.kafkaBootstrapServers(), t.deadLetterTopicName()).size();
+                    dead += readAll(all.stack.kafkaAdminSettings(), t.deadLetterTopicName()).size();
                 }
                 Throughput level = new Throughput(trainers, ids.size(), runs, checkpoints, seconds,
                         ids.size() / (seconds / 3600), latency("last snapshot -> partition", partition, 0),
@@ -265,13 +264,13 @@ final class PipelineBench {
     }
 
     /** Per experiment, from its newest gradient snapshot record to its partition record (the records' own times). */
-    private static List<Double> partitionLatencies(String bootstrap) {
+    private static List<Double> partitionLatencies(Map<String, Object> client) {
         Map<String, Long> lastSnapshot = new LinkedHashMap<>();
-        for (var r : readAll(bootstrap, EventTopic.GRADIENTS.topicName())) {
+        for (var r : readAll(client, EventTopic.GRADIENTS.topicName())) {
             lastSnapshot.merge(r.key(), r.timestamp(), Math::max);
         }
         List<Double> out = new ArrayList<>();
-        for (var r : readAll(bootstrap, EventTopic.PARTITIONS.topicName())) {
+        for (var r : readAll(client, EventTopic.PARTITIONS.topicName())) {
             Long snapshot = lastSnapshot.get(r.key());
             if (snapshot != null) {
                 out.add((double) (r.timestamp() - snapshot));
@@ -281,9 +280,9 @@ final class PipelineBench {
     }
 
     /** Every record of a topic, from its beginning to its end now. */
-    static List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic) {
+    static List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> readAll(Map<String, Object> client, String topic) {
         Properties p = new Properties();
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
@@ -539,9 +538,9 @@ final class PipelineBench {
         }
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    private static KafkaProducer<String, byte[]> producer(Map<String, Object> client) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());

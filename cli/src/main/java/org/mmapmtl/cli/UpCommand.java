@@ -61,7 +61,8 @@ final class UpCommand implements Callable<Integer> {
         }, "mmap-up-shutdown"));
         System.out.println();
         System.out.println("All services are UP.");
-        System.out.println("  Kafka bootstrap servers: " + all.stack.kafkaBootstrapServers());
+        System.out.println("  Kafka bootstrap servers: " + all.stack.kafkaBootstrapServers() + " (SASL/SCRAM-SHA-512; users and "
+                + "passwords in " + all.stack.dataDir().resolve("kafka-users.properties") + ", mmap-admin is a super user)");
         System.out.println("  PostgreSQL:              " + all.stack.jdbcUrl() + " (superuser " + all.stack.databaseUser()
                 + "; the services log in as mmap_trainer, mmap_grouping, mmap_eval)");
         System.out.println("  Health:                  " + all.services.get(0).url() + "/q/health  (likewise :"

@@ -68,7 +68,7 @@ class FaultInjectionTest {
         ClipInitializer.write(weights, ClipArchitecture.TINY, 7);
 
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
-             TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
+             TopicProbe kafka = new TopicProbe(stack)) {
             env = ServiceEnvironment.of(stack, state);
             env.put("MMAP_CACHE_DIR", state.resolve("cache").toString());
             env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");

@@ -1,5 +1,6 @@
 package org.mmapmtl.cli;
 
+import org.mmapmtl.events.KafkaPrincipal;
 import org.mmapmtl.localstack.LocalStack;
 
 import java.nio.file.Path;
@@ -15,6 +16,10 @@ final class ServiceEnvironment {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", stack.jdbcUrl());
+        // every service's Kafka password: a test launches whichever services it needs with the same environment
+        for (KafkaPrincipal p : KafkaPrincipal.values()) {
+            env.put("MMAP_KAFKA_PASSWORD_" + p.service().toUpperCase(java.util.Locale.ROOT), stack.kafkaPassword(p));
+        }
         env.put("MMAP_DATA_ROOTS", state.toString());
         env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
         env.put("MMAP_TRAINER_POLL", "200ms");

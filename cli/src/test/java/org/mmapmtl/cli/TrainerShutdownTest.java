@@ -59,7 +59,7 @@ class TrainerShutdownTest {
         ServiceProcess first = null;
         ServiceProcess second = null;
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
-             TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
+             TopicProbe kafka = new TopicProbe(stack)) {
             Map<String, String> env = ServiceEnvironment.of(stack, state);
             env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");
             // one libtorch thread: bit-identical arithmetic from one process to the next (as the services' own tests)

@@ -43,7 +43,7 @@ class TwoTrainersTest {
 
         List<ServiceProcess> trainers = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
-             TopicProbe kafka = new TopicProbe(stack.kafkaBootstrapServers())) {
+             TopicProbe kafka = new TopicProbe(stack)) {
             Map<String, String> env = ServiceEnvironment.of(stack, state);
             for (String name : List.of("trainer-a", "trainer-b")) {
                 trainers.add(ServiceProcess.launch(name, jar, UpCommandTest.freePort(), env, state.resolve("logs"), home));

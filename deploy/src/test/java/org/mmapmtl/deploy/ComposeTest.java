@@ -39,6 +39,8 @@ class ComposeTest {
         }
         // each service's own database Secret holds its password under this key (created in the cluster)
         clusterKeys.add(Hardening.DB_PASSWORD);
+        // compose's one-host broker has no users, where the cluster's services authenticate (docs/security.md)
+        clusterKeys.add("KAFKA_SECURITY_PROTOCOL");
         for (String name : KubernetesManifestsTest.SERVICES) {
             Map<String, Object> s = services.get(name);
             assertThat(s).as("compose service " + name).isNotNull();

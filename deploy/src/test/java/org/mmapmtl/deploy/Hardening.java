@@ -109,6 +109,14 @@ final class Hardening {
             }
             c.getEnv().stream().filter(e -> e.getName().contains("PASSWORD") && e.getValue() != null)
                     .forEach(e -> problems.add(in + ": env " + e.getName() + " holds a value; take it from a Secret"));
+            // the Kafka password from the Secret of the service's own KafkaUser, no other
+            String kafkaUser = "mmap-" + shortName;
+            boolean ownKafkaSecret = c.getEnv().stream().anyMatch(e -> e.getName().equals("MMAP_KAFKA_PASSWORD")
+                    && e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null
+                    && kafkaUser.equals(e.getValueFrom().getSecretKeyRef().getName()));
+            if (!ownKafkaSecret) {
+                problems.add(in + ": MMAP_KAFKA_PASSWORD must come from the Secret of its KafkaUser " + kafkaUser);
+            }
             List<String> secrets = c.getEnvFrom().stream().map(EnvFromSource::getSecretRef).filter(Objects::nonNull)
                     .map(r -> r.getName()).toList();
             if (!secrets.equals(List.of("mmap-" + shortName + "-db"))) {

@@ -91,7 +91,8 @@ class KubernetesManifestsTest {
             }
             assertThat(byId).as(overlay).containsKeys("ConfigMap/mmap-config",
                     "PersistentVolumeClaim/mmap-artifacts", "PersistentVolumeClaim/mmap-datasets",
-                    "KafkaTopic/mmap.gradients", "KafkaTopic/mmap.partitions.dlq");
+                    "KafkaTopic/mmap.gradients", "KafkaTopic/mmap.partitions.dlq",
+                    "KafkaUser/mmap-trainer", "KafkaUser/mmap-grouping", "KafkaUser/mmap-eval");
             checkServices(overlay, byId);
             assertThat(Hardening.problems(byId)).as("overlays/" + overlay + " hardening").isEmpty();
             if (kubectl()) {
@@ -112,6 +113,9 @@ class KubernetesManifestsTest {
                 .path("spec").path("template").path("spec").path("containers").get(0);
         ((com.fasterxml.jackson.databind.node.ObjectNode) trainer.path("securityContext")).put("readOnlyRootFilesystem", false);
         trainer.withArray("env").addObject().put("name", "QUARKUS_DATASOURCE_PASSWORD").put("value", "hunter2");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) byId.get("Deployment/grouping-service").path("spec")
+                .path("template").path("spec").path("containers").get(0).path("env").get(0).path("valueFrom")
+                .path("secretKeyRef")).put("name", "mmap-eval");
         var eval = byId.get("Deployment/eval-service").path("spec").path("template").path("spec").path("containers").get(0);
         ((com.fasterxml.jackson.databind.node.ObjectNode) eval.path("envFrom").get(1).path("secretRef")).put("name", "mmap-trainer-db");
         ((com.fasterxml.jackson.databind.node.ObjectNode) byId.get("Deployment/eval-service").path("spec").path("template")
@@ -131,6 +135,8 @@ class KubernetesManifestsTest {
                 "Deployment/eval-service container eval-service: envFrom secrets [mmap-trainer-db]; it needs exactly its "
                         + "own database Secret mmap-eval-db",
                 "NetworkPolicy/eval-service: missing; the pod would accept and open any connection",
+                "Deployment/grouping-service container grouping-service: MMAP_KAFKA_PASSWORD must come from the Secret "
+                        + "of its KafkaUser mmap-grouping",
                 "NetworkPolicy/grouping-service: ingress on port 9082 (metrics) must come from the monitoring namespace only",
                 "NetworkPolicy/grouping-service: egress to port 80; a service needs only DNS, Kafka and PostgreSQL "
                         + Hardening.EGRESS_PORTS);

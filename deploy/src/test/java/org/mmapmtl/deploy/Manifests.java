@@ -42,6 +42,7 @@ final class Manifests {
             "v1/PersistentVolumeClaim", PersistentVolumeClaim.class, "apps/v1/Deployment", Deployment.class,
             "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class);
     private static final Set<String> KAFKA_TOPIC_SPEC = Set.of("partitions", "replicas", "config", "topicName");
+    private static final Set<String> KAFKA_USER_SPEC = Set.of("authentication", "authorization", "quotas");
 
     private Manifests() {
     }
@@ -92,10 +93,29 @@ final class Manifests {
             }
             return problems;
         }
+        if (type.equals("kafka.strimzi.io/v1beta2/KafkaUser")) {
+            doc.path("spec").fieldNames().forEachRemaining(f -> {
+                if (!KAFKA_USER_SPEC.contains(f)) {
+                    problems.add(name + ": spec." + f + " is not a KafkaUser field");
+                }
+            });
+            if (!doc.path("spec").path("authentication").path("type").asText().equals("scram-sha-512")) {
+                problems.add(name + ": spec.authentication.type must be scram-sha-512, the services' mechanism");
+            }
+            for (JsonNode acl : doc.path("spec").path("authorization").path("acls")) {
+                if (!Set.of("topic", "group").contains(acl.path("resource").path("type").asText())
+                        || !Set.of("literal", "prefix").contains(acl.path("resource").path("patternType").asText())
+                        || !acl.path("operations").isArray() || acl.path("operations").isEmpty()) {
+                    problems.add(name + ": ACL " + acl + " needs a topic or group resource, a literal or prefix "
+                            + "pattern and operations");
+                }
+            }
+            return problems;
+        }
         Class<?> model = KINDS.get(type);
         if (model == null) {
             problems.add(name + ": " + type + " is not a kind these manifests deploy (known: " + KINDS.keySet()
-                    + ", kafka.strimzi.io/v1beta2/KafkaTopic)");
+                    + ", kafka.strimzi.io/v1beta2/KafkaTopic, kafka.strimzi.io/v1beta2/KafkaUser)");
             return problems;
         }
         try {

@@ -4,6 +4,11 @@ package org.mmapmtl.localstack;
 public interface KafkaBroker extends AutoCloseable {
     String bootstrapServers();
 
+    /** Who may connect, or null where the broker takes anyone (a container started by Testcontainers). */
+    default KafkaUsers users() {
+        return null;
+    }
+
     @Override
     void close();
 

@@ -84,8 +84,9 @@ public final class LocalStack implements AutoCloseable {
         try {
             boolean useContainer = settings.docker() && settings.kafkaPort() == 0 && temporary
                     && ContainerKafka.dockerAvailable();
-            kafka = useContainer ? ContainerKafka.start() : InJvmKafka.start(settings.kafkaPort(), dir.resolve("kafka"));
-            TopicProvisioner.ensureTopics(kafka.bootstrapServers());
+            kafka = useContainer ? ContainerKafka.start()
+                    : InJvmKafka.start(settings.kafkaPort(), dir.resolve("kafka"), users(dir));
+            TopicProvisioner.ensure(kafka);
             if (!temporary) {
                 stopLeftoverPostgres(dir.resolve("postgres"));
             }
@@ -113,6 +114,25 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /**
+     * The broker's users, kept in the stack's folder: made (and written first, so that a start cut short leaves them
+     * known) for a new folder, and added to a broker that an earlier version formatted without users.
+     */
+    private static KafkaUsers users(Path dir) {
+        Path file = dir.resolve("kafka-users.properties");
+        KafkaUsers users = KafkaUsers.read(file);
+        if (users != null) {
+            return users;
+        }
+        users = KafkaUsers.generate();
+        users.write(file);
+        if (Files.exists(dir.resolve("kafka").resolve("meta.properties"))) {
+            System.out.println("Kafka in " + dir.resolve("kafka") + " was made before it had users: adding them ...");
+            InJvmKafka.addUsers(dir.resolve("kafka"), users);
+        }
+        return users;
+    }
+
     /** Deletes a persistent stack's topics and database; the stack must not be running. */
     public static void wipe(Path dataDir) {
         // a PostgreSQL left running on the folder would lose its pid file with it and keep running unseen
@@ -131,6 +151,30 @@ public final class LocalStack implements AutoCloseable {
         return kafka.bootstrapServers();
     }
 
+    /**
+     * Client settings that connect to the broker as {@code user} (a {@link org.mmapmtl.events.KafkaPrincipal} user
+     * or {@link KafkaUsers#ADMIN}, a super user for provisioning and tests); only the address where the broker takes
+     * anyone.
+     */
+    public Map<String, Object> kafkaClientSettings(String user) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("bootstrap.servers", kafkaBootstrapServers());
+        if (kafka.users() != null) {
+            settings.putAll(kafka.users().clientSettings(user));
+        }
+        return settings;
+    }
+
+    /** The super user's client settings: for provisioning, harnesses and tests, never for a service. */
+    public Map<String, Object> kafkaAdminSettings() {
+        return kafkaClientSettings(KafkaUsers.ADMIN);
+    }
+
+    /** The password of a service's Kafka user, or null where the broker takes anyone. */
+    public String kafkaPassword(org.mmapmtl.events.KafkaPrincipal principal) {
+        return kafka.users() == null ? null : kafka.users().password(principal.user());
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + postgresPort + "/postgres";
     }
@@ -146,13 +190,38 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * The settings a service needs to use this stack, as Quarkus config keys. The database user is not among them:
-     * each service's own configuration names its role, which this server trusts from local connections.
+     * each service's own configuration names its role, which this server trusts from local connections; nor is the
+     * Kafka user, which each service's configuration names too.
      */
     public Map<String, String> serviceConfig() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("kafka.bootstrap.servers", kafkaBootstrapServers());
+        if (kafka.users() == null) {
+            config.put("kafka.security.protocol", "PLAINTEXT");
+        } else {
+            // every service's password, for a test JVM that runs whichever service; launched services get their own only
+            for (org.mmapmtl.events.KafkaPrincipal p : org.mmapmtl.events.KafkaPrincipal.values()) {
+                config.put("mmap.kafka.password." + p.service(), kafkaPassword(p));
+            }
+        }
         config.put("quarkus.datasource.jdbc.url", jdbcUrl());
         return config;
+    }
+
+    /**
+     * The environment of a service process that {@code principal} names: the stack's addresses and that service's
+     * own Kafka password, not the others'.
+     */
+    public Map<String, String> serviceEnvironment(org.mmapmtl.events.KafkaPrincipal principal) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers());
+        if (kafka.users() == null) {
+            env.put("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT");
+        } else {
+            env.put("MMAP_KAFKA_PASSWORD", kafkaPassword(principal));
+        }
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl());
+        return env;
     }
 
     public Path dataDir() {

@@ -35,7 +35,7 @@ class LocalStackTest {
     @Test
     void brokerServesEveryPipelineTopicWithItsConfigAndDeadLetterTopic() throws Exception {
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, null, false));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers()))) {
+             Admin admin = Admin.create(stack.kafkaAdminSettings())) {
             Set<String> names = admin.listTopics().names().get();
             for (EventTopic t : EventTopic.values()) {
                 assertThat(names).contains(t.topicName(), t.deadLetterTopicName());
@@ -78,19 +78,17 @@ class LocalStackTest {
     }
 
     private static void produce(LocalStack stack, String key, String value) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers()),
-                new StringSerializer(), new StringSerializer())) {
+        try (var producer = new KafkaProducer<>(stack.kafkaAdminSettings(), new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(EventTopic.CHECKPOINTS.topicName(), key, value)).get();
         }
     }
 
     private static List<String> consumeAll(LocalStack stack) {
         List<String> seen = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> settings = new java.util.HashMap<>(stack.kafkaAdminSettings());
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + System.nanoTime());
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (var consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(EventTopic.CHECKPOINTS.topicName()));
             long deadline = System.currentTimeMillis() + 20_000;
             while (seen.isEmpty() && System.currentTimeMillis() < deadline) {

@@ -19,6 +19,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
      * JVM-wide system properties rather than a static field.
      */
     private static final String SHARED = "mmap.local-stack.shared.";
+    private static final String PROBE = "mmap.local-stack.probe.";
     private TopicProbe probe;
 
     @Override
@@ -30,6 +31,8 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-shutdown"));
                 StackFaults.Registration.register(stack);
                 stack.serviceConfig().forEach((key, value) -> System.setProperty(SHARED + key, value));
+                // the probe's settings: the stack's super user, never handed to the service under test
+                stack.kafkaAdminSettings().forEach((key, value) -> System.setProperty(PROBE + key, value.toString()));
             }
             Map<String, String> config = new LinkedHashMap<>();
             System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(SHARED))
@@ -40,9 +43,11 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void inject(TestInjector testInjector) {
-        String bootstrap = System.getProperty(SHARED + "kafka.bootstrap.servers");
-        if (probe == null && bootstrap != null) {
-            probe = new TopicProbe(bootstrap);
+        if (probe == null && System.getProperty(PROBE + "bootstrap.servers") != null) {
+            Map<String, Object> client = new LinkedHashMap<>();
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(PROBE))
+                    .forEach(k -> client.put(k.substring(PROBE.length()), System.getProperty(k)));
+            probe = new TopicProbe(client);
         }
         testInjector.injectIntoFields(probe,
                 new TestInjector.AnnotatedAndMatchesType(InjectTopicProbe.class, TopicProbe.class));

@@ -32,15 +32,26 @@ import java.util.function.Predicate;
  * so that tests check what is really on the broker rather than trusting the producer.
  */
 public final class TopicProbe implements AutoCloseable {
-    private final String bootstrapServers;
+    private final Map<String, Object> client;
     private final KafkaProducer<String, byte[]> producer;
 
-    public TopicProbe(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    /** A probe with the stack's super user: tests play every service's part. */
+    public TopicProbe(LocalStack stack) {
+        this(stack.kafkaAdminSettings());
+    }
+
+    /** @param client the connection settings (address and authentication) every client of the probe uses */
+    public TopicProbe(Map<String, Object> client) {
+        this.client = Map.copyOf(client);
+        this.producer = new KafkaProducer<>(with(Map.of(
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, LocalStack.largestMessageBytes(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.ACKS_CONFIG, "all")), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private Map<String, Object> with(Map<String, Object> settings) {
+        Map<String, Object> all = new java.util.HashMap<>(client);
+        all.putAll(settings);
+        return all;
     }
 
     public void send(String topic, String key, byte[] value) {
@@ -58,12 +69,11 @@ public final class TopicProbe implements AutoCloseable {
     public List<ConsumerRecord<String, byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<String, byte[]>>> done,
                                                           Duration timeout) {
         List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (var consumer = new KafkaConsumer<>(with(Map.<String, Object>of(
                 ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, LocalStack.largestMessageBytes(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new StringDeserializer(), new ByteArrayDeserializer())) {
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")), new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!done.test(seen) && System.nanoTime() < deadline) {
@@ -84,7 +94,7 @@ public final class TopicProbe implements AutoCloseable {
 
     /** Whether the consumer group has committed, on every partition of the topic, the partition's end offset. */
     public boolean caughtUp(String groupId, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(client)) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
                     .partitionsToOffsetAndMetadata().get();
             for (var end : endOffsets(topic).entrySet()) {
@@ -103,8 +113,7 @@ public final class TopicProbe implements AutoCloseable {
     }
 
     private Map<TopicPartition, Long> endOffsets(String topic) {
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(client, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             return consumer.endOffsets(partitions);
