@@ -25,6 +25,10 @@ public class ExperimentActivity extends PanacheEntityBase {
     @Column(name = "last_at", nullable = false)
     public Instant lastAt;
 
+    /** When {@link org.mmapmtl.evalservice.dashboard.ProgressRetention} last thinned its reports; null: never. */
+    @Column(name = "progress_thinned_at")
+    public Instant progressThinnedAt;
+
     /** Records activity of the experiment at {@code at}, in the caller's transaction. */
     public static void touch(String experimentId, Instant at) {
         getEntityManager().createNativeQuery("""
@@ -32,6 +36,12 @@ public class ExperimentActivity extends PanacheEntityBase {
                         on conflict (experiment_id) do update
                             set last_at = greatest({h-schema}experiment_activity.last_at, excluded.last_at)""")
                 .setParameter(1, experimentId).setParameter(2, Timestamp.from(at)).executeUpdate();
+    }
+
+    /** Experiments quiet since before {@code cutoff} whose reports were not thinned after their last activity. */
+    public static List<ExperimentActivity> toThin(Instant cutoff, int limit) {
+        return find("lastAt < ?1 and (progressThinnedAt is null or progressThinnedAt < lastAt) order by lastAt", cutoff)
+                .page(0, limit).list();
     }
 
     /** A page of the experiments, the most recently active first (ties by id). */

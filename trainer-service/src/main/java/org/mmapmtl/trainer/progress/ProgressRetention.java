@@ -1,0 +1,86 @@
+package org.mmapmtl.trainer.progress;
+
+import io.quarkus.hibernate.orm.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Keeps the progress log from growing without bound: once an experiment has ended and
+ * {@code mmap.progress-retention.after} has passed, each of its runs keeps at most about {@code keep-per-run} step
+ * reports, evenly spread over its steps, plus the last report of every epoch and every report that is not a plain
+ * running step; experiment-wide reports (phase changes) all stay. A replay of the experiment's events still tells
+ * how every run went and ended. The eval service thins its copy of the reports the same way.
+ */
+@ApplicationScoped
+public class ProgressRetention {
+    private static final Logger LOG = Logger.getLogger(ProgressRetention.class);
+    /** Experiments thinned per pass, so that one pass holds the database briefly. */
+    static final int BATCH = 50;
+
+    @ConfigProperty(name = "mmap.progress-retention.after", defaultValue = "7d")
+    Duration after;
+
+    @ConfigProperty(name = "mmap.progress-retention.keep-per-run", defaultValue = "200")
+    int keepPerRun;
+
+    @Scheduled(every = "${mmap.progress-retention.every:1h}", delayed = "1m",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void scheduled() {
+        try {
+            thin(Instant.now());
+        } catch (RuntimeException e) {
+            // the next pass tries again; the reports only wait longer to be thinned
+            LOG.warnf("progress retention: %s", e.toString());
+        }
+    }
+
+    /** Thins the logs of up to {@link #BATCH} experiments that ended before {@code now - after}; how many reports went. */
+    @Transactional
+    public int thin(Instant now) {
+        if (keepPerRun < 2) {
+            throw new IllegalStateException("mmap.progress-retention.keep-per-run must be at least 2, not " + keepPerRun);
+        }
+        var em = Panache.getEntityManager();
+        @SuppressWarnings("unchecked")
+        List<String> ended = em.createNativeQuery("""
+                        select id from {h-schema}experiment
+                        where phase in ('DONE', 'FAILED', 'CANCELLED') and updated_at < ?1
+                          and (progress_thinned_at is null or progress_thinned_at < updated_at)
+                        order by updated_at limit ?2""", String.class)
+                .setParameter(1, Timestamp.from(now.minus(after))).setParameter(2, BATCH).getResultList();
+        int deleted = 0;
+        for (String experiment : ended) {
+            deleted += em.createNativeQuery("""
+                            delete from {h-schema}progress_log where id in (
+                                select id from (
+                                    select id,
+                                           row_number() over (partition by run order by step, id) as n,
+                                           count(*) over (partition by run) as total,
+                                           row_number() over (partition by run, epoch order by step desc, id desc) as from_epoch_end
+                                    from (select id, cast(payload as jsonb) ->> 'runId' as run,
+                                                 cast(cast(payload as jsonb) ->> 'step' as bigint) as step,
+                                                 cast(payload as jsonb) ->> 'epoch' as epoch,
+                                                 cast(payload as jsonb) ->> 'state' as state
+                                          from {h-schema}progress_log where experiment_id = ?1) reports
+                                    where run is not null and state = 'running'
+                                ) r
+                                where r.from_epoch_end > 1 and r.total > ?2
+                                  and mod(r.n - 1, ceil(r.total / cast(?2 as numeric))) <> 0)""")
+                    .setParameter(1, experiment).setParameter(2, keepPerRun).executeUpdate();
+            em.createNativeQuery("update {h-schema}experiment set progress_thinned_at = ?1 where id = ?2")
+                    .setParameter(1, Timestamp.from(now)).setParameter(2, experiment).executeUpdate();
+        }
+        if (deleted > 0) {
+            LOG.infof("progress retention: %d step reports of %d ended experiment(s) thinned", deleted, ended.size());
+        }
+        return deleted;
+    }
+}
