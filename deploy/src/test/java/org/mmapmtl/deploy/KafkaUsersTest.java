@@ -47,6 +47,39 @@ class KafkaUsersTest {
                 .append(pattern).append("}\n        operations: [").append(operations).append("]\n");
     }
 
+    /**
+     * The table against what each service really does, read from its application.properties: every topic a channel
+     * consumes is one it may read, with a consumer group under its prefix; every topic it produces (its dead-letter
+     * topics included) is one it may write; and it is allowed nothing that no channel uses.
+     */
+    @Test
+    void eachServicesAllowancesAreExactlyWhatItsChannelsUse() {
+        for (KafkaPrincipal principal : KafkaPrincipal.values()) {
+            var props = ServiceConfig.of(principal.groupPrefix()).properties();
+            java.util.Set<String> reads = new java.util.TreeSet<>();
+            java.util.Set<String> writes = new java.util.TreeSet<>();
+            for (String key : props.stringPropertyNames()) {
+                if (key.startsWith("%") || !key.endsWith(".topic")) {
+                    continue;
+                }
+                String topic = props.getProperty(key);
+                if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".dead-letter-queue.topic")) {
+                    writes.add(topic);
+                } else if (key.startsWith("mp.messaging.incoming.")) {
+                    reads.add(topic);
+                    String group = props.getProperty(key.replaceFirst("\\.topic$", ".group.id"));
+                    assertThat(group).as(principal.groupPrefix() + " " + key + "'s consumer group").startsWith(principal.groupPrefix());
+                } else if (key.startsWith("mp.messaging.outgoing.")) {
+                    writes.add(topic);
+                }
+            }
+            assertThat(reads).as(principal.user() + " reads").containsExactlyInAnyOrderElementsOf(principal.reads());
+            assertThat(writes).as(principal.user() + " writes").containsExactlyInAnyOrderElementsOf(principal.writes());
+            assertThat(props.getProperty("kafka.sasl.jaas.config")).as(principal.groupPrefix() + " authenticates as its user")
+                    .contains("username=\"" + principal.user() + "\"");
+        }
+    }
+
     @Test
     void strimziUsersAreGeneratedFromKafkaPrincipal() throws Exception {
         String generated = strimziUsers();

@@ -143,21 +143,25 @@ final class InJvmKafka implements KafkaBroker {
     }
 
     private static void format(Properties props, Path logDirs, KafkaUsers users) throws IOException {
+        // the settings hold the administrator's password: an owner-only temporary file, deleted whatever happens
         Path config = Files.createTempFile("kraft-", ".properties");
-        try (OutputStream out = Files.newOutputStream(config)) {
-            props.store(out, "in-JVM KRaft broker");
-        }
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        List<String> args = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()));
-        users.all().forEach((user, password) -> {
-            args.add("--add-scram");
-            args.add(KafkaUsers.MECHANISM + "=[name=" + user + ",password=" + password + "]");
-        });
-        int rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(log, true, StandardCharsets.UTF_8));
-        Files.deleteIfExists(config);
-        if (rc != 0) {
-            throw new IllegalStateException("formatting Kafka storage in " + logDirs + " failed: "
-                    + log.toString(StandardCharsets.UTF_8));
+        try {
+            try (OutputStream out = Files.newOutputStream(config)) {
+                props.store(out, "in-JVM KRaft broker");
+            }
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            List<String> args = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()));
+            users.all().forEach((user, password) -> {
+                args.add("--add-scram");
+                args.add(KafkaUsers.MECHANISM + "=[name=" + user + ",password=" + password + "]");
+            });
+            int rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(log, true, StandardCharsets.UTF_8));
+            if (rc != 0) {
+                throw new IllegalStateException("formatting Kafka storage in " + logDirs + " failed: "
+                        + log.toString(StandardCharsets.UTF_8));
+            }
+        } finally {
+            Files.deleteIfExists(config);
         }
     }
 

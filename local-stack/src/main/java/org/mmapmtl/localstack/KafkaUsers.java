@@ -18,8 +18,8 @@ import java.util.Properties;
 /**
  * The local broker's users and their passwords: the stack's own administrator (a super user, for provisioning and
  * tests) and one user per service ({@link KafkaPrincipal}). Made once per data folder and kept beside the broker's
- * logs, readable by the owner only, so that a restarted stack and the services it launches agree; a temporary stack
- * keeps them in memory.
+ * logs, readable by the owner only, so that a restarted stack and the services it launches agree (a temporary stack's
+ * folder, file included, is deleted when it closes).
  */
 public final class KafkaUsers {
     public static final String ADMIN = "mmap-admin";

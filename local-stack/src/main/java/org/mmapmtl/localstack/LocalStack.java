@@ -115,8 +115,9 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * The broker's users, kept in the stack's folder: made (and written first, so that a start cut short leaves them
-     * known) for a new folder, and added to a broker that an earlier version formatted without users.
+     * The broker's users, kept in the stack's folder: made for a new folder (written before the broker's storage is
+     * formatted with them, so that a start cut short leaves them known), and added to a broker that an earlier version
+     * formatted without users (written after).
      */
     private static KafkaUsers users(Path dir) {
         Path file = dir.resolve("kafka-users.properties");
@@ -125,11 +126,12 @@ public final class LocalStack implements AutoCloseable {
             return users;
         }
         users = KafkaUsers.generate();
-        users.write(file);
         if (Files.exists(dir.resolve("kafka").resolve("meta.properties"))) {
+            // written only once the broker has them: a failed attempt leaves no file, and the next start tries again
             System.out.println("Kafka in " + dir.resolve("kafka") + " was made before it had users: adding them ...");
             InJvmKafka.addUsers(dir.resolve("kafka"), users);
         }
+        users.write(file);
         return users;
     }
 

@@ -1,9 +1,10 @@
 -- One login role per service, owning its own schema and nothing else: a service cannot read or change another
--- service's tables, and nobody but a superuser can create objects in the public schema. Flyway runs as the role,
--- so the role creates its own tables. Run it as a superuser (or the database's owner) before the services start;
--- it can run any number of times, and it hands over schemas and tables that an earlier version created as the
--- superuser. It sets no password: give each role one with ALTER ROLE ... PASSWORD where the server asks for one
--- (the local stack's server trusts local connections).
+-- service's tables, and only the database's owner and superusers can create objects in the public schema. Flyway
+-- runs as the role, so the role creates its own tables. Run it as a superuser before the services start; it can
+-- run any number of times, and it hands over schemas and tables that an earlier version created as the
+-- superuser. A managed server's administrator without superuser (CREATEROLE, and CREATE on the database) can run it
+-- too: it makes itself a member of each role, which PostgreSQL requires to hand the role its schema. It sets no
+-- password: give each role one where the server asks for one (the local stack's server trusts local connections).
 DO $roles$
 DECLARE
   service text;
@@ -14,6 +15,9 @@ BEGIN
     owner_role := 'mmap_' || service;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = owner_role) THEN
       EXECUTE format('CREATE ROLE %I LOGIN', owner_role);
+    END IF;
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+      EXECUTE format('GRANT %I TO %I', owner_role, current_user);
     END IF;
     EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', service, owner_role);
     EXECUTE format('ALTER SCHEMA %I OWNER TO %I', service, owner_role);

@@ -129,11 +129,40 @@ class KafkaAccessTest {
             assertThat(again.kafkaPassword(KafkaPrincipal.TRAINER)).isEqualTo(password);
             send(again.kafkaClientSettings(KafkaPrincipal.TRAINER.user()), EventTopic.CHECKPOINTS.topicName());
         }
-        // a folder whose broker was formatted before users existed: its users file is missing
-        java.nio.file.Files.delete(dir.resolve("stack/kafka-users.properties"));
+    }
+
+    @Test
+    void aStateFolderFormattedBeforeUsersGetsThemAndKeepsItsRecords(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // formatted as the broker was before it had users: plaintext listeners, no SCRAM credentials
+        java.nio.file.Path logs = dir.resolve("stack/kafka");
+        java.nio.file.Files.createDirectories(logs);
+        java.util.Properties old = new java.util.Properties();
+        old.put("process.roles", "broker,controller");
+        old.put("node.id", "1");
+        old.put("controller.quorum.voters", "1@127.0.0.1:" + FreePorts.any());
+        old.put("listeners", "PLAINTEXT://127.0.0.1:" + FreePorts.any() + ",CONTROLLER://127.0.0.1:" + FreePorts.any());
+        old.put("controller.listener.names", "CONTROLLER");
+        old.put("log.dirs", logs.toString());
+        java.nio.file.Path config = dir.resolve("old.properties");
+        try (var out = java.nio.file.Files.newOutputStream(config)) {
+            old.store(out, null);
+        }
+        int rc = kafka.tools.StorageTool.execute(new String[] {"format", "-t",
+                org.apache.kafka.common.Uuid.randomUuid().toString(), "-c", config.toString()}, System.out);
+        assertThat(rc).isZero();
+
+        var settings = new LocalStack.Settings(0, 0, dir.resolve("stack"), false);
+        String password;
         try (LocalStack upgraded = LocalStack.start(settings)) {
-            assertThat(upgraded.kafkaPassword(KafkaPrincipal.TRAINER)).isNotEqualTo(password);
+            password = upgraded.kafkaPassword(KafkaPrincipal.TRAINER);
             send(upgraded.kafkaClientSettings(KafkaPrincipal.TRAINER.user()), EventTopic.CHECKPOINTS.topicName());
+            assertThatThrownBy(() -> send(upgraded.kafkaClientSettings(KafkaPrincipal.TRAINER.user()),
+                    EventTopic.PARTITIONS.topicName())).isInstanceOf(TopicAuthorizationException.class);
+        }
+        try (LocalStack again = LocalStack.start(settings)) {
+            assertThat(again.kafkaPassword(KafkaPrincipal.TRAINER)).isEqualTo(password);
+            send(again.kafkaClientSettings(KafkaPrincipal.TRAINER.user()), EventTopic.CHECKPOINTS.topicName());
         }
     }
 }

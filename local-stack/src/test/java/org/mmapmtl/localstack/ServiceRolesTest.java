@@ -105,6 +105,26 @@ class ServiceRolesTest {
         }
     }
 
+    @Test
+    void aManagedServersAdministratorWithoutSuperuserCanRunIt() throws Exception {
+        // a server of its own, where the roles do not exist yet, as on a fresh managed database
+        try (var server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                .setPGStartupWait(java.time.Duration.ofSeconds(90)).start()) {
+            try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("CREATE ROLE dba LOGIN CREATEROLE");
+                s.execute("GRANT CREATE ON DATABASE postgres TO dba");
+            }
+            javax.sql.DataSource dba = server.getDatabase("dba", "postgres");
+            ServiceRoles.ensure(dba);
+            ServiceRoles.ensure(dba);
+            try (Connection c = server.getDatabase("mmap_eval", "postgres").getConnection(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE eval.probe (id int)");
+                assertThatThrownBy(() -> s.executeQuery("SELECT 1 FROM trainer.experiment"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("permission denied for schema trainer");
+            }
+        }
+    }
+
     /** The superuser's connections, as a DataSource for {@link ServiceRoles#ensure}. */
     private record SingleConnection(LocalStack stack) implements javax.sql.DataSource {
         @Override

@@ -40,7 +40,10 @@ public class ExperimentActivity extends PanacheEntityBase {
 
     /** Experiments quiet since before {@code cutoff} whose reports were not thinned after their last activity. */
     public static List<ExperimentActivity> toThin(Instant cutoff, int limit) {
+        // locked and skipped by a concurrent pass (several eval replicas), which takes other experiments
         return find("lastAt < ?1 and (progressThinnedAt is null or progressThinnedAt < lastAt) order by lastAt", cutoff)
+                .withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                .withHint("jakarta.persistence.lock.timeout", -2)
                 .page(0, limit).list();
     }
 

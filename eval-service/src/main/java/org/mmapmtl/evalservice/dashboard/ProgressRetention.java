@@ -51,19 +51,23 @@ public class ProgressRetention {
         List<ExperimentActivity> quiet = ExperimentActivity.toThin(now.minus(after), BATCH);
         int deleted = 0;
         for (ExperimentActivity experiment : quiet) {
+            // an epoch's last report always stays; the others are numbered apart from them, so that a run thinned
+            // once is within the limit and a second pass deletes nothing
             deleted += Panache.getEntityManager().createNativeQuery("""
                             delete from {h-schema}run_progress where id in (
                                 select id from (
-                                    select id,
-                                           row_number() over (partition by run_id order by step, reported_at, id) as n,
-                                           count(*) over (partition by run_id) as total,
-                                           row_number() over (partition by run_id, epoch
-                                                              order by step desc, reported_at desc, id desc) as from_epoch_end
-                                    from {h-schema}run_progress
-                                    where experiment_id = ?1 and run_id is not null and state = 'running'
+                                    select id, row_number() over (partition by run_id order by step, reported_at, id) as n,
+                                           count(*) over (partition by run_id) as total
+                                    from (
+                                        select id, run_id, step, reported_at,
+                                               row_number() over (partition by run_id, epoch
+                                                                  order by step desc, reported_at desc, id desc) as from_epoch_end
+                                        from {h-schema}run_progress
+                                        where experiment_id = ?1 and run_id is not null and state = 'running'
+                                    ) steps
+                                    where from_epoch_end > 1
                                 ) r
-                                where r.from_epoch_end > 1 and r.total > ?2
-                                  and mod(r.n - 1, ceil(r.total / cast(?2 as numeric))) <> 0)""")
+                                where r.total > ?2 and mod(r.n - 1, ceil(r.total / cast(?2 as numeric))) <> 0)""")
                     .setParameter(1, experiment.experimentId).setParameter(2, keepPerRun).executeUpdate();
             experiment.progressThinnedAt = now;
         }

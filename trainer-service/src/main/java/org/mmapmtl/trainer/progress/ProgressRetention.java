@@ -49,31 +49,37 @@ public class ProgressRetention {
             throw new IllegalStateException("mmap.progress-retention.keep-per-run must be at least 2, not " + keepPerRun);
         }
         var em = Panache.getEntityManager();
+        // trainer replicas run this pass at the same moments: each takes experiments the others have not locked
         @SuppressWarnings("unchecked")
         List<String> ended = em.createNativeQuery("""
                         select id from {h-schema}experiment
                         where phase in ('DONE', 'FAILED', 'CANCELLED') and updated_at < ?1
                           and (progress_thinned_at is null or progress_thinned_at < updated_at)
-                        order by updated_at limit ?2""", String.class)
+                        order by updated_at limit ?2
+                        for update skip locked""", String.class)
                 .setParameter(1, Timestamp.from(now.minus(after))).setParameter(2, BATCH).getResultList();
         int deleted = 0;
         for (String experiment : ended) {
+            // an epoch's last report always stays; the others are numbered apart from them, so that a run thinned
+            // once is within the limit and a second pass deletes nothing
             deleted += em.createNativeQuery("""
                             delete from {h-schema}progress_log where id in (
                                 select id from (
-                                    select id,
-                                           row_number() over (partition by run order by step, id) as n,
-                                           count(*) over (partition by run) as total,
-                                           row_number() over (partition by run, epoch order by step desc, id desc) as from_epoch_end
-                                    from (select id, cast(payload as jsonb) ->> 'runId' as run,
-                                                 cast(cast(payload as jsonb) ->> 'step' as bigint) as step,
-                                                 cast(payload as jsonb) ->> 'epoch' as epoch,
-                                                 cast(payload as jsonb) ->> 'state' as state
-                                          from {h-schema}progress_log where experiment_id = ?1) reports
-                                    where run is not null and state = 'running'
+                                    select id, row_number() over (partition by run order by step, id) as n,
+                                           count(*) over (partition by run) as total
+                                    from (
+                                        select id, run, step,
+                                               row_number() over (partition by run, epoch order by step desc, id desc) as from_epoch_end
+                                        from (select id, cast(payload as jsonb) ->> 'runId' as run,
+                                                     cast(cast(payload as jsonb) ->> 'step' as bigint) as step,
+                                                     cast(payload as jsonb) ->> 'epoch' as epoch,
+                                                     cast(payload as jsonb) ->> 'state' as state
+                                              from {h-schema}progress_log where experiment_id = ?1) reports
+                                        where run is not null and state = 'running'
+                                    ) steps
+                                    where from_epoch_end > 1
                                 ) r
-                                where r.from_epoch_end > 1 and r.total > ?2
-                                  and mod(r.n - 1, ceil(r.total / cast(?2 as numeric))) <> 0)""")
+                                where r.total > ?2 and mod(r.n - 1, ceil(r.total / cast(?2 as numeric))) <> 0)""")
                     .setParameter(1, experiment).setParameter(2, keepPerRun).executeUpdate();
             em.createNativeQuery("update {h-schema}experiment set progress_thinned_at = ?1 where id = ?2")
                     .setParameter(1, Timestamp.from(now)).setParameter(2, experiment).executeUpdate();
