@@ -383,7 +383,8 @@ class FaultInjectionTest {
         Map<String, String> groups = new LinkedHashMap<>();
         CONSUMERS.forEach((service, pairs) -> {
             for (int i = 0; i < pairs.size(); i += 2) {
-                String group = "replay-" + service + "-" + pairs.get(i + 1);
+                // under the service's own prefix: its Kafka user may use no other consumer group (KafkaPrincipal)
+                String group = service + "-replay-" + pairs.get(i + 1);
                 // per service: a group id set for a channel the service does not have would declare that channel
                 serviceEnv.computeIfAbsent(service, s -> new LinkedHashMap<>()).put(pairs.get(i), group);
                 groups.put(group, pairs.get(i + 1));
