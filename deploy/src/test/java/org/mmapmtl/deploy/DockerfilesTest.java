@@ -125,6 +125,10 @@ class DockerfilesTest {
                 assertThat(text).as(name + " keeps DJL offline and its cache writable")
                         .contains("ai.djl.offline=true").contains("DJL_CACHE_DIR=/tmp/djl");
             }
+            if (name.contains("eval")) {
+                // the image's /app belongs to root: the evaluator's cache of test images must live elsewhere
+                assertThat(text).as(name + " puts the evaluator's cache in a writable place").contains("MMAP_CACHE_DIR=/tmp/");
+            }
             if (name.endsWith(".cuda")) {
                 assertThat(text).as(name).contains("PYTORCH_VERSION=2.7.1").contains("PYTORCH_FLAVOR=cu128")
                         .contains("-Pcuda");
