@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import org.mmapmtl.service.StepThinning;
 
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -14,9 +15,9 @@ import java.util.List;
 
 /**
  * Keeps the progress log from growing without bound: once an experiment has ended and
- * {@code mmap.progress-retention.after} has passed, each of its runs keeps at most about {@code keep-per-run} step
- * reports, evenly spread over its steps, plus the last report of every epoch and every report that is not a plain
- * running step; experiment-wide reports (phase changes) all stay. A replay of the experiment's events still tells
+ * {@code mmap.progress-retention.after} has passed, its runs' step reports are thinned by {@link StepThinning}'s rule
+ * (about {@code keep-per-run} per run, evenly spread, each epoch's last and every state change kept); experiment-wide
+ * reports (phase changes) all stay. A replay of the experiment's events still tells
  * how every run went and ended. The eval service thins its copy of the reports the same way.
  */
 @ApplicationScoped
@@ -24,6 +25,14 @@ public class ProgressRetention {
     private static final Logger LOG = Logger.getLogger(ProgressRetention.class);
     /** Experiments thinned per pass, so that one pass holds the database briefly. */
     static final int BATCH = 50;
+    /** The log keeps each report as its mmap.progress JSON: run, step, epoch and state are read from it. */
+    private static final String THIN = StepThinning.delete("{h-schema}progress_log", """
+            select id, run, step, epoch from (
+                select id, cast(payload as jsonb) ->> 'runId' as run,
+                       cast(cast(payload as jsonb) ->> 'step' as bigint) as step,
+                       cast(payload as jsonb) ->> 'epoch' as epoch, cast(payload as jsonb) ->> 'state' as state
+                from {h-schema}progress_log where experiment_id = ?1) reports
+            where run is not null and state = 'running'""");
 
     @ConfigProperty(name = "mmap.progress-retention.after", defaultValue = "7d")
     Duration after;
@@ -45,9 +54,7 @@ public class ProgressRetention {
     /** Thins the logs of up to {@link #BATCH} experiments that ended before {@code now - after}; how many reports went. */
     @Transactional
     public int thin(Instant now) {
-        if (keepPerRun < 2) {
-            throw new IllegalStateException("mmap.progress-retention.keep-per-run must be at least 2, not " + keepPerRun);
-        }
+        StepThinning.checkKeep(keepPerRun);
         var em = Panache.getEntityManager();
         // trainer replicas run this pass at the same moments: each takes experiments the others have not locked
         @SuppressWarnings("unchecked")
@@ -60,26 +67,7 @@ public class ProgressRetention {
                 .setParameter(1, Timestamp.from(now.minus(after))).setParameter(2, BATCH).getResultList();
         int deleted = 0;
         for (String experiment : ended) {
-            // an epoch's last report always stays; the others are numbered apart from them, so that a run thinned
-            // once is within the limit and a second pass deletes nothing
-            deleted += em.createNativeQuery("""
-                            delete from {h-schema}progress_log where id in (
-                                select id from (
-                                    select id, row_number() over (partition by run order by step, id) as n,
-                                           count(*) over (partition by run) as total
-                                    from (
-                                        select id, run, step,
-                                               row_number() over (partition by run, epoch order by step desc, id desc) as from_epoch_end
-                                        from (select id, cast(payload as jsonb) ->> 'runId' as run,
-                                                     cast(cast(payload as jsonb) ->> 'step' as bigint) as step,
-                                                     cast(payload as jsonb) ->> 'epoch' as epoch,
-                                                     cast(payload as jsonb) ->> 'state' as state
-                                              from {h-schema}progress_log where experiment_id = ?1) reports
-                                        where run is not null and state = 'running'
-                                    ) steps
-                                    where from_epoch_end > 1
-                                ) r
-                                where r.total > ?2 and mod(r.n - 1, ceil(r.total / cast(?2 as numeric))) <> 0)""")
+            deleted += em.createNativeQuery(THIN)
                     .setParameter(1, experiment).setParameter(2, keepPerRun).executeUpdate();
             em.createNativeQuery("update {h-schema}experiment set progress_thinned_at = ?1 where id = ?2")
                     .setParameter(1, Timestamp.from(now)).setParameter(2, experiment).executeUpdate();
