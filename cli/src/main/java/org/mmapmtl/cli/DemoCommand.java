@@ -49,6 +49,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "training epochs per run (default: ${DEFAULT-VALUE})")
     int epochs;
 
+    @Option(names = "--no-auth", description = "let callers without a token do everything (a laptop only)")
+    boolean noAuth;
+
     @Option(names = "--keep", description = "keep the services running after the table, until Ctrl-C")
     boolean keep;
 
@@ -100,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
         LocalServices all;
         try {
             all = LocalServices.start(home, state, new LocalServices.Ports(ports.get(0), ports.get(1), ports.get(2),
-                    ports.get(3), ports.get(4)), fresh, 180);
+                    ports.get(3), ports.get(4)), fresh, 180, noAuth ? LocalServices.NO_AUTH : java.util.Map.of());
         } catch (RuntimeException e) {
             System.err.println("mmap demo: " + e.getMessage());
             return 1;
@@ -128,9 +131,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(LocalServices all, Path data, Instant began) throws InterruptedException {
-        ServiceClient trainer = new ServiceClient(all.services.get(0).url(), "the demo's trainer");
-        ServiceClient grouping = new ServiceClient(all.services.get(1).url(), "the demo's grouping service");
-        ServiceClient eval = new ServiceClient(all.services.get(2).url(), "the demo's eval service");
+        ServiceClient trainer = all.client(all.services.get(0), "the demo's trainer");
+        ServiceClient grouping = all.client(all.services.get(1), "the demo's grouping service");
+        ServiceClient eval = all.client(all.services.get(2), "the demo's eval service");
         String id = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         ObjectNode spec = ServiceClient.JSON.createObjectNode();
         spec.put("id", id);
@@ -152,7 +155,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("\nExperiment " + id + ": " + methods + " on " + TASKS + ", seeds " + seeds + ", "
                 + submitted.path("runs").size() + " run(s) queued; phase 2, at most "
                 + submitted.path("runsAfterGrouping").asInt() + " run(s), once the groups are chosen");
-        System.out.println("Watch it live in a browser: " + all.services.get(2).url() + "/?experiment=" + id + "\n");
+        System.out.println("Watch it live in a browser: " + all.dashboardUrl("/?experiment=" + id) + "\n");
 
         int code = ExperimentCommands.Status.follow(trainer, id);
         if (code != 0) {
@@ -183,7 +186,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("%nThe same, any time the services run: %s/results/%s (?format=md|csv), runs at %s/experiments/%s%n",
                 all.services.get(2).url(), id, all.services.get(0).url(), id);
         System.out.printf("Dashboard (curves, affinity heatmap, table, accuracy vs parameters, confusion matrices): "
-                + "%s/?experiment=%s%s%n", all.services.get(2).url(), id, keep ? "" : " (serving only with --keep)");
+                + "%s%s%n", all.dashboardUrl("/?experiment=" + id), keep ? "" : " (serving only with --keep)");
         System.out.printf("Demo finished in %d s.%n", Duration.between(began, Instant.now()).toSeconds());
         return failed == 0 ? 0 : 1;
     }

@@ -23,8 +23,40 @@ final class LocalServices implements AutoCloseable {
     private volatile boolean closed;
     private java.nio.channels.FileChannel stateLock;
 
+    /** The CLI's token for these services (an admin's), renewed at each start. */
+    String token;
+    /** Whether these services ask callers for a token (not with {@code --no-auth}). */
+    private boolean authenticating = true;
+
     private LocalServices(LocalStack stack) {
         this.stack = stack;
+    }
+
+    /** The settings that turn the services' authentication off ({@code --no-auth}). */
+    static final Map<String, String> NO_AUTH = Map.of("MMAP_AUTH_ENABLED", "false");
+
+    /** Whether services started with {@code settings} ask for tokens: yes unless these settings or the caller's environment say false. */
+    static boolean authenticates(Map<String, String> settings) {
+        String enabled = settings.getOrDefault("MMAP_AUTH_ENABLED", System.getenv().getOrDefault("MMAP_AUTH_ENABLED", "true"));
+        return !"false".equalsIgnoreCase(enabled.strip());
+    }
+
+    /**
+     * The eval service's page at {@code path} (as {@code /?experiment=x}) for a browser: through {@code /login} with
+     * the CLI's token while the services ask for one, so that opening it logs the browser in.
+     */
+    String dashboardUrl(String path) {
+        String eval = services.get(2).url();
+        if (token == null || !authenticating) {
+            return eval + path;
+        }
+        return eval + "/login?next=" + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8)
+                + "&token=" + token;
+    }
+
+    /** A client of one of these services that sends the CLI's token. */
+    ServiceClient client(ServiceProcess service, String description) {
+        return new ServiceClient(service.url(), description, token);
     }
 
     /** Starts everything and waits until each service answers ready; stops what it started if anything fails. */
@@ -56,8 +88,14 @@ final class LocalServices implements AutoCloseable {
                 LocalStack.wipe(stackDir);
             }
             System.out.println("Starting Kafka (KRaft, in this JVM) and PostgreSQL ...");
+            if (!authenticates(settings)) {
+                System.out.println("AUTHENTICATION IS OFF (--no-auth): anyone who can reach these services' ports can "
+                        + "submit, cancel and read everything. Only for a laptop (docs/security.md).");
+            }
             all = new LocalServices(LocalStack.start(new LocalStack.Settings(ports.kafka(), ports.postgres(),
                     stackDir, false)));
+            all.token = all.stack.auth().renewCliToken();
+            all.authenticating = authenticates(settings);
         } catch (RuntimeException e) {
             closeQuietly(lock);
             throw e;

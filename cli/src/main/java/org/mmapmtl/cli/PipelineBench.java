@@ -89,6 +89,13 @@ final class PipelineBench {
 
     private final Settings settings;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** The token of the services started last (the CLI's, an admin's): every request sends it, as a client must. */
+    private String token;
+
+    private HttpRequest.Builder request(String url) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url));
+        return token == null ? builder : builder.header("Authorization", "Bearer " + token);
+    }
     private final Random random = new Random(1);
 
     PipelineBench(Settings settings) {
@@ -112,6 +119,7 @@ final class PipelineBench {
              Admin admin = Admin.create(all.stack.kafkaAdminSettings());
              Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
                      all.stack.databasePassword())) {
+            token = all.token;
             String trainer = all.services.get(0).url();
             String eval = all.services.get(2).url();
 
@@ -169,6 +177,7 @@ final class PipelineBench {
                  Admin admin = Admin.create(all.stack.kafkaAdminSettings());
                  Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
                          all.stack.databasePassword())) {
+                token = all.token;
                 String trainer = all.services.get(0).url();
                 String eval = all.services.get(2).url();
                 List<String> ids = new ArrayList<>();
@@ -308,8 +317,8 @@ final class PipelineBench {
         int refused = 0;
         for (int i = 0; i < streams; i++) {
             String id = ids.get(i % ids.size());
-            CompletableFuture<HttpResponse<Void>> f = http.sendAsync(HttpRequest.newBuilder(URI.create(eval + "/experiments/" + id
-                            + "/changes")).header("Accept", "text/event-stream").build(),
+            CompletableFuture<HttpResponse<Void>> f = http.sendAsync(request(eval + "/experiments/" + id
+                            + "/changes").header("Accept", "text/event-stream").build(),
                     HttpResponse.BodyHandlers.fromLineSubscriber(new DataLines(events)));
             open.add(f);
         }
@@ -369,7 +378,7 @@ final class PipelineBench {
             String id = ids.get(random.nextInt(ids.size()));
             long t = System.nanoTime();
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url.apply(id)))
+                HttpResponse<String> r = http.send(request(url.apply(id))
                         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 200) {
                     errors++;
@@ -521,13 +530,13 @@ final class PipelineBench {
     }
 
     private HttpResponse<String> post(String url, String json) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+        return http.send(request(url).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+        return http.send(request(url).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -40,34 +40,61 @@ final class ServiceClient {
 
     private final String base;
     private final String service;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** @param service the service's name and how it is started, for the message when nothing listens */
+    /**
+     * A client with the caller's token: {@code MMAP_TOKEN}, or else the one {@code ./mmap up} keeps in
+     * {@code .mmap/stack/auth/cli-token}.
+     *
+     * @param service the service's name and how it is started, for the message when nothing listens
+     */
     ServiceClient(String base, String service) {
+        this(base, service, callersToken());
+    }
+
+    /** @param token the bearer token to send, or null to send none */
+    ServiceClient(String base, String service, String token) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.service = service;
+        this.token = token;
+    }
+
+    /** {@code MMAP_TOKEN}, or the token of the local stack in this checkout's {@code .mmap}, or null. */
+    static String callersToken() {
+        String set = System.getenv("MMAP_TOKEN");
+        if (set != null && !set.isBlank()) {
+            return set.strip();
+        }
+        return org.mmapmtl.localstack.LocalAuth.cliToken(
+                java.nio.file.Path.of(System.getProperty("mmap.home", ".")).resolve(".mmap").resolve("stack"));
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri(path));
+        return token == null ? builder : builder.header("Authorization", "Bearer " + token);
     }
 
     JsonNode get(String path) {
-        return json(send(HttpRequest.newBuilder(uri(path)).header("Accept", "application/json").GET().build()));
+        return json(send(request(path).header("Accept", "application/json").GET().build()));
     }
 
     String getText(String path, String accept) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Accept", accept).GET().build()).body();
+        return send(request(path).header("Accept", accept).GET().build()).body();
     }
 
     JsonNode post(String path, byte[] body, String contentType) {
-        return json(send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+        return json(send(request(path).header("Content-Type", contentType)
                 .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build()));
     }
 
     JsonNode delete(String path) {
-        return json(send(HttpRequest.newBuilder(uri(path)).header("Accept", "application/json").DELETE().build()));
+        return json(send(request(path).header("Accept", "application/json").DELETE().build()));
     }
 
     /** Reads a server-sent event stream until it ends, handing each event's data to {@code onData}. */
     void events(String path, Consumer<String> onData) {
-        HttpRequest request = HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET().build();
+        HttpRequest request = request(path).header("Accept", "text/event-stream").GET().build();
         HttpResponse<InputStream> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());

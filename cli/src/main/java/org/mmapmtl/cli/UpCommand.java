@@ -41,6 +41,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--home", defaultValue = "${sys:mmap.home:-.}", description = "the project checkout with the built services (default: ${DEFAULT-VALUE}, the checkout ./mmap runs from)")
     Path home;
 
+    @Option(names = "--no-auth", description = "let callers without a token do everything (a laptop only; the "
+            + "services ask for bearer tokens otherwise, and ./mmap sends its own)")
+    boolean noAuth;
+
     @Option(names = "--ready-timeout", defaultValue = "180", description = "Seconds to wait for the services (default: ${DEFAULT-VALUE})")
     int readyTimeoutSeconds;
 
@@ -49,7 +53,7 @@ final class UpCommand implements Callable<Integer> {
         LocalServices all;
         try {
             all = LocalServices.start(home, stateDir, new LocalServices.Ports(kafkaPort, postgresPort, trainerPort,
-                    groupingPort, evalPort), fresh, readyTimeoutSeconds);
+                    groupingPort, evalPort), fresh, readyTimeoutSeconds, noAuth ? LocalServices.NO_AUTH : java.util.Map.of());
         } catch (IllegalStateException e) {
             System.err.println("mmap up: " + e.getMessage());
             return 1;
@@ -67,6 +71,10 @@ final class UpCommand implements Callable<Integer> {
                 + "; the services log in as mmap_trainer, mmap_grouping, mmap_eval)");
         System.out.println("  Health:                  " + all.services.get(0).url() + "/q/health  (likewise :"
                 + groupingPort + ", :" + evalPort + ")");
+        System.out.println("  API token:               " + all.stack.auth().cliTokenFile() + " (an admin's; ./mmap's "
+                + "commands send it, other clients as 'Authorization: Bearer', MMAP_TOKEN to use another)"
+                + (noAuth ? "; not needed: --no-auth" : ""));
+        System.out.println("  Dashboard:               " + all.dashboardUrl("/"));
         System.out.println("Press Ctrl-C to stop everything.");
         // watch what we started: a service that stops on its own is reported, and everything stops with exit code 1
         while (!stopped.await(1, TimeUnit.SECONDS)) {

@@ -49,6 +49,8 @@ class FaultInjectionTest {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<String> table = new ArrayList<>();
     private Map<String, String> env;
+    /** An admin's token that the launched services trust. */
+    private String token;
     private final Map<String, Map<String, String>> serviceEnv = new LinkedHashMap<>();
     private Path home;
     /** Where in a training run each fault lands is drawn from this seed; -Dmmap.faults.seed=N repeats a run's draws. */
@@ -70,6 +72,7 @@ class FaultInjectionTest {
         try (LocalStack stack = LocalStack.start(new LocalStack.Settings(0, 0, state.resolve("stack"), false));
              TopicProbe kafka = new TopicProbe(stack)) {
             env = ServiceEnvironment.of(stack, state);
+            token = stack.auth().token("test-admin", java.time.Duration.ofHours(2), "admin");
             env.put("MMAP_CACHE_DIR", state.resolve("cache").toString());
             env.put("MMAP_TRAINER_PROGRESS_INTERVAL", "100ms");
             env.put("MMAP_TRAINER_LEASE", "4s"); // a killed trainer's run is taken over 4 s later
@@ -433,14 +436,14 @@ class FaultInjectionTest {
     }
 
     private ServiceClient trainer() {
-        return new ServiceClient(running.get("trainer-service").url(), "trainer");
+        return new ServiceClient(running.get("trainer-service").url(), "trainer", token);
     }
 
     private ServiceClient grouping() {
-        return new ServiceClient(running.get("grouping-service").url(), "grouping");
+        return new ServiceClient(running.get("grouping-service").url(), "grouping", token);
     }
 
     private ServiceClient eval() {
-        return new ServiceClient(running.get("eval-service").url(), "eval");
+        return new ServiceClient(running.get("eval-service").url(), "eval", token);
     }
 }

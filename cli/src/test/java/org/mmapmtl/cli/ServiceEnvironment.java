@@ -23,6 +23,12 @@ final class ServiceEnvironment {
         env.put("MMAP_DATA_ROOTS", state.toString());
         env.put("MMAP_ARTIFACTS_DIR", state.resolve("artifacts").toString());
         env.put("MMAP_TRAINER_POLL", "200ms");
+        env.put("MMAP_AUTH_PUBLIC_KEY", stack.auth().publicKey().toString());
         return env;
+    }
+
+    /** A client of a service launched with {@link #of}, sending an admin's token that the service trusts. */
+    static ServiceClient client(LocalStack stack, String url, String name) {
+        return new ServiceClient(url, name, stack.auth().token("test-admin", java.time.Duration.ofHours(2), "admin"));
     }
 }

@@ -69,7 +69,7 @@ class TrainerShutdownTest {
 
             first = ServiceProcess.launch("trainer-first", jar, UpCommandTest.freePort(), env, logs, home);
             awaitReady(first);
-            ServiceClient client = new ServiceClient(first.url(), "trainer");
+            ServiceClient client = ServiceEnvironment.client(stack, first.url(), "trainer");
             // 48 training images per task at batch 2: 24 steps an epoch, so a stop lands inside an epoch
             String spec = """
                     {"id": "%s", "dataset": {"root": "%s", "percent": 50}, "weights": "%s", "methods": ["coop-mt"],
@@ -130,7 +130,7 @@ class TrainerShutdownTest {
 
             second = ServiceProcess.launch("trainer-second", jar, UpCommandTest.freePort(), env, logs, home);
             awaitReady(second);
-            client = new ServiceClient(second.url(), "trainer");
+            client = ServiceEnvironment.client(stack, second.url(), "trainer");
             JsonNode stopped = awaitDone(client, "stopped");
             assertThat(stopped.path("runs").path(0).path("attempts").asInt()).isEqualTo(2);
             String secondLog = Files.readString(second.log);

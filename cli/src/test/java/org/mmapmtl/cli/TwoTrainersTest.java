@@ -55,7 +55,7 @@ class TwoTrainersTest {
                 Thread.sleep(500);
             }
 
-            ServiceClient a = new ServiceClient(trainers.get(0).url(), "trainer a");
+            ServiceClient a = ServiceEnvironment.client(stack, trainers.get(0).url(), "trainer a");
             String spec = """
                     {"id": "shared", "dataset": {"root": "%s", "percent": 50}, "weights": "%s",
                      "methods": ["coop-mt", "vpt-mt"], "seeds": [1, 2, 3, 4],

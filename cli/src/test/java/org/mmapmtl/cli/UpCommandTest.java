@@ -57,6 +57,7 @@ class UpCommandTest {
         try (BufferedReader reader = reader(up)) {
             assertThat(readUntil(reader, output, "All services are UP.")).as(String.join("\n", output)).isTrue();
             assertHealthy(trainer, grouping, eval);
+            assertAsksForTheToken(state, trainer, eval);
             children = services(up);
             assertThat(children).hasSize(3);
             // PostgreSQL is started through pg_ctl and is not our descendant: find it by its data folder
@@ -145,6 +146,22 @@ class UpCommandTest {
                     URI.create("http://localhost:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"UP\"");
+        }
+    }
+
+    /** The services ask for a token by default; the one `up` writes for its CLI (owner-only) is accepted. */
+    private static void assertAsksForTheToken(Path state, int trainer, int eval) throws Exception {
+        Path file = state.resolve("stack/auth/cli-token");
+        assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        String token = Files.readString(file).strip();
+        HttpClient http = HttpClient.newHttpClient();
+        for (int port : new int[] {trainer, eval}) {
+            URI uri = URI.create("http://localhost:" + port + "/experiments");
+            assertThat(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .as("GET " + uri + " without a token").isEqualTo(401);
+            assertThat(http.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("GET " + uri + " with the CLI's token").isEqualTo(200);
         }
     }
 

@@ -15,12 +15,17 @@ record ServiceConfig(String service, Properties properties) {
     static final Path ROOT = Manifests.DEPLOY.toAbsolutePath().getParent();
     static final Set<String> SERVICES = Set.of("trainer-service", "grouping-service", "eval-service");
 
+    /** Settings every service shares (service-kit's), which a service's own application.properties overrides. */
+    static final Path SHARED = ROOT.resolve("service-kit/src/main/resources/META-INF/microprofile-config.properties");
+
     static ServiceConfig of(String service) {
         Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(ROOT.resolve(service).resolve("src/main/resources/application.properties"))) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (Path file : new Path[] {SHARED, ROOT.resolve(service).resolve("src/main/resources/application.properties")}) {
+            try (Reader in = Files.newBufferedReader(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
         return new ServiceConfig(service, p);
     }
@@ -38,9 +43,16 @@ record ServiceConfig(String service, Properties properties) {
     static Set<String> knownEnvironment() {
         Set<String> names = new TreeSet<>();
         for (String service : SERVICES) {
-            for (String key : of(service).properties().stringPropertyNames()) {
+            Properties properties = of(service).properties();
+            for (String key : properties.stringPropertyNames()) {
                 if (!key.startsWith("%")) {
                     names.add(key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT));
+                }
+                // a value's ${name:default} reads property name too
+                java.util.regex.Matcher used = java.util.regex.Pattern.compile("\\$\\{([A-Za-z0-9.-]+)")
+                        .matcher(properties.getProperty(key));
+                while (used.find()) {
+                    names.add(used.group(1).replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT));
                 }
             }
         }

@@ -16,13 +16,17 @@ import static org.hamcrest.Matchers.equalTo;
  * real broker and database: it starts, migrates its schema, reports ready and solves.
  */
 @QuarkusIntegrationTest
+@io.quarkus.test.junit.TestProfile(org.mmapmtl.testing.TestIdentities.AuthOn.class)
 @WithTestResource(LocalStackResource.class)
 class GroupingServiceIT {
+    static final String ADMIN = org.mmapmtl.testing.TestIdentities.token("ada", "admin");
 
     @Test
     void packagedServiceIsReadyAndSolves() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().contentType("application/json")
+        given().contentType("application/json").body("{}").post("/groupings/solve").then().statusCode(401)
+                .contentType("application/problem+json");
+        given().auth().oauth2(ADMIN).contentType("application/json")
                 .body(Map.of("tasks", List.of("a", "b", "c"),
                         "affinity", new double[][] {{1, .8, -.5}, {.8, 1, -.4}, {-.5, -.4, 1}}))
                 .post("/groupings/solve").then().statusCode(200)
@@ -31,7 +35,7 @@ class GroupingServiceIT {
 
     @Test
     void badRequestsAreProblems() {
-        given().contentType("application/json").body("{\"tasks\": [\"a\"], \"affinity\": [[1]], \"bogus\": 1}")
+        given().auth().oauth2(ADMIN).contentType("application/json").body("{\"tasks\": [\"a\"], \"affinity\": [[1]], \"bogus\": 1}")
                 .post("/groupings/solve").then().statusCode(400)
                 .contentType("application/problem+json");
     }

@@ -37,6 +37,7 @@ public final class LocalStack implements AutoCloseable {
     private int postgresPort;
     private final Path dataDir;
     private final boolean temporary;
+    private final LocalAuth auth;
 
     private LocalStack(KafkaBroker kafka, EmbeddedPostgres postgres, Path dataDir, boolean temporary) {
         this.kafka = kafka;
@@ -44,6 +45,12 @@ public final class LocalStack implements AutoCloseable {
         this.postgresPort = postgres.getPort();
         this.dataDir = dataDir;
         this.temporary = temporary;
+        this.auth = LocalAuth.in(dataDir);
+    }
+
+    /** The stack's signing key and its tokens: what the services it configures trust. */
+    public LocalAuth auth() {
+        return auth;
     }
 
     /**
@@ -223,6 +230,7 @@ public final class LocalStack implements AutoCloseable {
             env.put("MMAP_KAFKA_PASSWORD", kafkaPassword(principal));
         }
         env.put("QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl());
+        env.put("MMAP_AUTH_PUBLIC_KEY", auth.publicKey().toString());
         return env;
     }
 

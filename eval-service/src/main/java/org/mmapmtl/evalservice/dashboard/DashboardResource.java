@@ -34,6 +34,7 @@ import java.util.Properties;
  * {@code /experiments/{id}/partition} and {@code /results/{id}}.
  */
 @Path("/")
+@jakarta.annotation.security.RolesAllowed(org.mmapmtl.service.access.Roles.VIEWER)
 public class DashboardResource {
     /** Where the app serves Chart.js from (its WebJar; no CDN, works offline). */
     static final String CHART_JS = "/webjars/chart.js/" + webJarVersion("chart.js") + "/dist/chart.umd.js";

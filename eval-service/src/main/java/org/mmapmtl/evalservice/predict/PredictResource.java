@@ -33,6 +33,7 @@ import java.util.Map;
  * so no request can make the service read another file.
  */
 @Path("/predict")
+@jakarta.annotation.security.RolesAllowed(org.mmapmtl.service.access.Roles.VIEWER)
 public class PredictResource {
     @Inject
     PredictSettings settings;

@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 
 @Path("/")
+@jakarta.annotation.security.RolesAllowed(org.mmapmtl.service.access.Roles.VIEWER)
 public class ResultsResource {
     @Inject
     Listings listings;

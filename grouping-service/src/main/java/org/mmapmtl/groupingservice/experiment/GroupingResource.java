@@ -17,6 +17,7 @@ import java.util.TreeSet;
 
 @Path("/groupings")
 @Produces(MediaType.APPLICATION_JSON)
+@jakarta.annotation.security.RolesAllowed(org.mmapmtl.service.access.Roles.VIEWER)
 public class GroupingResource {
 
     /**

@@ -21,6 +21,7 @@ import java.util.List;
 /** The partition search on a posted matrix: for what-if questions and for clients that compute their own affinity. */
 @Path("/groupings/solve")
 @jakarta.inject.Singleton
+@jakarta.annotation.security.RolesAllowed(org.mmapmtl.service.access.Roles.ADMIN)
 public class SolveResource {
     @Inject
     GroupingSettings settings;

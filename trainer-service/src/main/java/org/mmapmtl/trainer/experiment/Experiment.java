@@ -39,6 +39,10 @@ public class Experiment extends PanacheEntityBase {
     @Column(columnDefinition = "text")
     public String error;
 
+    /** Who submitted it: the principal of their token; null for experiments from before identities. */
+    @Column(length = 256)
+    public String owner;
+
     static Experiment create(String id, Phase phase) {
         Experiment e = new Experiment();
         e.id = id;

@@ -2,7 +2,9 @@ package org.mmapmtl.trainer.experiment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -27,12 +29,14 @@ import org.mmapmtl.trainer.spec.SpecReader;
 import org.mmapmtl.service.Listings;
 import org.mmapmtl.service.Paging;
 import org.mmapmtl.service.Problem;
+import org.mmapmtl.service.access.Roles;
 
 import java.net.URI;
 import java.util.List;
 
 @Path("/experiments")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.VIEWER)
 public class ExperimentResource {
     static final int MAX_SPEC_BYTES = 256 * 1024;
 
@@ -57,8 +61,12 @@ public class ExperimentResource {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    SecurityIdentity caller;
+
 
     @POST
+    @RolesAllowed(Roles.RESEARCHER)
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
     public Response submit(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         if (body == null || body.length == 0) {
@@ -81,7 +89,7 @@ public class ExperimentResource {
                         List.of(new Problem.FieldError("methods", read.methods().size() + " methods"),
                                 new Problem.FieldError("seeds", read.seeds().size() + " seeds")));
             }
-            spec = experiments.submit(read, submission);
+            spec = experiments.submit(read, submission, caller.getPrincipal().getName());
         } catch (InvalidSpecException e) {
             throw Problem.badRequest("the experiment spec has " + e.errors().size() + " problem(s); each is named below",
                     e.errors().stream().map(x -> new Problem.FieldError(x.field(), x.message())).toList());
@@ -119,10 +127,12 @@ public class ExperimentResource {
         return view;
     }
 
+    /** A researcher cancels their own experiments, an admin anyone's. */
     @DELETE
     @Path("/{id}")
+    @RolesAllowed(Roles.RESEARCHER)
     public Response cancel(@PathParam("id") String id) {
-        experiments.cancel(id);
+        experiments.cancel(id, new Experiments.Caller(caller.getPrincipal().getName(), caller.hasRole(Roles.ADMIN)));
         return Response.accepted(view(id)).build();
     }
 

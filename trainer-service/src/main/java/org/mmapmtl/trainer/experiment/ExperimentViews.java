@@ -36,7 +36,7 @@ public class ExperimentViews {
      * @param runsAfterGrouping phase-2 runs not planned yet because the partition has not arrived: at most this many
      *                          (one per group, per seed, of each grouped method; 0 once they are planned)
      */
-    public record ExperimentView(String id, Phase phase, Instant createdAt, Instant updatedAt, boolean cancelRequested,
+    public record ExperimentView(String id, String owner, Phase phase, Instant createdAt, Instant updatedAt, boolean cancelRequested,
                                  List<String> methods, List<String> tasks, TaskPartition partition,
                                  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
                                  Map<Long, TaskPartition> partitionsBySeed, List<RunView> runs, int runsAfterGrouping) {
@@ -73,7 +73,7 @@ public class ExperimentViews {
             if (partitions != null) {
                 bySeed.forEach((seed, r) -> partitions.put(seed, r.partition()));
             }
-            return new ExperimentView(e.id, e.phase, e.createdAt, e.updatedAt, e.cancelRequested,
+            return new ExperimentView(e.id, e.owner, e.phase, e.createdAt, e.updatedAt, e.cancelRequested,
                     spec == null ? List.of() : spec.methods(), spec == null ? List.of() : spec.dataset().tasks(),
                     p == null ? null : p.partition(), partitions, TrainingRun.of(id).stream().map(RunView::of).toList(), later);
         });

@@ -56,6 +56,10 @@ public class Experiments {
     ProgressReporter progress;
 
     /** What one submission is checked against: the data roots and the datasets under them. */
+    /** Who asks: their name (a token's principal) and whether they may act on anyone's experiments. */
+    public record Caller(String name, boolean admin) {
+    }
+
     public Submission submission() {
         return new Submission();
     }
@@ -98,7 +102,7 @@ public class Experiments {
      * against phase 1's length), fills in the id, the tasks and the snapshot interval, and queues the first runs.
      */
     @Transactional
-    public ExperimentSpec submit(ExperimentSpec submitted, Submission submission) {
+    public ExperimentSpec submit(ExperimentSpec submitted, Submission submission, String owner) {
         List<SpecError> errors = new ArrayList<>();
         DataRoots.Result root = submission.check(submitted.dataset().root(), true);
         if (root.problem() != null) {
@@ -166,6 +170,7 @@ public class Experiments {
 
         Experiment e = Experiment.create(id, Phase.QUEUED);
         e.spec = org.mmapmtl.experiment.SpecJson.write(spec);
+        e.owner = owner;
         List<RunSpec> runs = ExperimentPlan.initialRuns(spec, imported);
         queue(runs, 0);
         progress.report(Progress.lifecycle(id, null, null, Phase.QUEUED.label(), "queued",
@@ -273,9 +278,14 @@ public class Experiments {
      * that has already ended is refused (409), so that the caller is not told a cancel was requested.
      */
     @Transactional
-    public Experiment cancel(String id) {
+    public Experiment cancel(String id, Caller caller) {
         find(id);
         Experiment e = locked(id);
+        if (!caller.admin() && (e.owner == null || !e.owner.equals(caller.name()))) {
+            throw new io.quarkus.security.ForbiddenException("experiment " + id + " belongs to "
+                    + (e.owner == null ? "nobody named (it was submitted before identities)" : "'" + e.owner + "'")
+                    + "; only its owner or an admin may cancel it, and you are '" + caller.name() + "'");
+        }
         if (e.phase.terminal()) {
             throw Problem.conflict("experiment " + id + " has already ended (phase " + e.phase
                     + "): there is nothing to cancel");

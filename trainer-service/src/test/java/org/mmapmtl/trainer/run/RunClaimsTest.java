@@ -79,7 +79,7 @@ public class RunClaimsTest {
         String orphan = run;
         QuarkusTransaction.requiringNew().run(() ->
                 TrainingRun.update("leaseUntil = ?1 where id = ?2", Instant.now().minusSeconds(1), orphan));
-        experiments.cancel("orphaned");
+        experiments.cancel("orphaned", new org.mmapmtl.trainer.experiment.Experiments.Caller("test", true));
         QuarkusTransaction.requiringNew().run(() -> assertThat(TrainingRun.of("orphaned"))
                 .extracting(r -> r.state).containsOnly(TrainingRun.CANCELLED));
     }

@@ -1,0 +1,106 @@
+package org.mmapmtl.service.access;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import org.mmapmtl.service.Problem;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * 401 and 403 as {@code application/problem+json} that say what is missing and how to get it. Authentication is lazy
+ * ({@code quarkus.http.auth.proactive=false}), so a refused token reaches these mappers instead of an empty 401.
+ */
+public final class AccessProblems {
+    /** Where a browser keeps its token (the eval service's {@code /login} sets it). */
+    public static final String COOKIE = "mmap-token";
+    static final String HOW = "send 'Authorization: Bearer <token>' (or the " + COOKIE + " cookie); on the local stack "
+            + "./mmap prints and uses its token (.mmap/stack/auth/cli-token), on a cluster your identity provider issues it";
+
+    private AccessProblems() {
+    }
+
+    static Response problem(Response.Status status, String detail, UriInfo uri) {
+        String instance = uri == null ? null : uri.getRequestUri().getPath();
+        Response r = new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(), detail, instance,
+                List.of()).toResponse();
+        return status == Response.Status.UNAUTHORIZED
+                ? Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build() : r;
+    }
+
+    /** The roles that the matched endpoint asks for, from its {@code @RolesAllowed} (method first, then class). */
+    static List<String> required(ResourceInfo resource) {
+        if (resource == null || resource.getResourceMethod() == null) {
+            return List.of();
+        }
+        RolesAllowed allowed = resource.getResourceMethod().getAnnotation(RolesAllowed.class);
+        if (allowed == null) {
+            allowed = resource.getResourceClass().getAnnotation(RolesAllowed.class);
+        }
+        return allowed == null ? List.of() : Arrays.asList(allowed.value());
+    }
+
+    static String needs(ResourceInfo resource) {
+        List<String> roles = required(resource);
+        return roles.isEmpty() ? "a signed-in caller" : "role " + String.join(" or ", roles);
+    }
+
+    @Provider
+    public static class Unauthorized implements ExceptionMapper<UnauthorizedException> {
+        @Context
+        UriInfo uri;
+        @Context
+        ResourceInfo resource;
+
+        @Override
+        public Response toResponse(UnauthorizedException e) {
+            return problem(Response.Status.UNAUTHORIZED, "no bearer token: this endpoint needs " + needs(resource)
+                    + "; " + HOW, uri);
+        }
+    }
+
+    @Provider
+    public static class Refused implements ExceptionMapper<AuthenticationFailedException> {
+        @Context
+        UriInfo uri;
+
+        @Override
+        public Response toResponse(AuthenticationFailedException e) {
+            return problem(Response.Status.UNAUTHORIZED, "the bearer token was refused: it has expired, is not signed by "
+                    + "the key this service trusts (mp.jwt.verify.publickey.location) or names another issuer "
+                    + "(mp.jwt.verify.issuer); get a new one: " + HOW, uri);
+        }
+    }
+
+    @Provider
+    public static class Forbidden implements ExceptionMapper<ForbiddenException> {
+        @Context
+        UriInfo uri;
+        @Context
+        ResourceInfo resource;
+        @Inject
+        SecurityIdentity identity;
+
+        @Override
+        public Response toResponse(ForbiddenException e) {
+            if (e.getMessage() != null && !e.getMessage().isBlank()) {
+                return problem(Response.Status.FORBIDDEN, e.getMessage(), uri);
+            }
+            return problem(Response.Status.FORBIDDEN, "'" + identity.getPrincipal().getName() + "' has roles "
+                    + new TreeSet<>(identity.getRoles()) + "; this endpoint needs " + needs(resource)
+                    + " (viewer < researcher < admin, docs/security.md)", uri);
+        }
+    }
+}
