@@ -49,6 +49,18 @@ class EvalAccessTest {
     }
 
     @Test
+    void aBrowserWithoutAValidTokenIsToldHowToSignIn() {
+        String browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        given().accept(browser).get("/?experiment=x").then().statusCode(401).contentType(containsString("text/html"))
+                .header("WWW-Authenticate", "Bearer").body(containsString("Not signed in"))
+                .body(containsString("./mmap up</code> or <code>./mmap demo</code> prints"));
+        given().accept(browser).cookie(AccessProblems.COOKIE, TestIdentities.expired("vera", "viewer")).get("/")
+                .then().statusCode(401).body(containsString("expired"));
+        given().accept(browser).cookie(AccessProblems.COOKIE, TestIdentities.token("nobody")).get("/")
+                .then().statusCode(403).contentType(containsString("text/html")).body(containsString("role viewer"));
+    }
+
+    @Test
     void theDashboardLogsInWithACookie() {
         String token = TestIdentities.token("vera", "viewer");
         given().redirects().follow(false).get("/login?token=" + token + "&next=/?experiment=x").then().statusCode(303)

@@ -32,6 +32,32 @@ public final class AccessProblems {
     private AccessProblems() {
     }
 
+    /**
+     * A browser (it asks for HTML, as when it opens the dashboard) gets a page that says the same; any other client
+     * the problem+json.
+     */
+    static Response problem(Response.Status status, String detail, UriInfo uri, HttpHeaders headers) {
+        boolean browser = headers != null && headers.getAcceptableMediaTypes().stream()
+                .findFirst().map(t -> t.isCompatible(jakarta.ws.rs.core.MediaType.TEXT_HTML_TYPE) && !t.isWildcardType())
+                .orElse(false);
+        if (!browser) {
+            return problem(status, detail, uri);
+        }
+        String page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + status.getStatusCode()
+                + " " + status.getReasonPhrase() + "</title></head><body><h1>" + (status == Response.Status.UNAUTHORIZED
+                ? "Not signed in" : "Not allowed") + "</h1><p>" + escape(detail) + "</p>"
+                + (status == Response.Status.UNAUTHORIZED ? "<p>On the local stack, open the dashboard link that "
+                + "<code>./mmap up</code> or <code>./mmap demo</code> prints: it signs this browser in.</p>" : "")
+                + "</body></html>";
+        Response.ResponseBuilder r = Response.status(status).type(jakarta.ws.rs.core.MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
+                .entity(page);
+        return (status == Response.Status.UNAUTHORIZED ? r.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer") : r).build();
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
     static Response problem(Response.Status status, String detail, UriInfo uri) {
         String instance = uri == null ? null : uri.getRequestUri().getPath();
         Response r = new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(), detail, instance,
@@ -63,11 +89,13 @@ public final class AccessProblems {
         UriInfo uri;
         @Context
         ResourceInfo resource;
+        @Context
+        HttpHeaders headers;
 
         @Override
         public Response toResponse(UnauthorizedException e) {
             return problem(Response.Status.UNAUTHORIZED, "no bearer token: this endpoint needs " + needs(resource)
-                    + "; " + HOW, uri);
+                    + "; " + HOW, uri, headers);
         }
     }
 
@@ -75,12 +103,14 @@ public final class AccessProblems {
     public static class Refused implements ExceptionMapper<AuthenticationFailedException> {
         @Context
         UriInfo uri;
+        @Context
+        HttpHeaders headers;
 
         @Override
         public Response toResponse(AuthenticationFailedException e) {
             return problem(Response.Status.UNAUTHORIZED, "the bearer token was refused: it has expired, is not signed by "
                     + "the key this service trusts (mp.jwt.verify.publickey.location) or names another issuer "
-                    + "(mp.jwt.verify.issuer); get a new one: " + HOW, uri);
+                    + "(mp.jwt.verify.issuer); get a new one: " + HOW, uri, headers);
         }
     }
 
@@ -92,15 +122,17 @@ public final class AccessProblems {
         ResourceInfo resource;
         @Inject
         SecurityIdentity identity;
+        @Context
+        HttpHeaders headers;
 
         @Override
         public Response toResponse(ForbiddenException e) {
             if (e.getMessage() != null && !e.getMessage().isBlank()) {
-                return problem(Response.Status.FORBIDDEN, e.getMessage(), uri);
+                return problem(Response.Status.FORBIDDEN, e.getMessage(), uri, headers);
             }
             return problem(Response.Status.FORBIDDEN, "'" + identity.getPrincipal().getName() + "' has roles "
                     + new TreeSet<>(identity.getRoles()) + "; this endpoint needs " + needs(resource)
-                    + " (viewer < researcher < admin, docs/security.md)", uri);
+                    + " (viewer < researcher < admin, docs/security.md)", uri, headers);
         }
     }
 }
