@@ -21,7 +21,8 @@ public final class ProblemMappers {
     /** what a 503 of ours asks the client to wait before trying again */
     static final int RETRY_AFTER_SECONDS = 2;
 
-    static Response respond(Problem p, UriInfo uri) {
+    /** The problem as this request's answer: its {@code instance} is the request's path. */
+    public static Response respond(Problem p, UriInfo uri) {
         String instance = uri == null ? null : uri.getRequestUri().getPath();
         return new Problem(p.type(), p.title(), p.status(), p.detail(), instance, p.errors() == null ? List.of() : p.errors())
                 .toResponse();

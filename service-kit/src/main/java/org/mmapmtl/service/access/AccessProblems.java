@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import org.mmapmtl.service.Problem;
+import org.mmapmtl.service.ProblemMappers;
 
 import java.util.Arrays;
 import java.util.List;
@@ -59,9 +60,7 @@ public final class AccessProblems {
     }
 
     static Response problem(Response.Status status, String detail, UriInfo uri) {
-        String instance = uri == null ? null : uri.getRequestUri().getPath();
-        Response r = new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(), detail, instance,
-                List.of()).toResponse();
+        Response r = ProblemMappers.respond(Problem.of(status, detail), uri);
         return status == Response.Status.UNAUTHORIZED
                 ? Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build() : r;
     }
