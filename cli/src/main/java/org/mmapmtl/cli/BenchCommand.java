@@ -46,7 +46,7 @@ final class BenchCommand {
         @Option(names = "--epochs", defaultValue = "3", description = "checkpoints per run (default: ${DEFAULT-VALUE})")
         int epochs;
 
-        @Option(names = "--streams", defaultValue = "0,50,200", description = "levels of open dashboard streams (default: ${DEFAULT-VALUE})")
+        @Option(names = "--streams", description = "levels of open dashboard streams (default: 0,50,200 on the read side, 0 with --trainers)")
         String streams;
 
         @Option(names = "--requests", defaultValue = "100", description = "requests per kind of answer and level (default: ${DEFAULT-VALUE})")
@@ -58,6 +58,9 @@ final class BenchCommand {
         @Option(names = "--trainers", split = ",", description = "instead of the read side: throughput of --experiments real experiments (coop-mt and mmap, the tiny CLIP, one epoch) trained by this many trainer instances, each count a fresh stack (for example 1,2,4; default: none)")
         java.util.List<Integer> trainers = new java.util.ArrayList<>();
 
+        @Option(names = "--evaluators", split = ",", defaultValue = "1", description = "with --trainers: eval service instances of each level, sharing the checkpoints (for example 1,2; default: ${DEFAULT-VALUE})")
+        java.util.List<Integer> evaluators;
+
         @Option(names = "--out", defaultValue = ".mmap/bench/pipeline.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
@@ -65,6 +68,10 @@ final class BenchCommand {
         public Integer call() throws Exception {
             if (trainers.stream().anyMatch(t -> t < 1 || t > 16)) {
                 System.err.println("mmap bench pipeline: --trainers takes counts from 1 to 16");
+                return 2;
+            }
+            if (evaluators.stream().anyMatch(e -> e < 1 || e > 8)) {
+                System.err.println("mmap bench pipeline: --evaluators takes counts from 1 to 8");
                 return 2;
             }
             if (ports.size() != 5) {
@@ -77,7 +84,7 @@ final class BenchCommand {
             }
             java.util.List<Integer> levels;
             try {
-                levels = PipelineBench.levels(streams);
+                levels = PipelineBench.levels(streams != null ? streams : trainers.isEmpty() ? "0,50,200" : "0");
             } catch (NumberFormatException e) {
                 System.err.println("mmap bench pipeline: --streams takes counts of streams separated by commas (as 0,50,200), got '"
                         + streams + "'");
@@ -85,7 +92,7 @@ final class BenchCommand {
             }
             return new PipelineBench(new PipelineBench.Settings(home, stateDir, new LocalServices.Ports(ports.get(0),
                     ports.get(1), ports.get(2), ports.get(3), ports.get(4)), experiments, runs, steps, epochs,
-                    levels, requests, liveRate, trainers, out)).run();
+                    levels, requests, liveRate, trainers, evaluators, out)).run();
         }
     }
 

@@ -68,15 +68,17 @@ final class LocalServices implements AutoCloseable {
     /** @param settings environment of every service on top of the stack's (a benchmark turns training off) */
     static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds,
                                Map<String, String> settings) throws InterruptedException {
-        return start(home, stateDir, ports, fresh, readyTimeoutSeconds, settings, 1);
+        return start(home, stateDir, ports, fresh, readyTimeoutSeconds, settings, 1, 1);
     }
 
     /**
-     * @param trainers trainer instances sharing the work through their leases: the first on {@code ports.trainer()},
-     *                 the others on free ports, after the grouping and eval services in {@link #services}
+     * @param trainers   trainer instances sharing the work through their leases: the first on {@code ports.trainer()},
+     *                   the others on free ports, after the grouping and eval services in {@link #services}
+     * @param evaluators eval service instances sharing the checkpoints through theirs: the first on
+     *                   {@code ports.eval()}, the others on free ports, after the extra trainers in {@link #services}
      */
     static LocalServices start(Path home, Path stateDir, Ports ports, boolean fresh, int readyTimeoutSeconds,
-                               Map<String, String> settings, int trainers) throws InterruptedException {
+                               Map<String, String> settings, int trainers, int evaluators) throws InterruptedException {
         Path stackDir = stateDir.resolve("stack");
         java.nio.channels.FileChannel lock = lockState(stateDir);
         LocalServices all;
@@ -102,7 +104,8 @@ final class LocalServices implements AutoCloseable {
         }
         all.stateLock = lock;
         try {
-            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports, settings, trainers);
+            all.launch(home.toAbsolutePath().normalize(), stateDir.toAbsolutePath().normalize(), ports, settings, trainers,
+                    evaluators);
             all.awaitReady(readyTimeoutSeconds);
         } catch (RuntimeException | InterruptedException e) {
             all.close();
@@ -111,7 +114,7 @@ final class LocalServices implements AutoCloseable {
         return all;
     }
 
-    private void launch(Path home, Path state, Ports ports, Map<String, String> settings, int trainers) {
+    private void launch(Path home, Path state, Ports ports, Map<String, String> settings, int trainers, int evaluators) {
         Map<String, String> env = new LinkedHashMap<>();
         // specs may name datasets and weights under the checkout's data/ and the state folder; checkpoints go to the latter
         env.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS", home.resolve("data") + "," + state));
@@ -131,6 +134,10 @@ final class LocalServices implements AutoCloseable {
         for (int i = 2; i <= trainers; i++) {
             services.add(ServiceProcess.launch("trainer-service-" + i, runJar(home, "trainer-service"),
                     org.mmapmtl.localstack.FreePorts.any(), trainer, logs, home));
+        }
+        for (int i = 2; i <= evaluators; i++) {
+            services.add(ServiceProcess.launch("eval-service-" + i, runJar(home, "eval-service"),
+                    org.mmapmtl.localstack.FreePorts.any(), with(env, KafkaPrincipal.EVAL), logs, home));
         }
     }
 

@@ -45,30 +45,41 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How the pipeline's read side holds up under many experiments and many dashboard viewers, on the local stack with
- * the real services: the trainer accepts experiments without training them and the evaluator does not score (both
- * turned off), while this harness plays the trainers: it submits experiments over REST and publishes their progress
- * reports and checkpoints on the real topics. At each level of open dashboard streams it measures the latency of the
- * answers a lab's users ask for most, the database's transactions per second and what the streams received; live
- * reports keep arriving meanwhile, as from running trainers.
+ * What the pipeline holds under a lab's load, on the local stack with the real services. The read side (many
+ * experiments, many dashboard viewers): the trainer accepts experiments without training them and the evaluator does
+ * not score (both turned off), while this harness plays the trainers: it submits experiments over REST and publishes
+ * their progress reports and checkpoints on the real topics; at each level of open dashboard streams it measures the
+ * latency of the answers a lab's users ask for most, the database's transactions per second and what the streams
+ * received, live reports arriving meanwhile. The write side ({@code trainers} given): real experiments trained by
+ * several trainers and scored by several evaluators, with dashboard streams open and the same answers timed while
+ * they train; it reports throughput, the pipeline's own latencies and whether anything was lost.
  */
 final class PipelineBench {
-    /** @param trainers trainer instances of each throughput level; empty: measure the read side instead */
+    /**
+     * @param trainers   trainer instances of each throughput level; empty: measure the read side instead
+     * @param evaluators eval service instances of each throughput level
+     * @param streams    open dashboard streams of each level (of the read side, or of each throughput level)
+     */
     record Settings(Path home, Path state, LocalServices.Ports ports, int experiments, int runs, int steps, int epochs,
-                    List<Integer> streams, int requests, int liveRate, List<Integer> trainers, Path out) {
+                    List<Integer> streams, int requests, int liveRate, List<Integer> trainers, List<Integer> evaluators,
+                    Path out) {
     }
 
     /**
-     * One throughput level: {@code experiments} real experiments trained by {@code trainers} instances and scored.
+     * One throughput level: {@code experiments} real experiments trained by {@code trainers} instances and scored by
+     * {@code evaluators}, with {@code streamsOpen} dashboard streams and {@code followersOpen} trainer progress streams
+     * ({@code ./mmap status --follow}) open on them.
      *
      * @param partitionLatency from an experiment's last gradient snapshot to its partition (Kafka record times), ms
      * @param evaluationLatency from a checkpoint's arrival at the eval service to its score, ms
      * @param deadLetters      records in the pipeline's dead-letter topics at the end (nothing lost: 0)
      * @param evaluationsPerCheckpoint evaluation records on mmap.evaluations per checkpoint (exactly once: 1.0)
+     * @param requests         the answers of {@link #REQUESTS} timed while the experiments trained
      */
-    record Throughput(int trainers, int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
+    record Throughput(int trainers, int evaluators, int streamsOpen, int streamsRefused, long changeEvents,
+                      int followersOpen, int followersRefused, long followerReports, int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
                       Latency partitionLatency, Latency evaluationLatency, long deadLetters,
-                      double evaluationsPerCheckpoint, int failedExperiments) {
+                      double evaluationsPerCheckpoint, int failedExperiments, List<Latency> requests) {
     }
 
     /** Latency percentiles of one kind of request, in milliseconds. */
@@ -171,62 +182,43 @@ final class PipelineBench {
         }
         List<Throughput> levels = new ArrayList<>();
         for (int trainers : settings.trainers()) {
-            System.out.printf("%nThroughput: %d experiment(s) with %d trainer(s) ...%n", settings.experiments(), trainers);
-            try (LocalServices all = LocalServices.start(settings.home(), settings.state(), settings.ports(), true, 240,
-                    Map.of(), trainers);
-                 Admin admin = Admin.create(all.stack.kafkaAdminSettings());
-                 Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
-                         all.stack.databasePassword())) {
-                token = all.token;
-                String trainer = all.services.get(0).url();
-                String eval = all.services.get(2).url();
-                List<String> ids = new ArrayList<>();
-                long t0 = System.nanoTime();
-                for (int e = 0; e < settings.experiments(); e++) {
-                    String id = String.format(Locale.ROOT, "work-%d-%02d", trainers, e);
-                    HttpResponse<String> r = post(trainer + "/experiments", trainedSpec(id, data));
-                    if (r.statusCode() / 100 != 2) {
-                        throw new IllegalStateException("POST /experiments answered " + r.statusCode() + ": " + r.body());
-                    }
-                    ids.add(id);
+            for (int evaluators : settings.evaluators()) {
+                for (int streams : settings.streams()) {
+                    levels.add(throughput(data, trainers, evaluators, streams));
                 }
-                int failed = awaitDone(trainer, eval, ids);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                List<Double> evaluation = new ArrayList<>();
-                try (Statement st = db.createStatement(); ResultSet r = st.executeQuery("select extract(epoch from "
-                        + "evaluated_at - received_at) * 1000 from eval.received_checkpoint where evaluated_at is not null")) {
-                    while (r.next()) {
-                        evaluation.add(r.getDouble(1));
-                    }
-                }
-                int checkpoints = (int) scalar(db, "select count(*) from eval.received_checkpoint");
-                int runs = (int) scalar(db, "select count(distinct run_id) from eval.received_checkpoint");
-                List<Double> partition = partitionLatencies(all.stack.kafkaAdminSettings());
-                long evaluations = readAll(all.stack.kafkaAdminSettings(), EventTopic.EVALUATIONS.topicName()).size();
-                long dead = 0;
-                for (EventTopic t : EventTopic.values()) {
-                    dead += readAll(all.stack.kafkaAdminSettings(), t.deadLetterTopicName()).size();
-                }
-                Throughput level = new Throughput(trainers, ids.size(), runs, checkpoints, seconds,
-                        ids.size() / (seconds / 3600), latency("last snapshot -> partition", partition, 0),
-                        latency("checkpoint -> evaluation", evaluation, 0), dead,
-                        checkpoints == 0 ? 0 : (double) evaluations / checkpoints, failed);
-                System.out.printf(Locale.ROOT, "  %d experiments (%d runs, %d checkpoints) in %.0f s: %.1f experiments/hour;"
-                                + " last snapshot -> partition p50 %.0f ms; checkpoint -> evaluation p50 %.0f ms, p99 %.0f ms;"
-                                + " dead letters %d; evaluations per checkpoint %.2f%n", ids.size(), runs, checkpoints, seconds,
-                        level.experimentsPerHour(), level.partitionLatency().p50(), level.evaluationLatency().p50(),
-                        level.evaluationLatency().p99(), dead, level.evaluationsPerCheckpoint());
-                levels.add(level);
             }
         }
         System.out.printf("%nThroughput (%d experiments of coop-mt and mmap each, tiny CLIP, one epoch, %d cores):%n%n",
                 settings.experiments(), Runtime.getRuntime().availableProcessors());
-        System.out.println("| trainers | wall time | experiments/hour | last snapshot -> partition p50 / p99 | checkpoint -> evaluation p50 / p99 | dead letters | evaluations per checkpoint |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| trainers | evaluators | dashboard streams open / refused | progress followers open / refused "
+                + "| wall time | experiments/hour | last snapshot -> partition p50 / p99 "
+                + "| checkpoint -> evaluation p50 / p99 | dead letters | evaluations per checkpoint |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Throughput t : levels) {
-            System.out.printf(Locale.ROOT, "| %d | %.0f s | %.1f | %.0f / %.0f ms | %.0f / %.0f ms | %d | %.2f |%n", t.trainers(),
-                    t.seconds(), t.experimentsPerHour(), t.partitionLatency().p50(), t.partitionLatency().p99(),
+            System.out.printf(Locale.ROOT, "| %d | %d | %d / %d | %d / %d | %.0f s | %.1f | %.0f / %.0f ms | %.0f / %.0f ms | %d | %.2f |%n",
+                    t.trainers(), t.evaluators(), t.streamsOpen(), t.streamsRefused(), t.followersOpen(),
+                    t.followersRefused(), t.seconds(),
+                    t.experimentsPerHour(), t.partitionLatency().p50(), t.partitionLatency().p99(),
                     t.evaluationLatency().p50(), t.evaluationLatency().p99(), t.deadLetters(), t.evaluationsPerCheckpoint());
+        }
+        System.out.printf("%nAnswers while the experiments trained (p50 / p99 ms; one client, one request after another):%n%n");
+        StringBuilder header = new StringBuilder("| request |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (Throughput t : levels) {
+            header.append(String.format(Locale.ROOT, " %dT %dE %d streams |", t.trainers(), t.evaluators(),
+                    t.streamsOpen()));
+            rule.append("---|");
+        }
+        System.out.println(header);
+        System.out.println(rule);
+        for (int i = 0; i < REQUESTS.size(); i++) {
+            StringBuilder row = new StringBuilder("| " + REQUESTS.get(i) + " |");
+            for (Throughput t : levels) {
+                Latency x = t.requests().get(i);
+                row.append(String.format(Locale.ROOT, " %.1f / %.1f%s |", x.p50(), x.p99(),
+                        x.errors() == 0 ? "" : " (" + x.errors() + " errors)"));
+            }
+            System.out.println(row);
         }
         ObjectNode json = ServiceClient.JSON.createObjectNode();
         json.put("benchmark", "pipeline-throughput");
@@ -237,7 +229,126 @@ final class PipelineBench {
         Files.writeString(settings.out(), ServiceClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json),
                 StandardCharsets.UTF_8);
         System.out.println("Written: " + settings.out());
-        return levels.stream().allMatch(t -> t.failedExperiments() == 0 && t.deadLetters() == 0) ? 0 : 1;
+        boolean lost = levels.stream().anyMatch(t -> t.failedExperiments() != 0 || t.deadLetters() != 0
+                || t.streamsRefused() != 0 || t.followersRefused() != 0
+                || Math.abs(t.evaluationsPerCheckpoint() - 1) > 1e-9 || t.requests().stream().anyMatch(l -> l.errors() != 0));
+        return lost ? 1 : 0;
+    }
+
+    /**
+     * One level on a fresh stack: submits the experiments, opens the dashboard streams on them and, while they train,
+     * times the answers the dashboard and a user's polls ask for; then counts what arrived.
+     */
+    private Throughput throughput(Path data, int trainers, int evaluators, int streams) throws Exception {
+        System.out.printf("%nThroughput: %d experiment(s) with %d trainer(s), %d evaluator(s), %d dashboard stream(s) ...%n",
+                settings.experiments(), trainers, evaluators, streams);
+        try (LocalServices all = LocalServices.start(settings.home(), settings.state(), settings.ports(), true, 240,
+                Map.of(), trainers, evaluators);
+             Admin admin = Admin.create(all.stack.kafkaAdminSettings());
+             Connection db = DriverManager.getConnection(all.stack.jdbcUrl(), all.stack.databaseUser(),
+                     all.stack.databasePassword())) {
+            token = all.token;
+            String trainer = all.services.get(0).url();
+            String eval = all.services.get(2).url();
+            List<String> ids = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int e = 0; e < settings.experiments(); e++) {
+                String id = String.format(Locale.ROOT, "work-%d-%d-%d-%02d", trainers, evaluators, streams, e);
+                HttpResponse<String> r = post(trainer + "/experiments", trainedSpec(id, data));
+                if (r.statusCode() / 100 != 2) {
+                    throw new IllegalStateException("POST /experiments answered " + r.statusCode() + ": " + r.body());
+                }
+                ids.add(id);
+            }
+            AtomicLong events = new AtomicLong();
+            List<CompletableFuture<HttpResponse<Void>>> open = openStreams(streams, ids, eval, events);
+            // as many followers of the trainer's progress streams (./mmap status --follow), each told of every report
+            AtomicLong reports = new AtomicLong();
+            List<CompletableFuture<HttpResponse<Void>>> followers = openStreams(streams, ids,
+                    id -> trainer + "/experiments/" + id + "/events", reports);
+            AtomicBoolean training = new AtomicBoolean(true);
+            List<List<Double>> answers = new ArrayList<>();
+            int[] errors = new int[REQUESTS.size()];
+            // a dashboard user's clicks while it trains: every kind of answer in turn, a tenth of a second apart
+            for (int i = 0; i < REQUESTS.size(); i++) {
+                answers.add(java.util.Collections.synchronizedList(new ArrayList<>()));
+            }
+            Thread poller = new Thread(() -> pollWhile(training, ids, trainer, eval, answers, errors), "answers");
+            poller.setDaemon(true);
+            poller.start();
+            int failed = awaitDone(trainer, eval, ids);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            training.set(false);
+            poller.join();
+            int refused = refused(open);
+            int followersRefused = refused(followers);
+            open.forEach(f -> f.cancel(true));
+            followers.forEach(f -> f.cancel(true));
+            List<Latency> requests = new ArrayList<>();
+            for (int i = 0; i < answers.size(); i++) {
+                requests.add(latency(REQUESTS.get(i), answers.get(i), errors[i]));
+            }
+            List<Double> evaluation = new ArrayList<>();
+            try (Statement st = db.createStatement(); ResultSet r = st.executeQuery("select extract(epoch from "
+                    + "evaluated_at - received_at) * 1000 from eval.received_checkpoint where evaluated_at is not null")) {
+                while (r.next()) {
+                    evaluation.add(r.getDouble(1));
+                }
+            }
+            int checkpoints = (int) scalar(db, "select count(*) from eval.received_checkpoint");
+            int runs = (int) scalar(db, "select count(distinct run_id) from eval.received_checkpoint");
+            List<Double> partition = partitionLatencies(all.stack.kafkaAdminSettings());
+            long evaluations = readAll(all.stack.kafkaAdminSettings(), EventTopic.EVALUATIONS.topicName()).size();
+            long dead = 0;
+            for (EventTopic t : EventTopic.values()) {
+                dead += readAll(all.stack.kafkaAdminSettings(), t.deadLetterTopicName()).size();
+            }
+            Throughput level = new Throughput(trainers, evaluators, streams - refused, refused, events.get(),
+                    streams - followersRefused, followersRefused, reports.get(), ids.size(),
+                    runs, checkpoints, seconds, ids.size() / (seconds / 3600),
+                    latency("last snapshot -> partition", partition, 0),
+                    latency("checkpoint -> evaluation", evaluation, 0), dead,
+                    checkpoints == 0 ? 0 : (double) evaluations / checkpoints, failed, requests);
+            System.out.printf(Locale.ROOT, "  %d experiments (%d runs, %d checkpoints) in %.0f s: %.1f experiments/hour;"
+                            + " last snapshot -> partition p50 %.0f ms; checkpoint -> evaluation p50 %.0f ms, p99 %.0f ms;"
+                            + " dead letters %d; evaluations per checkpoint %.2f; dashboard streams open %d, refused %d,"
+                            + " %d change events; progress followers open %d, refused %d, %d reports%n",
+                    ids.size(), runs, checkpoints, seconds, level.experimentsPerHour(), level.partitionLatency().p50(),
+                    level.evaluationLatency().p50(), level.evaluationLatency().p99(), dead,
+                    level.evaluationsPerCheckpoint(), level.streamsOpen(), refused, events.get(),
+                    level.followersOpen(), followersRefused, reports.get());
+            for (Latency l : requests) {
+                System.out.printf(Locale.ROOT, "  %-36s p50 %7.1f ms   p99 %7.1f ms   max %7.1f ms   (%d)%s%n", l.request(),
+                        l.p50(), l.p99(), l.max(), l.count(), l.errors() == 0 ? "" : "   errors " + l.errors());
+            }
+            return level;
+        }
+    }
+
+    /** Times the answers of {@link #REQUESTS} in turn until {@code training} ends. */
+    private void pollWhile(AtomicBoolean training, List<String> ids, String trainer, String eval,
+                           List<List<Double>> answers, int[] errors) {
+        for (int i = 0; training.get(); i = (i + 1) % REQUESTS.size()) {
+            String id = ids.get(random.nextInt(ids.size()));
+            long t = System.nanoTime();
+            try {
+                HttpResponse<String> r = http.send(request(url(i, id, trainer, eval)).timeout(Duration.ofSeconds(30))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                // the eval service knows an experiment from its first record on: a 404 before is an answer
+                if (r.statusCode() != 200 && !(r.statusCode() == 404 && REQUESTS.get(i).startsWith("GET eval"))) {
+                    errors[i]++;
+                }
+            } catch (Exception e) {
+                errors[i]++;
+            }
+            answers.get(i).add((System.nanoTime() - t) / 1e6);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Waits until every experiment has ended and every checkpoint is scored; returns how many experiments failed. */
@@ -313,22 +424,8 @@ final class PipelineBench {
                           Connection db, Admin admin) throws Exception {
         System.out.printf("%nLevel: %d dashboard streams ...%n", streams);
         AtomicLong events = new AtomicLong();
-        List<CompletableFuture<HttpResponse<Void>>> open = new ArrayList<>();
-        int refused = 0;
-        for (int i = 0; i < streams; i++) {
-            String id = ids.get(i % ids.size());
-            CompletableFuture<HttpResponse<Void>> f = http.sendAsync(request(eval + "/experiments/" + id
-                            + "/changes").header("Accept", "text/event-stream").build(),
-                    HttpResponse.BodyHandlers.fromLineSubscriber(new DataLines(events)));
-            open.add(f);
-        }
-        // a refused stream answers at once; an accepted one answers its headers and stays open
-        Thread.sleep(3000);
-        for (CompletableFuture<HttpResponse<Void>> f : open) {
-            if (f.isDone() && !f.isCompletedExceptionally() && f.get().statusCode() != 200) {
-                refused++;
-            }
-        }
+        List<CompletableFuture<HttpResponse<Void>>> open = openStreams(streams, ids, eval, events);
+        int refused = refused(open);
         AtomicBoolean live = new AtomicBoolean(true);
         Thread reporter = new Thread(() -> liveReports(kafka, ids, live), "live-reports");
         reporter.setDaemon(true);
@@ -355,19 +452,79 @@ final class PipelineBench {
         return new Level(streams, ok, refused, received, idle, commits / seconds, lag, latencies);
     }
 
+    /** Dashboard change streams spread over the experiments; waits until a refused one would have answered. */
+    private List<CompletableFuture<HttpResponse<Void>>> openStreams(int streams, List<String> ids, String eval,
+                                                                     AtomicLong events) throws InterruptedException {
+        return openStreams(streams, ids, id -> eval + "/experiments/" + id + "/changes", events);
+    }
+
+    /** Server-sent event streams spread over the experiments, each counting the events it receives. */
+    private List<CompletableFuture<HttpResponse<Void>>> openStreams(int streams, List<String> ids,
+                                                                     java.util.function.Function<String, String> url,
+                                                                     AtomicLong events) throws InterruptedException {
+        List<CompletableFuture<HttpResponse<Void>>> open = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            String id = ids.get(i % ids.size());
+            open.add(http.sendAsync(request(url.apply(id))
+                            .header("Accept", "text/event-stream").build(),
+                    HttpResponse.BodyHandlers.fromLineSubscriber(new DataLines(events))));
+        }
+        // a refused stream answers at once; an accepted one answers its headers and stays open
+        if (streams > 0) {
+            Thread.sleep(3000);
+        }
+        return open;
+    }
+
+    /** Streams refused or broken so far; prints why, grouped. */
+    private static int refused(List<CompletableFuture<HttpResponse<Void>>> open) {
+        Map<String, Integer> why = new java.util.TreeMap<>();
+        for (CompletableFuture<HttpResponse<Void>> f : open) {
+            if (!f.isDone()) {
+                continue;
+            }
+            try {
+                int status = f.getNow(null).statusCode();
+                if (status != 200) {
+                    why.merge("answered " + status, 1, Integer::sum);
+                }
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                why.merge(cause.getClass().getSimpleName() + ": " + cause.getMessage(), 1, Integer::sum);
+            }
+        }
+        why.forEach((reason, count) -> System.out.printf("  %d stream(s) refused or broken: %s%n", count, reason));
+        return why.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
     private void warmUp(List<String> ids, String trainer, String eval) {
         System.out.println("\nWarming up (one unmeasured round) ...");
         requests(ids, trainer, eval);
     }
 
+    /** The answers a lab's users ask for most, in the order the tables show them. */
+    static final List<String> REQUESTS = List.of("GET trainer /experiments/{id}", "GET trainer /experiments (a page)",
+            "GET eval /results/{id}", "GET eval /results/{id}?format=md", "GET eval /experiments (a page)",
+            "GET eval / (dashboard page)");
+
+    private static String url(int request, String id, String trainer, String eval) {
+        return switch (request) {
+            case 0 -> trainer + "/experiments/" + id;
+            case 1 -> trainer + "/experiments?limit=50";
+            case 2 -> eval + "/results/" + id;
+            case 3 -> eval + "/results/" + id + "?format=md";
+            case 4 -> eval + "/experiments?limit=50";
+            case 5 -> eval + "/?experiment=" + id;
+            default -> throw new IllegalArgumentException("no request " + request);
+        };
+    }
+
     private List<Latency> requests(List<String> ids, String trainer, String eval) {
         List<Latency> latencies = new ArrayList<>();
-        latencies.add(time("GET trainer /experiments/{id}", ids, id -> trainer + "/experiments/" + id));
-        latencies.add(time("GET trainer /experiments (a page)", ids, id -> trainer + "/experiments?limit=50"));
-        latencies.add(time("GET eval /results/{id}", ids, id -> eval + "/results/" + id));
-        latencies.add(time("GET eval /results/{id}?format=md", ids, id -> eval + "/results/" + id + "?format=md"));
-        latencies.add(time("GET eval /experiments (a page)", ids, id -> eval + "/experiments?limit=50"));
-        latencies.add(time("GET eval / (dashboard page)", ids, id -> eval + "/?experiment=" + id));
+        for (int i = 0; i < REQUESTS.size(); i++) {
+            int request = i;
+            latencies.add(time(REQUESTS.get(i), ids, id -> url(request, id, trainer, eval)));
+        }
         return latencies;
     }
 

@@ -29,7 +29,7 @@ class PipelineBenchTest {
         Path out = state.resolve("pipeline.json");
         int code = new PipelineBench(new PipelineBench.Settings(home, state.resolve("run"), new LocalServices.Ports(
                 ports.get(0), ports.get(1), ports.get(2), ports.get(3), ports.get(4)), 4, 2, 10, 2, List.of(64), 10, 20,
-                List.of(), out)).run();
+                List.of(), List.of(1), out)).run();
         assertThat(code).isZero();
         JsonNode result = ServiceClient.JSON.readTree(out.toFile());
         assertThat(result.path("submit").path("errors").asInt()).as("refused submissions").isZero();

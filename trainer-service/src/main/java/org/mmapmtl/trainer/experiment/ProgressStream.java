@@ -15,19 +15,23 @@ import org.mmapmtl.trainer.progress.ProgressEntry;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An experiment's progress reports as server-sent events, read from the progress log (id = the report's number, so a
  * client reconnecting with Last-Event-ID continues where it stopped); the stream ends a moment after the experiment
  * has ended and every report was sent. One poll every 250 ms reads, for all streamed experiments at once, each one's
- * newest report and whether it has ended; a stream reads the log itself only when there is a report it has not sent,
- * so idle streams cost the database nothing of their own.
+ * newest report and whether it has ended, so idle streams cost the database nothing of their own. New reports are
+ * read once per experiment for all the streams that have sent everything before them (its {@link Tail}); only a stream
+ * that is behind (a new one, or one reconnecting from an old event) reads the log itself until it has caught up.
  */
 @ApplicationScoped
 public class ProgressStream {
@@ -39,6 +43,7 @@ public class ProgressStream {
     }
 
     private SharedPoll<String, Head> heads;
+    private final Map<String, Tail> tails = new ConcurrentHashMap<>();
 
     @PostConstruct
     void start() {
@@ -72,7 +77,91 @@ public class ProgressStream {
     public Multi<OutboundSseEvent> events(String id, Sse sse, Long lastEventId) {
         AtomicLong last = new AtomicLong(lastEventId == null ? 0 : lastEventId);
         AtomicLong endedPolls = new AtomicLong();
-        return Multi.createFrom().deferred(() -> stream(id, sse, last, endedPolls, heads.register(id)));
+        return Multi.createFrom().deferred(() -> {
+            tails.compute(id, (key, tail) -> (tail == null ? new Tail() : tail).join());
+            AutoCloseable registration = heads.register(id);
+            return stream(id, sse, last, endedPolls, () -> {
+                registration.close();
+                tails.computeIfPresent(id, (key, tail) -> tail.leave() ? null : tail);
+            });
+        });
+    }
+
+    /** The reports after {@code last} that this stream has not sent: from the experiment's tail, or its own read. */
+    private List<ProgressEntry> unsent(String id, long last) {
+        Tail tail = tails.get(id);
+        if (tail != null) {
+            Optional<List<ProgressEntry>> shared = tail.after(last, () -> QuarkusTransaction.requiringNew().call(() ->
+                    ProgressEntry.after(id, tail.to(), settled(), Tail.CAPACITY)));
+            if (shared.isPresent()) {
+                return shared.get();
+            }
+        }
+        return QuarkusTransaction.requiringNew().call(() -> ProgressEntry.after(id, last, settled(), 200));
+    }
+
+    /** A second's margin: a report committed late with a lower id is not skipped. */
+    private static Instant settled() {
+        return Instant.now().minusSeconds(1);
+    }
+
+    /**
+     * An experiment's newest reports, kept for its streams: every settled report after {@code from} up to {@code to},
+     * read at most once per poll period whoever asks. It starts at the first asking stream's position; a stream that
+     * has sent everything up to {@code from} or later takes its reports from here.
+     */
+    static final class Tail {
+        static final int CAPACITY = 512;
+        private final ArrayDeque<ProgressEntry> entries = new ArrayDeque<>();
+        private int streams;
+        private long from = -1;
+        private long to = -1;
+        private long readAt;
+
+        synchronized Tail join() {
+            streams++;
+            return this;
+        }
+
+        /** @return whether no stream is left */
+        synchronized boolean leave() {
+            return --streams == 0;
+        }
+
+        synchronized long to() {
+            return to;
+        }
+
+        /**
+         * The reports after {@code last}, reading the log's newer ones first if the last read is a poll period old;
+         * empty when {@code last} is before what this tail holds.
+         */
+        synchronized Optional<List<ProgressEntry>> after(long last, java.util.function.Supplier<List<ProgressEntry>> newer) {
+            if (from < 0) {
+                from = last;
+                to = last;
+            }
+            if (last < from) {
+                return Optional.empty();
+            }
+            if (System.nanoTime() - readAt >= EVERY.toNanos()) {
+                readAt = System.nanoTime();
+                for (ProgressEntry e : newer.get()) {
+                    entries.addLast(e);
+                    to = Math.max(to, e.id);
+                }
+                while (entries.size() > CAPACITY) {
+                    from = entries.removeFirst().id;
+                }
+            }
+            List<ProgressEntry> out = new ArrayList<>();
+            for (ProgressEntry e : entries) {
+                if (e.id > last) {
+                    out.add(e);
+                }
+            }
+            return Optional.of(out);
+        }
     }
 
     private Multi<OutboundSseEvent> stream(String id, Sse sse, AtomicLong last, AtomicLong endedPolls,
@@ -91,9 +180,7 @@ public class ProgressStream {
                         return Uni.createFrom().item(List.<ProgressEntry>of()); // nothing unsent: no query
                     }
                     endedPolls.set(0);
-                    // a second's margin: a report committed late with a lower id is not skipped
-                    return Uni.createFrom().item(() -> QuarkusTransaction.requiringNew().call(() ->
-                                    ProgressEntry.after(id, last.get(), Instant.now().minusSeconds(1), 200)))
+                    return Uni.createFrom().item(() -> unsent(id, last.get()))
                             .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
                 })
                 .select().first(tick -> endedPolls.get() < ENDED_POLLS)
