@@ -74,10 +74,14 @@ final class PipelineBench {
      * @param evaluationLatency from a checkpoint's arrival at the eval service to its score, ms
      * @param deadLetters      records in the pipeline's dead-letter topics at the end (nothing lost: 0)
      * @param evaluationsPerCheckpoint evaluation records on mmap.evaluations per checkpoint (exactly once: 1.0)
+     * @param followerReports  progress events the followers received, together
+     * @param followerReportsLogged the reports of the followed experiments in the trainer's log, once per follower
+     *                         (nothing lost or sent twice: equal to {@code followerReports})
      * @param requests         the answers of {@link #REQUESTS} timed while the experiments trained
      */
     record Throughput(int trainers, int evaluators, int streamsOpen, int streamsRefused, long changeEvents,
-                      int followersOpen, int followersRefused, long followerReports, int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
+                      int followersOpen, int followersRefused, long followerReports, long followerReportsLogged,
+                      int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
                       Latency partitionLatency, Latency evaluationLatency, long deadLetters,
                       double evaluationsPerCheckpoint, int failedExperiments, List<Latency> requests) {
     }
@@ -191,13 +195,14 @@ final class PipelineBench {
         System.out.printf("%nThroughput (%d experiments of coop-mt and mmap each, tiny CLIP, one epoch, %d cores):%n%n",
                 settings.experiments(), Runtime.getRuntime().availableProcessors());
         System.out.println("| trainers | evaluators | dashboard streams open / refused | progress followers open / refused "
+                + "| reports to followers / in the log "
                 + "| wall time | experiments/hour | last snapshot -> partition p50 / p99 "
                 + "| checkpoint -> evaluation p50 / p99 | dead letters | evaluations per checkpoint |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Throughput t : levels) {
-            System.out.printf(Locale.ROOT, "| %d | %d | %d / %d | %d / %d | %.0f s | %.1f | %.0f / %.0f ms | %.0f / %.0f ms | %d | %.2f |%n",
+            System.out.printf(Locale.ROOT, "| %d | %d | %d / %d | %d / %d | %d / %d | %.0f s | %.1f | %.0f / %.0f ms | %.0f / %.0f ms | %d | %.2f |%n",
                     t.trainers(), t.evaluators(), t.streamsOpen(), t.streamsRefused(), t.followersOpen(),
-                    t.followersRefused(), t.seconds(),
+                    t.followersRefused(), t.followerReports(), t.followerReportsLogged(), t.seconds(),
                     t.experimentsPerHour(), t.partitionLatency().p50(), t.partitionLatency().p99(),
                     t.evaluationLatency().p50(), t.evaluationLatency().p99(), t.deadLetters(), t.evaluationsPerCheckpoint());
         }
@@ -230,7 +235,7 @@ final class PipelineBench {
                 StandardCharsets.UTF_8);
         System.out.println("Written: " + settings.out());
         boolean lost = levels.stream().anyMatch(t -> t.failedExperiments() != 0 || t.deadLetters() != 0
-                || t.streamsRefused() != 0 || t.followersRefused() != 0
+                || t.streamsRefused() != 0 || t.followersRefused() != 0 || t.followerReports() != t.followerReportsLogged()
                 || Math.abs(t.evaluationsPerCheckpoint() - 1) > 1e-9 || t.requests().stream().anyMatch(l -> l.errors() != 0));
         return lost ? 1 : 0;
     }
@@ -261,6 +266,8 @@ final class PipelineBench {
                 ids.add(id);
             }
             AtomicLong events = new AtomicLong();
+            // the dashboard opens its stream on a page that shows the experiment, so once the eval service knows it
+            awaitKnown(eval, ids.size());
             List<CompletableFuture<HttpResponse<Void>>> open = openStreams(streams, ids, eval, events);
             // as many followers of the trainer's progress streams (./mmap status --follow), each told of every report
             AtomicLong reports = new AtomicLong();
@@ -295,6 +302,17 @@ final class PipelineBench {
                     evaluation.add(r.getDouble(1));
                 }
             }
+            // what the followers should have received: every report of the experiment each follows, once
+            long expectedReports = 0;
+            for (int i = 0; i < streams; i++) {
+                try (var st = db.prepareStatement("select count(*) from trainer.progress_log where experiment_id = ?")) {
+                    st.setString(1, ids.get(i % ids.size()));
+                    try (ResultSet r = st.executeQuery()) {
+                        r.next();
+                        expectedReports += r.getLong(1);
+                    }
+                }
+            }
             int checkpoints = (int) scalar(db, "select count(*) from eval.received_checkpoint");
             int runs = (int) scalar(db, "select count(distinct run_id) from eval.received_checkpoint");
             List<Double> partition = partitionLatencies(all.stack.kafkaAdminSettings());
@@ -304,7 +322,7 @@ final class PipelineBench {
                 dead += readAll(all.stack.kafkaAdminSettings(), t.deadLetterTopicName()).size();
             }
             Throughput level = new Throughput(trainers, evaluators, streams - refused, refused, events.get(),
-                    streams - followersRefused, followersRefused, reports.get(), ids.size(),
+                    streams - followersRefused, followersRefused, reports.get(), expectedReports, ids.size(),
                     runs, checkpoints, seconds, ids.size() / (seconds / 3600),
                     latency("last snapshot -> partition", partition, 0),
                     latency("checkpoint -> evaluation", evaluation, 0), dead,
@@ -312,17 +330,31 @@ final class PipelineBench {
             System.out.printf(Locale.ROOT, "  %d experiments (%d runs, %d checkpoints) in %.0f s: %.1f experiments/hour;"
                             + " last snapshot -> partition p50 %.0f ms; checkpoint -> evaluation p50 %.0f ms, p99 %.0f ms;"
                             + " dead letters %d; evaluations per checkpoint %.2f; dashboard streams open %d, refused %d,"
-                            + " %d change events; progress followers open %d, refused %d, %d reports%n",
+                            + " %d change events; progress followers open %d, refused %d, %d reports of %d logged%n",
                     ids.size(), runs, checkpoints, seconds, level.experimentsPerHour(), level.partitionLatency().p50(),
                     level.evaluationLatency().p50(), level.evaluationLatency().p99(), dead,
                     level.evaluationsPerCheckpoint(), level.streamsOpen(), refused, events.get(),
-                    level.followersOpen(), followersRefused, reports.get());
+                    level.followersOpen(), followersRefused, reports.get(), expectedReports);
             for (Latency l : requests) {
                 System.out.printf(Locale.ROOT, "  %-36s p50 %7.1f ms   p99 %7.1f ms   max %7.1f ms   (%d)%s%n", l.request(),
                         l.p50(), l.p99(), l.max(), l.count(), l.errors() == 0 ? "" : "   errors " + l.errors());
             }
             return level;
         }
+    }
+
+    /** Waits until the eval service lists {@code experiments} experiments (it hears of one from its first record). */
+    private void awaitKnown(String eval, int experiments) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> listing = get(eval + "/experiments?limit=1");
+            if (listing.statusCode() == 200
+                    && listing.headers().firstValueAsLong("X-Total-Count").orElse(0) >= experiments) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the eval service had not heard of every submitted experiment after 120 s");
     }
 
     /** Times the answers of {@link #REQUESTS} in turn until {@code training} ends. */
