@@ -11,9 +11,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The load harness on a small load: the packaged services on the local stack, every experiment submitted and taken in,
- * more dashboard streams than a service with a poll per stream allowed, all open and all told of changes, no request
- * failing. That test is tagged load: it needs the packaged services (./mvnw verify -Pload -pl cli -am -Dgroups=load).
+ * The load harness on a small load: the packaged services on the local stack. The read side: every experiment
+ * submitted and taken in, more dashboard streams than a service with a poll per stream allowed, all open and all told
+ * of changes, no request failing. The write side: real experiments trained and scored by two evaluators under
+ * dashboard streams and progress followers, nothing lost. Those tests are tagged load: they need the packaged services
+ * (./mvnw verify -Pload -pl cli -am -Dgroups=load).
  */
 class PipelineBenchTest {
     @TempDir
@@ -40,6 +42,32 @@ class PipelineBenchTest {
         for (JsonNode latency : level.path("latencies")) {
             assertThat(latency.path("errors").asInt()).as(latency.path("request").asText()).isZero();
             assertThat(latency.path("count").asInt()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    @Tag("load")
+    void realExperimentsUnderStreamsWithTwoEvaluatorsLoseNothing() throws Exception {
+        Path home = Path.of("..").toAbsolutePath().normalize();
+        assertThat(home.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"))
+                .as("the services must be packaged first").exists();
+        List<Integer> ports = freePorts(5);
+        Path out = state.resolve("throughput.json");
+        int code = new PipelineBench(new PipelineBench.Settings(home, state.resolve("run"), new LocalServices.Ports(
+                ports.get(0), ports.get(1), ports.get(2), ports.get(3), ports.get(4)), 2, 1, 1, 1, List.of(40), 1, 1,
+                List.of(1), List.of(2), out)).run();
+        assertThat(code).as("the harness's own verdict: nothing lost").isZero();
+        JsonNode level = ServiceClient.JSON.readTree(out.toFile()).path("levels").get(0);
+        assertThat(level.path("evaluators").asInt()).isEqualTo(2);
+        assertThat(level.path("failedExperiments").asInt()).isZero();
+        assertThat(level.path("deadLetters").asLong()).isZero();
+        assertThat(level.path("evaluationsPerCheckpoint").asDouble()).as("each checkpoint scored once").isEqualTo(1.0);
+        assertThat(level.path("streamsOpen").asInt()).isEqualTo(40);
+        assertThat(level.path("followersOpen").asInt()).isEqualTo(40);
+        assertThat(level.path("followerReports").asLong()).as("every report to every follower, once")
+                .isPositive().isEqualTo(level.path("followerReportsLogged").asLong());
+        for (JsonNode latency : level.path("requests")) {
+            assertThat(latency.path("errors").asInt()).as(latency.path("request").asText()).isZero();
         }
     }
 
