@@ -76,12 +76,13 @@ final class PipelineBench {
      * @param evaluationsPerCheckpoint evaluation records on mmap.evaluations per checkpoint (exactly once: 1.0)
      * @param followerReports  progress events the followers received, together
      * @param followerReportsLogged the reports of the followed experiments in the trainer's log, once per follower
-     *                         (nothing lost or sent twice: equal to {@code followerReports})
+     * @param followersInexact followers whose events were not exactly their experiment's reports in the log, in order
+     *                         (nothing lost, sent twice or out of order: 0)
      * @param requests         the answers of {@link #REQUESTS} timed while the experiments trained
      */
     record Throughput(int trainers, int evaluators, int streamsOpen, int streamsRefused, long changeEvents,
                       int followersOpen, int followersRefused, long followerReports, long followerReportsLogged,
-                      int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
+                      int followersInexact, int experiments, int runs, int checkpoints, double seconds, double experimentsPerHour,
                       Latency partitionLatency, Latency evaluationLatency, long deadLetters,
                       double evaluationsPerCheckpoint, int failedExperiments, List<Latency> requests) {
     }
@@ -235,7 +236,7 @@ final class PipelineBench {
                 StandardCharsets.UTF_8);
         System.out.println("Written: " + settings.out());
         boolean lost = levels.stream().anyMatch(t -> t.failedExperiments() != 0 || t.deadLetters() != 0
-                || t.streamsRefused() != 0 || t.followersRefused() != 0 || t.followerReports() != t.followerReportsLogged()
+                || t.streamsRefused() != 0 || t.followersRefused() != 0 || t.followersInexact() != 0
                 || Math.abs(t.evaluationsPerCheckpoint() - 1) > 1e-9 || t.requests().stream().anyMatch(l -> l.errors() != 0));
         return lost ? 1 : 0;
     }
@@ -270,9 +271,10 @@ final class PipelineBench {
             awaitKnown(eval, ids.size());
             List<CompletableFuture<HttpResponse<Void>>> open = openStreams(streams, ids, eval, events);
             // as many followers of the trainer's progress streams (./mmap status --follow), each told of every report
-            AtomicLong reports = new AtomicLong();
-            List<CompletableFuture<HttpResponse<Void>>> followers = openStreams(streams, ids,
-                    id -> trainer + "/experiments/" + id + "/events", reports);
+            List<Follower> followers = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                followers.add(follow(trainer, ids.get(i % ids.size())));
+            }
             AtomicBoolean training = new AtomicBoolean(true);
             List<List<Double>> answers = new ArrayList<>();
             int[] errors = new int[REQUESTS.size()];
@@ -283,14 +285,30 @@ final class PipelineBench {
             Thread poller = new Thread(() -> pollWhile(training, ids, trainer, eval, answers, errors), "answers");
             poller.setDaemon(true);
             poller.start();
-            int failed = awaitDone(trainer, eval, ids);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            training.set(false);
-            poller.join();
-            int refused = refused(open);
-            int followersRefused = refused(followers);
-            open.forEach(f -> f.cancel(true));
-            followers.forEach(f -> f.cancel(true));
+            int failed;
+            double seconds;
+            int refused;
+            int followersRefused;
+            try {
+                failed = awaitDone(trainer, eval, ids);
+                seconds = (System.nanoTime() - t0) / 1e9;
+                training.set(false);
+                poller.join();
+                // a follower's stream ends by itself a moment after its experiment ended and every report was sent
+                try {
+                    CompletableFuture.allOf(followers.stream().map(Follower::response).toArray(CompletableFuture[]::new))
+                            .get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // counted below: a follower not ended, or broken, is a finding
+                }
+                refused = refused(open);
+                followersRefused = refused(followers.stream().map(Follower::response).toList())
+                        + (int) followers.stream().filter(f -> !f.response().isDone()).count();
+            } finally {
+                training.set(false);
+                open.forEach(f -> f.cancel(true));
+                followers.forEach(f -> f.response().cancel(true));
+            }
             List<Latency> requests = new ArrayList<>();
             for (int i = 0; i < answers.size(); i++) {
                 requests.add(latency(REQUESTS.get(i), answers.get(i), errors[i]));
@@ -302,16 +320,33 @@ final class PipelineBench {
                     evaluation.add(r.getDouble(1));
                 }
             }
-            // what the followers should have received: every report of the experiment each follows, once
-            long expectedReports = 0;
-            for (int i = 0; i < streams; i++) {
-                try (var st = db.prepareStatement("select count(*) from trainer.progress_log where experiment_id = ?")) {
-                    st.setString(1, ids.get(i % ids.size()));
+            // what each follower should have received: every report of the experiment it follows, once, in order
+            Map<String, List<Long>> logged = new LinkedHashMap<>();
+            for (String id : ids) {
+                List<Long> numbers = new ArrayList<>();
+                try (var st = db.prepareStatement("select id from trainer.progress_log where experiment_id = ? order by id")) {
+                    st.setString(1, id);
                     try (ResultSet r = st.executeQuery()) {
-                        r.next();
-                        expectedReports += r.getLong(1);
+                        while (r.next()) {
+                            numbers.add(r.getLong(1));
+                        }
                     }
                 }
+                logged.put(id, numbers);
+            }
+            long received = 0;
+            long expectedReports = 0;
+            int inexact = 0;
+            for (Follower f : followers) {
+                List<Long> got = f.ids();
+                received += got.size();
+                expectedReports += logged.get(f.experiment()).size();
+                if (!got.equals(logged.get(f.experiment()))) {
+                    inexact++;
+                }
+            }
+            if (inexact > 0) {
+                System.out.printf("  %d follower(s) did not receive exactly their experiment's reports, in order%n", inexact);
             }
             int checkpoints = (int) scalar(db, "select count(*) from eval.received_checkpoint");
             int runs = (int) scalar(db, "select count(distinct run_id) from eval.received_checkpoint");
@@ -322,7 +357,7 @@ final class PipelineBench {
                 dead += readAll(all.stack.kafkaAdminSettings(), t.deadLetterTopicName()).size();
             }
             Throughput level = new Throughput(trainers, evaluators, streams - refused, refused, events.get(),
-                    streams - followersRefused, followersRefused, reports.get(), expectedReports, ids.size(),
+                    streams - followersRefused, followersRefused, received, expectedReports, inexact, ids.size(),
                     runs, checkpoints, seconds, ids.size() / (seconds / 3600),
                     latency("last snapshot -> partition", partition, 0),
                     latency("checkpoint -> evaluation", evaluation, 0), dead,
@@ -334,7 +369,7 @@ final class PipelineBench {
                     ids.size(), runs, checkpoints, seconds, level.experimentsPerHour(), level.partitionLatency().p50(),
                     level.evaluationLatency().p50(), level.evaluationLatency().p99(), dead,
                     level.evaluationsPerCheckpoint(), level.streamsOpen(), refused, events.get(),
-                    level.followersOpen(), followersRefused, reports.get(), expectedReports);
+                    level.followersOpen(), followersRefused, received, expectedReports);
             for (Latency l : requests) {
                 System.out.printf(Locale.ROOT, "  %-36s p50 %7.1f ms   p99 %7.1f ms   max %7.1f ms   (%d)%s%n", l.request(),
                         l.p50(), l.p99(), l.max(), l.count(), l.errors() == 0 ? "" : "   errors " + l.errors());
@@ -506,6 +541,17 @@ final class PipelineBench {
             Thread.sleep(3000);
         }
         return open;
+    }
+
+    /** A follower of one experiment's progress stream and the event ids it received, in order. */
+    private record Follower(String experiment, CompletableFuture<HttpResponse<Void>> response, List<Long> ids) {
+    }
+
+    private Follower follow(String trainer, String experiment) {
+        List<Long> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+        return new Follower(experiment, http.sendAsync(request(trainer + "/experiments/" + experiment + "/events")
+                        .header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.fromLineSubscriber(new EventIds(ids))), ids);
     }
 
     /** Streams refused or broken so far; prints why, grouped. */
@@ -806,6 +852,30 @@ final class PipelineBench {
         Files.writeString(settings.out(), ServiceClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json),
                 StandardCharsets.UTF_8);
         System.out.println("Written: " + settings.out());
+    }
+
+    /** Keeps the {@code id:} of each event of a server-sent event stream. */
+    private record EventIds(List<Long> ids) implements Flow.Subscriber<String> {
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String line) {
+            if (line.startsWith("id:")) {
+                ids.add(Long.parseLong(line.substring(3).trim()));
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // closed by the harness; what arrived is compared with the log
+        }
+
+        @Override
+        public void onComplete() {
+        }
     }
 
     /** Counts the {@code data:} lines of a server-sent event stream: one per event. */

@@ -64,8 +64,9 @@ class PipelineBenchTest {
         assertThat(level.path("evaluationsPerCheckpoint").asDouble()).as("each checkpoint scored once").isEqualTo(1.0);
         assertThat(level.path("streamsOpen").asInt()).isEqualTo(40);
         assertThat(level.path("followersOpen").asInt()).isEqualTo(40);
-        assertThat(level.path("followerReports").asLong()).as("every report to every follower, once")
-                .isPositive().isEqualTo(level.path("followerReportsLogged").asLong());
+        assertThat(level.path("followersInexact").asInt()).as("followers not told every report once, in order").isZero();
+        assertThat(level.path("followerReports").asLong()).isPositive()
+                .isEqualTo(level.path("followerReportsLogged").asLong());
         for (JsonNode latency : level.path("requests")) {
             assertThat(latency.path("errors").asInt()).as(latency.path("request").asText()).isZero();
         }

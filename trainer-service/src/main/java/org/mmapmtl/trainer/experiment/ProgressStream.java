@@ -44,6 +44,8 @@ public class ProgressStream {
 
     private SharedPoll<String, Head> heads;
     private final Map<String, Tail> tails = new ConcurrentHashMap<>();
+    /** Streams reading the log themselves (behind: new, or reconnecting from an old event) at once, at most. */
+    private final java.util.concurrent.Semaphore ownReads = new java.util.concurrent.Semaphore(4);
 
     @PostConstruct
     void start() {
@@ -75,29 +77,54 @@ public class ProgressStream {
     }
 
     public Multi<OutboundSseEvent> events(String id, Sse sse, Long lastEventId) {
-        AtomicLong last = new AtomicLong(lastEventId == null ? 0 : lastEventId);
+        // report numbers start at 1: an event id below 0 means "from the start", as none does
+        AtomicLong last = new AtomicLong(lastEventId == null ? 0 : Math.max(0, lastEventId));
         AtomicLong endedPolls = new AtomicLong();
         return Multi.createFrom().deferred(() -> {
             tails.compute(id, (key, tail) -> (tail == null ? new Tail() : tail).join());
-            AutoCloseable registration = heads.register(id);
+            AutoCloseable registration;
+            try {
+                registration = heads.register(id);
+            } catch (RuntimeException e) {
+                leave(id);
+                throw e;
+            }
             return stream(id, sse, last, endedPolls, () -> {
-                registration.close();
-                tails.computeIfPresent(id, (key, tail) -> tail.leave() ? null : tail);
+                try {
+                    registration.close();
+                } finally {
+                    leave(id);
+                }
             });
         });
     }
 
-    /** The reports after {@code last} that this stream has not sent: from the experiment's tail, or its own read. */
+    private void leave(String id) {
+        tails.computeIfPresent(id, (key, tail) -> tail.leave() ? null : tail);
+    }
+
+    /**
+     * The reports after {@code last} that this stream has not sent: from the experiment's tail, or its own read. A
+     * stream that would wait, for the tail's read of another stream or for one of the few own reads at a time, sends
+     * nothing this tick and asks again at the next, so waiting streams hold no worker thread or connection.
+     */
     private List<ProgressEntry> unsent(String id, long last) {
         Tail tail = tails.get(id);
         if (tail != null) {
-            Optional<List<ProgressEntry>> shared = tail.after(last, () -> QuarkusTransaction.requiringNew().call(() ->
-                    ProgressEntry.after(id, tail.to(), settled(), Tail.CAPACITY)));
+            Optional<List<ProgressEntry>> shared = tail.after(last, to -> QuarkusTransaction.requiringNew().call(() ->
+                    ProgressEntry.after(id, to, settled(), Tail.CAPACITY)));
             if (shared.isPresent()) {
                 return shared.get();
             }
         }
-        return QuarkusTransaction.requiringNew().call(() -> ProgressEntry.after(id, last, settled(), 200));
+        if (!ownReads.tryAcquire()) {
+            return List.of();
+        }
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> ProgressEntry.after(id, last, settled(), 200));
+        } finally {
+            ownReads.release();
+        }
     }
 
     /** A second's margin: a report committed late with a lower id is not skipped. */
@@ -106,16 +133,19 @@ public class ProgressStream {
     }
 
     /**
-     * An experiment's newest reports, kept for its streams: every settled report after {@code from} up to {@code to},
-     * read at most once per poll period whoever asks. It starts at the first asking stream's position; a stream that
-     * has sent everything up to {@code from} or later takes its reports from here.
+     * An experiment's newest reports, kept for its streams: every settled report after {@code from} up to {@code to}
+     * (at most {@link #CAPACITY}), read at most once per poll period whoever asks. It starts at the position of the
+     * first stream that asks; a stream between {@code from} and {@code to} takes its reports from here, one outside
+     * (behind, or ahead of a tail that is still catching up) reads its own.
      */
     static final class Tail {
-        static final int CAPACITY = 512;
+        static final int CAPACITY = 256;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
         private final ArrayDeque<ProgressEntry> entries = new ArrayDeque<>();
         private int streams;
-        private long from = -1;
-        private long to = -1;
+        private boolean started;
+        private long from;
+        private long to;
         private long readAt;
 
         synchronized Tail join() {
@@ -128,39 +158,46 @@ public class ProgressStream {
             return --streams == 0;
         }
 
-        synchronized long to() {
-            return to;
-        }
-
         /**
-         * The reports after {@code last}, reading the log's newer ones first if the last read is a poll period old;
-         * empty when {@code last} is before what this tail holds.
+         * The reports after {@code last}, reading the log's newer ones ({@code newer} of the tail's {@code to}) first
+         * if the last read is a poll period old; a list with nothing when another stream holds the tail (it is
+         * reading); empty when {@code last} is outside what this tail holds.
          */
-        synchronized Optional<List<ProgressEntry>> after(long last, java.util.function.Supplier<List<ProgressEntry>> newer) {
-            if (from < 0) {
-                from = last;
-                to = last;
+        Optional<List<ProgressEntry>> after(long last, java.util.function.LongFunction<List<ProgressEntry>> newer) {
+            if (!lock.tryLock()) {
+                return Optional.of(List.of());
             }
-            if (last < from) {
-                return Optional.empty();
-            }
-            if (System.nanoTime() - readAt >= EVERY.toNanos()) {
-                readAt = System.nanoTime();
-                for (ProgressEntry e : newer.get()) {
-                    entries.addLast(e);
-                    to = Math.max(to, e.id);
+            try {
+                if (!started) {
+                    started = true;
+                    from = last;
+                    to = last;
+                    readAt = System.nanoTime() - EVERY.toNanos();
                 }
-                while (entries.size() > CAPACITY) {
-                    from = entries.removeFirst().id;
+                if (System.nanoTime() - readAt >= EVERY.toNanos()) {
+                    readAt = System.nanoTime();
+                    for (ProgressEntry e : newer.apply(to)) {
+                        entries.addLast(e);
+                        to = Math.max(to, e.id);
+                    }
+                    while (entries.size() > CAPACITY) {
+                        from = entries.removeFirst().id;
+                    }
                 }
-            }
-            List<ProgressEntry> out = new ArrayList<>();
-            for (ProgressEntry e : entries) {
-                if (e.id > last) {
-                    out.add(e);
+                // after the read: it may have dropped reports this stream has not sent
+                if (last < from || last > to) {
+                    return Optional.empty();
                 }
+                List<ProgressEntry> out = new ArrayList<>();
+                for (ProgressEntry e : entries) {
+                    if (e.id > last) {
+                        out.add(e);
+                    }
+                }
+                return Optional.of(out);
+            } finally {
+                lock.unlock();
             }
-            return Optional.of(out);
         }
     }
 
