@@ -534,7 +534,7 @@ final class PipelineBench {
             String id = ids.get(i % ids.size());
             open.add(http.sendAsync(request(url.apply(id))
                             .header("Accept", "text/event-stream").build(),
-                    HttpResponse.BodyHandlers.fromLineSubscriber(new DataLines(events))));
+                    HttpResponse.BodyHandlers.fromLineSubscriber(Lines.counting(events))));
         }
         // a refused stream answers at once; an accepted one answers its headers and stays open
         if (streams > 0) {
@@ -551,7 +551,7 @@ final class PipelineBench {
         List<Long> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         return new Follower(experiment, http.sendAsync(request(trainer + "/experiments/" + experiment + "/events")
                         .header("Accept", "text/event-stream").build(),
-                HttpResponse.BodyHandlers.fromLineSubscriber(new EventIds(ids))), ids);
+                HttpResponse.BodyHandlers.fromLineSubscriber(Lines.keepingIds(ids))), ids);
     }
 
     /** Streams refused or broken so far; prints why, grouped. */
@@ -854,36 +854,24 @@ final class PipelineBench {
         System.out.println("Written: " + settings.out());
     }
 
-    /** Keeps the {@code id:} of each event of a server-sent event stream. */
-    private record EventIds(List<Long> ids) implements Flow.Subscriber<String> {
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
+    /** Hands each line of a server-sent event stream to {@code line}; what arrived before a close is kept. */
+    private record Lines(java.util.function.Consumer<String> line) implements Flow.Subscriber<String> {
+        /** Counts the {@code data:} lines: one per event. */
+        static Lines counting(AtomicLong events) {
+            return new Lines(l -> {
+                if (l.startsWith("data:")) {
+                    events.incrementAndGet();
+                }
+            });
         }
 
-        @Override
-        public void onNext(String line) {
-            if (line.startsWith("id:")) {
-                ids.add(Long.parseLong(line.substring(3).trim()));
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            // closed by the harness; what arrived is compared with the log
-        }
-
-        @Override
-        public void onComplete() {
-        }
-    }
-
-    /** Counts the {@code data:} lines of a server-sent event stream: one per event. */
-    private static final class DataLines implements Flow.Subscriber<String> {
-        private final AtomicLong events;
-
-        DataLines(AtomicLong events) {
-            this.events = events;
+        /** Keeps the {@code id:} of each event. */
+        static Lines keepingIds(List<Long> ids) {
+            return new Lines(l -> {
+                if (l.startsWith("id:")) {
+                    ids.add(Long.parseLong(l.substring(3).trim()));
+                }
+            });
         }
 
         @Override
@@ -892,10 +880,8 @@ final class PipelineBench {
         }
 
         @Override
-        public void onNext(String line) {
-            if (line.startsWith("data:")) {
-                events.incrementAndGet();
-            }
+        public void onNext(String item) {
+            line.accept(item);
         }
 
         @Override
