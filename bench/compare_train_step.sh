@@ -19,6 +19,9 @@ out="${5:-bench/results/compare-train-step}"
 python="${PYTHON:-python3}"
 tcmalloc="$(ls /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 2>/dev/null | head -1 || true)"
 threads="${THREADS:-2}"
+# ./mmap asks libtorch for huge pages on its large buffers; a PyTorch 2.x peer reads the same variable (Debian's 1.13
+# does not know it: there tcmalloc alone keeps its buffers)
+export THP_MEM_ALLOC_ENABLE="${THP_MEM_ALLOC_ENABLE:-1}"
 mkdir -p "$out"
 for round in $(seq 1 "$rounds"); do
   for tasks in 1 4; do
