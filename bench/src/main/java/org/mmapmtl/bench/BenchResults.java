@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipConfig;
+import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.train.GradMode;
 
 import java.io.IOException;
@@ -31,6 +32,7 @@ final class BenchResults {
         result.put("arch", arch);
         result.put("device", device.toString());
         result.put("threads", Runtime.getRuntime().availableProcessors());
+        result.put("attention", ClipModel.attention());
         result.put("batch", batch);
         result.put("iterations", iterations);
     }

@@ -140,6 +140,14 @@ public final class ClipModel implements AutoCloseable {
         org.mmapmtl.safetensors.Safetensors.write(file, tensors, meta);
     }
 
+    /**
+     * How this JVM computes attention: {@code fused} (libtorch's scaled_dot_product_attention) or {@code unfused}
+     * (three ops), as {@code MMAP_ATTENTION} and the engine allow.
+     */
+    public static String attention() {
+        return FusedAttention.instance() != null ? "fused" : "unfused";
+    }
+
     /** exp(logit_scale), the temperature of {@link #logits}. */
     public float logitScale() {
         return logitScale;
@@ -275,19 +283,26 @@ public final class ClipModel implements AutoCloseable {
         // [B, L, 3W] -> [3, B, heads, L, headWidth]
         NDArray qkv = linear(x, b.inProjT(), b.inProjBias())
                 .reshape(batch, tokens, 3, heads, headWidth).transpose(2, 0, 3, 1, 4);
-        NDArray q = Scalars.times(qkv.get(0), (float) (1 / Math.sqrt(headWidth)));
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-        if (mask != null) {
-            NDArray m = mask;
-            if (tokens != mask.getShape().get(0)) {
-                m = mask.get(new NDIndex(":{}, :{}", tokens, tokens));
-                m.attach(x.getManager());
+        FusedAttention fused = FusedAttention.instance();
+        NDArray attended;
+        if (fused != null) {
+            attended = fused.attend(qkv.get(0), k, v, mask != null);
+        } else {
+            NDArray q = Scalars.times(qkv.get(0), (float) (1 / Math.sqrt(headWidth)));
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+            if (mask != null) {
+                NDArray m = mask;
+                if (tokens != mask.getShape().get(0)) {
+                    m = mask.get(new NDIndex(":{}, :{}", tokens, tokens));
+                    m.attach(x.getManager());
+                }
+                scores = scores.add(m);
             }
-            scores = scores.add(m);
+            attended = scores.softmax(-1).matMul(v);
         }
-        NDArray mixed = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, width);
+        NDArray mixed = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, width);
         return linear(mixed, b.outProjT(), b.outProjBias());
     }
 

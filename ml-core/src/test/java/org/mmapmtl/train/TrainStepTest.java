@@ -135,10 +135,12 @@ class TrainStepTest {
                 scale = Math.max(scale, Math.abs(e[i]));
                 worst = Math.max(worst, Math.abs(a[i] - e[i]));
             }
-            // float32 sums in another order differ by up to ~3e-5 of the tensor's scale here; a lost or doubled task is O(1)
+            // float32 sums in another order differ by up to ~1e-4 of the tensor's scale here (the fused attention's
+            // online softmax runs over key blocks that depend on the text's length: 77 tokens or cut at end-of-text);
+            // a lost or doubled task is O(1)
             assertThat(worst).as("%s %s: max |fused - per task| (max |per task| %s)", what, name, scale).isLessThan(1e-5 * Math.max(1, scale));
             assertThat(worst / scale).as("%s %s: max |fused - per task| %s / max |per task| %s", what, name, worst, scale)
-                    .isLessThan(1e-4);
+                    .isLessThan(3e-4);
         }
     }
 }
