@@ -62,7 +62,9 @@ final class FusedAttention {
     private static final String CONSTANTS_PKL = "8002292e";
 
     private static final class Holder {
-        static final FusedAttention INSTANCE = load();
+        static final String ASKED = System.getProperty("mmap.attention",
+                System.getenv().getOrDefault("MMAP_ATTENTION", "fused")).trim().toLowerCase(Locale.ROOT);
+        static final FusedAttention INSTANCE = ASKED.equals("fused") ? load() : null;
     }
 
     private final Model module;
@@ -79,8 +81,17 @@ final class FusedAttention {
         NDScope.unregister(causalFlag, fullFlag);
     }
 
-    /** The fused attention of this JVM, or null where the three ops must be used. */
+    /**
+     * The fused attention of this JVM, or null where the three ops must be used.
+     *
+     * @throws IllegalArgumentException when the setting is neither {@code fused} nor {@code unfused}: every forward
+     *                                  pass then stops with this message rather than running with a guess
+     */
     static FusedAttention instance() {
+        if (!Holder.ASKED.equals("fused") && !Holder.ASKED.equals("unfused")) {
+            throw new IllegalArgumentException("MMAP_ATTENTION (or the system property mmap.attention) is '"
+                    + Holder.ASKED + "': use fused (the default) or unfused");
+        }
         return Holder.INSTANCE;
     }
 
@@ -96,15 +107,6 @@ final class FusedAttention {
     }
 
     private static FusedAttention load() {
-        String asked = System.getProperty("mmap.attention", System.getenv().getOrDefault("MMAP_ATTENTION", "fused"))
-                .trim().toLowerCase(Locale.ROOT);
-        if (asked.equals("unfused")) {
-            return null;
-        }
-        if (!asked.equals("fused")) {
-            throw new IllegalArgumentException("MMAP_ATTENTION (or mmap.attention) is '" + asked
-                    + "': use fused (the default) or unfused");
-        }
         if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
             return null;
         }
