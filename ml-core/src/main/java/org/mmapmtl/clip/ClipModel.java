@@ -274,6 +274,7 @@ public final class ClipModel implements AutoCloseable {
         return x;
     }
 
+    /** @param mask the causal mask (text) or null (images): the fused path knows no other mask */
     private static NDArray attention(NDArray x, Block b, int heads, NDArray mask) {
         Shape s = x.getShape();
         long batch = s.get(0);

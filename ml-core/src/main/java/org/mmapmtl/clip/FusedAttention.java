@@ -62,8 +62,7 @@ final class FusedAttention {
     private static final String CONSTANTS_PKL = "8002292e";
 
     private static final class Holder {
-        static final String ASKED = System.getProperty("mmap.attention",
-                System.getenv().getOrDefault("MMAP_ATTENTION", "fused")).trim().toLowerCase(Locale.ROOT);
+        static final String ASKED = setting();
         static final FusedAttention INSTANCE = ASKED.equals("fused") ? load() : null;
     }
 
@@ -81,15 +80,21 @@ final class FusedAttention {
         NDScope.unregister(causalFlag, fullFlag);
     }
 
+    /** The setting, trimmed and in lower case; unset or blank means the default, {@code fused}. */
+    private static String setting() {
+        String value = System.getProperty("mmap.attention", System.getenv("MMAP_ATTENTION"));
+        return value == null || value.isBlank() ? "fused" : value.trim().toLowerCase(Locale.ROOT);
+    }
+
     /**
      * The fused attention of this JVM, or null where the three ops must be used.
      *
-     * @throws IllegalArgumentException when the setting is neither {@code fused} nor {@code unfused}: every forward
-     *                                  pass then stops with this message rather than running with a guess
+     * @throws IllegalStateException when the setting is neither {@code fused} nor {@code unfused}: every forward pass
+     *                               then stops with this message (a misconfigured process, not a bad input)
      */
     static FusedAttention instance() {
         if (!Holder.ASKED.equals("fused") && !Holder.ASKED.equals("unfused")) {
-            throw new IllegalArgumentException("MMAP_ATTENTION (or the system property mmap.attention) is '"
+            throw new IllegalStateException("MMAP_ATTENTION (or the system property mmap.attention) is '"
                     + Holder.ASKED + "': use fused (the default) or unfused");
         }
         return Holder.INSTANCE;
@@ -107,17 +112,21 @@ final class FusedAttention {
     }
 
     private static FusedAttention load() {
-        if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
-            return null;
-        }
         Path dir = null;
+        Model module = null;
         try {
+            if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
+                return null;
+            }
             dir = Files.createTempDirectory("mmap-attention");
             write(dir.resolve("attention.pt"));
-            Model module = Model.newInstance("attention", Device.cpu(), "PyTorch");
+            module = Model.newInstance("attention", Device.cpu(), "PyTorch");
             module.load(dir, "attention");
             return new FusedAttention(module);
         } catch (Exception | LinkageError e) {
+            if (module != null) {
+                module.close();
+            }
             LOG.warn("libtorch's fused attention is not available ({}); attention runs as three ops", e.toString());
             return null;
         } finally {
