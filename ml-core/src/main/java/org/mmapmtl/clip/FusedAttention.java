@@ -63,16 +63,20 @@ final class FusedAttention {
 
     private static final class Holder {
         static final String ASKED = setting();
+        static final boolean VALID = ASKED.equals("fused") || ASKED.equals("unfused");
         static final FusedAttention INSTANCE = ASKED.equals("fused") ? load() : null;
     }
 
+    /** Held so that the module stays loaded for the JVM's life. */
     private final Model module;
+    private final Block block;
     private final NDManager flags;
     private final NDArray causalFlag;
     private final NDArray fullFlag;
 
     private FusedAttention(Model module) {
         this.module = module;
+        this.block = module.getBlock();
         this.flags = NDManager.newBaseManager(Device.cpu());
         this.causalFlag = flags.create(true);
         this.fullFlag = flags.create(false);
@@ -93,7 +97,7 @@ final class FusedAttention {
      *                               then stops with this message (a misconfigured process, not a bad input)
      */
     static FusedAttention instance() {
-        if (!Holder.ASKED.equals("fused") && !Holder.ASKED.equals("unfused")) {
+        if (!Holder.VALID) {
             throw new IllegalStateException("MMAP_ATTENTION (or the system property mmap.attention) is '"
                     + Holder.ASKED + "': use fused (the default) or unfused");
         }
@@ -105,7 +109,6 @@ final class FusedAttention {
      * tokens 0..i) or none. Recorded for the backward as the three ops would be.
      */
     NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal) {
-        Block block = module.getBlock();
         NDList out = block.forward(new ParameterStore(q.getManager(), false),
                 new NDList(q, k, v, causal ? causalFlag : fullFlag), true);
         return out.singletonOrThrow();
