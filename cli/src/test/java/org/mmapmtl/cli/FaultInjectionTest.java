@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and started again (the trainer in phase 1, the grouping service while snapshots arrive, the trainer in phase 2, the
  * evaluator while it scores), and a third time with the broker restarted in phase 1 and PostgreSQL restarted in phase
  * 2. Points inside a training run are drawn at random from a seed the test prints. Each must end exactly as the clean
- * one: the same partition, the same checkpoints (sha256) per run and epoch, exactly one evaluation per checkpoint,
+ * one: the same partition, the same checkpoints (sha256) per run and epoch, exactly one evaluation per checkpoint
+ * (a record delivered again must be byte-identical: the outboxes deliver at least once),
  * the same accuracies, nothing in a dead-letter topic. Last, every service is restarted with fresh consumer groups,
  * reads every topic again from offset 0, and must add nothing to any topic.
  * Several minutes: tagged {@code faults}, run by {@code ./mvnw verify -Pfaults} (and .ci/run), not by the default build.
@@ -221,20 +222,33 @@ class FaultInjectionTest {
             });
             return checkpoints.size() >= announced;
         }, Duration.ofSeconds(60));
-        Map<String, Integer> counts = new TreeMap<>();
+        // distinct evaluations per checkpoint: the outbox delivers at least once (a relay whose commit is lost to a
+        // database restart after the broker's acknowledgement sends the same record again, docs/architecture.md), so
+        // a byte-identical repeat is allowed and counted apart; a second, different evaluation is not
+        Map<String, java.util.Set<String>> distinct = new TreeMap<>();
         Map<String, Double> accuracies = new TreeMap<>();
+        int[] repeats = new int[1];
         int expected = checkpoints.size();
         kafka.readUntil(EventTopic.EVALUATIONS.topicName(), rs -> {
-            counts.clear();
+            distinct.clear();
             accuracies.clear();
+            repeats[0] = 0;
             rs.stream().filter(r -> id.equals(r.key())).forEach(r -> {
                 Evaluation e = EventCodecs.EVALUATION.decode(r.value());
                 String key = local(id, e.runId()) + "@" + Path.of(java.net.URI.create(e.checkpointUri())).getFileName();
-                counts.merge(key, 1, Integer::sum);
+                if (!distinct.computeIfAbsent(key, k -> new java.util.HashSet<>())
+                        .add(new String(r.value(), StandardCharsets.UTF_8))) {
+                    repeats[0]++;
+                }
                 e.tasks().forEach((task, score) -> accuracies.put(key + "/" + task, score.accuracy()));
             });
-            return counts.size() >= expected;
+            return distinct.size() >= expected;
         }, Duration.ofSeconds(60));
+        if (repeats[0] > 0) {
+            System.out.println(id + ": " + repeats[0] + " evaluation record(s) delivered again, byte-identical");
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        distinct.forEach((key, payloads) -> counts.put(key, payloads.size()));
         return new Outcome(groups, checkpoints, counts, accuracies);
     }
 
