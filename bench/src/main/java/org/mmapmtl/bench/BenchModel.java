@@ -5,6 +5,7 @@ import org.mmapmtl.clip.ClipArchitecture;
 import org.mmapmtl.clip.ClipInitializer;
 import org.mmapmtl.clip.ClipModel;
 import org.mmapmtl.clip.ClipWeights;
+import org.mmapmtl.clip.Precision;
 import org.mmapmtl.experiment.MethodSpec;
 import org.mmapmtl.prompt.PromptMethod;
 import org.mmapmtl.prompt.PromptedClip;
@@ -36,12 +37,8 @@ final class BenchModel implements AutoCloseable {
         this.model = model;
     }
 
-    static BenchModel create(ClipArchitecture arch, String methodName, int classes, Device device) throws IOException {
-        return create(arch, methodName, classes, 1, device);
-    }
-
-    static BenchModel create(ClipArchitecture arch, String methodName, int classes, int taskCount, Device device)
-            throws IOException {
+    static BenchModel create(ClipArchitecture arch, String methodName, int classes, int taskCount, Device device,
+                             Precision precision) throws IOException {
         if (taskCount < 1) {
             throw new IllegalArgumentException("--tasks must be at least 1, got " + taskCount);
         }
@@ -55,7 +52,7 @@ final class BenchModel implements AutoCloseable {
         try {
             ClipInitializer.write(weights, arch, 0);
             ClipTokenizer tokenizer = ClipTokenizer.bundled();
-            clip = ClipModel.load(ClipWeights.read(weights), device);
+            clip = ClipModel.load(ClipWeights.read(weights), device, precision);
             method = PromptMethod.create(spec, clip, tokenizer, tasks, groups, 0);
             return new BenchModel(spec, weights, clip, method, new PromptedClip(clip, method, tokenizer, classNames));
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.Precision;
 import org.mmapmtl.eval.Evaluator;
 import org.mmapmtl.train.GradMode;
 
@@ -25,9 +26,15 @@ public final class EvalBench {
 
     public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int iterations,
                                  Device device, Path out, PrintStream log) throws IOException {
+        return run(arch, methodName, batch, classes, iterations, device, Precision.FP32, out, log);
+    }
+
+    /** As {@link #run(ClipArchitecture, String, int, int, int, Device, Path, PrintStream)}, CLIP's block products in {@code precision}. */
+    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int iterations,
+                                 Device device, Precision precision, Path out, PrintStream log) throws IOException {
         ObjectNode result = new ObjectMapper().createObjectNode();
         GradMode.offOnThisThread();
-        try (BenchModel m = BenchModel.create(arch, methodName, classes, device);
+        try (BenchModel m = BenchModel.create(arch, methodName, classes, 1, device, precision);
              NDManager root = NDManager.newBaseManager(device)) {
             int r = arch.config().vision().resolution();
             double[] ms = BenchResults.time(iterations, () -> {
@@ -44,6 +51,7 @@ public final class EvalBench {
             double achieved = flops * imagesPerSecond / 1e9;
             BenchResults.djlHeader(result, "eval", arch.label(), device, batch, iterations);
             result.put("method", m.spec.name());
+            result.put("precision", precision.label());
             result.put("classes", classes);
             result.put("batchMs", median);
             result.put("imagesPerSecond", imagesPerSecond);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.Precision;
 import org.mmapmtl.clip.ClipConfig;
 import org.mmapmtl.experiment.MethodSpec;
 import org.mmapmtl.prompt.PromptMethod;
@@ -75,19 +76,20 @@ public final class TrainStepBench {
     public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
                                  boolean snapshot, boolean perTask, int iterations, Device device, Path out,
                                  PrintStream log) throws IOException {
-        return run(arch, methodName, batch, classes, tasks, snapshot, perTask, iterations, device, out, null, log);
+        return run(arch, methodName, batch, classes, tasks, snapshot, perTask, iterations, device, Precision.FP32, out,
+                null, log);
     }
 
     /**
-     * As {@link #run(ClipArchitecture, String, int, int, int, boolean, boolean, int, Device, Path, PrintStream)}; with
-     * a {@code profile} path, one more step runs under libtorch's profiler, its trace is written there and the ops
-     * with the most self time are printed and kept in the result.
+     * As {@link #run(ClipArchitecture, String, int, int, int, boolean, boolean, int, Device, Path, PrintStream)}, CLIP's
+     * block products in {@code precision}; with a {@code profile} path, one more step runs under libtorch's profiler,
+     * its trace is written there and the ops with the most self time are printed and kept in the result.
      */
     public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
-                                 boolean snapshot, boolean perTask, int iterations, Device device, Path out,
-                                 Path profile, PrintStream log) throws IOException {
+                                 boolean snapshot, boolean perTask, int iterations, Device device, Precision precision,
+                                 Path out, Path profile, PrintStream log) throws IOException {
         ObjectNode result = new ObjectMapper().createObjectNode();
-        try (BenchModel m = BenchModel.create(arch, methodName, classes, tasks, device);
+        try (BenchModel m = BenchModel.create(arch, methodName, classes, tasks, device, precision);
              Sgd sgd = new Sgd(0.9, 5e-4, device);
              NDManager root = NDManager.newBaseManager(device)) {
             if (m.method.parameters().isEmpty()) {
@@ -118,6 +120,7 @@ public final class TrainStepBench {
             double achieved = flops.total() / (median / 1e3) / 1e9;
             BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
             result.put("method", m.spec.name());
+            result.put("precision", precision.label());
             result.put("trainableParameters", m.method.parameters().count());
             result.put("classes", classes);
             result.put("tasks", tasks);

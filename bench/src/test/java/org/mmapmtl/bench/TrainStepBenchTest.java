@@ -33,8 +33,8 @@ class TrainStepBenchTest {
     void countsTheStepsMatrixWorkAndProfilesItsOps(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         Path trace = dir.resolve("trace.json");
-        TrainStepBench.run(ClipArchitecture.TINY, "maple-mt", 2, 4, 2, false, false, 1, Device.cpu(), out, trace,
-                QUIET);
+        TrainStepBench.run(ClipArchitecture.TINY, "maple-mt", 2, 4, 2, false, false, 1, Device.cpu(),
+                org.mmapmtl.clip.Precision.FP32, out, trace, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         JsonNode flops = json.get("gflopPerStep");
         for (String tower : new String[] {"visionForward", "visionBackward", "textForward", "textBackward"}) {
@@ -44,6 +44,7 @@ class TrainStepBenchTest {
                 + flops.get("visionBackward").asDouble() + flops.get("textForward").asDouble()
                 + flops.get("textBackward").asDouble(), org.assertj.core.api.Assertions.within(1e-9));
         assertThat(json.get("fractionOfGemm").asDouble()).isPositive();
+        assertThat(json.get("precision").asText()).isEqualTo("fp32");
         assertThat(json.get("peakResidentMiB").asLong()).isPositive();
         assertThat(trace).isNotEmptyFile();
         JsonNode top = json.get("profileTopOps");

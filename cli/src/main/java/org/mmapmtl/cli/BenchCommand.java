@@ -7,6 +7,7 @@ import org.mmapmtl.bench.ParameterTable;
 import org.mmapmtl.bench.PartitionSearchBench;
 import org.mmapmtl.bench.TrainStepBench;
 import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.Precision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -184,13 +185,16 @@ final class BenchCommand {
         @Option(names = "--per-task", description = "time the straightforward step (per-task forward and backward) that the fused one equals")
         boolean perTask;
 
+        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: CLIP's block products in bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
+        String precision;
+
         @Option(names = "--profile", paramLabel = "TRACE", description = "run one more step under libtorch's profiler, write its trace (Chrome trace format) to TRACE and print the ops with the most self time")
         Path profile;
 
         @Override
         public Integer call() throws Exception {
             TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, tasks, snapshot, perTask, iterations,
-                    org.mmapmtl.train.Devices.named(device), out, profile, System.out);
+                    org.mmapmtl.train.Devices.named(device), Precision.parse(precision), out, profile, System.out);
             return 0;
         }
     }
@@ -216,13 +220,16 @@ final class BenchCommand {
         @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE}; env MMAP_DEVICE)")
         String device;
 
+        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: CLIP's block products in bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
+        String precision;
+
         @Option(names = "--out", defaultValue = ".mmap/bench/eval.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Override
         public Integer call() throws Exception {
             EvalBench.run(ClipArchitecture.of(arch), method, batch, classes, iterations,
-                    org.mmapmtl.train.Devices.named(device), out, System.out);
+                    org.mmapmtl.train.Devices.named(device), Precision.parse(precision), out, System.out);
             return 0;
         }
     }

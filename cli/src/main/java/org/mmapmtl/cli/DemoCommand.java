@@ -49,6 +49,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "training epochs per run (default: ${DEFAULT-VALUE})")
     int epochs;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: the tiny CLIP's block products in "
+            + "bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
+    String precision;
+
     @Option(names = "--no-auth", description = "let callers without a token do everything (a laptop only)")
     boolean noAuth;
 
@@ -78,6 +82,8 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("mmap demo: --ports takes five ports: Kafka, PostgreSQL, trainer, grouping, eval");
             return 2;
         }
+        // before anything starts: a precision this machine cannot run is one line, not a refused experiment later
+        org.mmapmtl.clip.Precision.parse(precision).requireSupported(ai.djl.Device.cpu());
         Instant began = Instant.now();
         Path state = stateDir.toAbsolutePath().normalize();
         Path data = state.resolve("data");
@@ -146,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
         // a tiny world learns in a few dozen steps: no warm-up epoch, no augmentation of the 48-pixel images, a
         // learning rate for that many steps (the same for every method); real experiments keep the paper's recipe
         spec.putObject("recipe").put("epochs", epochs).put("batchSize", 8).put("learningRate", LEARNING_RATE)
-                .put("warmupEpochs", 0).put("augment", false);
+                .put("warmupEpochs", 0).put("augment", false).put("precision", precision);
         // from a random start CoOp's context spends the few dozen steps a run has here undoing its noise (it ends
         // below zero-shot); from the template's words, as CoOp's ctxv1 configuration, it starts where zero-shot is
         spec.putObject("prompt").put("contextInit", COOP_CONTEXT);

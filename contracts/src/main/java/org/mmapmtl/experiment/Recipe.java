@@ -11,17 +11,40 @@ package org.mmapmtl.experiment;
  * @param batchPer {@code task} ({@code batchSize} images per task per step) or {@code step} ({@code batchSize} images
  *                 per step, {@code batchSize / T} for each of a run's T tasks); null, as in specs written before the
  *                 choice existed, reads as {@code task}
+ * @param precision {@code fp32} (float32 throughout, the default) or {@code bf16} (the frozen CLIP's block products in
+ *                  bfloat16, everything trained in float32); null, as in specs written before the choice existed,
+ *                  reads as {@code fp32}
  */
 public record Recipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
-                     int warmupEpochs, double warmupLearningRate, boolean augment, String sampling, String batchPer) {
+                     int warmupEpochs, double warmupLearningRate, boolean augment, String sampling, String batchPer,
+                     String precision) {
     public static final String PER_TASK = "task";
     public static final String PER_STEP = "step";
+    public static final String FP32 = "fp32";
+    public static final String BF16 = "bf16";
 
     public Recipe {
         batchPer = batchPer == null ? PER_TASK : batchPer;
         if (!batchPer.equals(PER_TASK) && !batchPer.equals(PER_STEP)) {
             throw new IllegalArgumentException("batchPer '" + batchPer + "' must be task or step");
         }
+        precision = precision == null ? FP32 : precision;
+        if (!precision.equals(FP32) && !precision.equals(BF16)) {
+            throw new IllegalArgumentException("precision '" + precision + "' must be fp32 or bf16");
+        }
+    }
+
+    /** The recipe before the precision was a choice: float32. */
+    public Recipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
+                  int warmupEpochs, double warmupLearningRate, boolean augment, String sampling, String batchPer) {
+        this(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, warmupLearningRate, augment, sampling,
+                batchPer, FP32);
+    }
+
+    /** The same recipe in {@code p} ({@code fp32} or {@code bf16}). */
+    public Recipe withPrecision(String p) {
+        return new Recipe(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, warmupLearningRate,
+                augment, sampling, batchPer, p);
     }
 
     /** The paper's numbers and MaPLe's rest, with {@code batchSize} read per task (see the class comment). */
@@ -41,7 +64,7 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
     public static Recipe paper(String datasetKind) {
         Recipe r = paper();
         return "mini-domainnet".equals(datasetKind) ? new Recipe(r.epochs, 4, r.learningRate, r.momentum, r.weightDecay,
-                r.warmupEpochs, r.warmupLearningRate, r.augment, r.sampling, r.batchPer) : r;
+                r.warmupEpochs, r.warmupLearningRate, r.augment, r.sampling, r.batchPer, r.precision) : r;
     }
 
     /** The recipe in words, for a results table's caption: what a reader needs to compare two tables. */
@@ -50,7 +73,8 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
                         + "%s, %s sampling, augmentation %s", epochs, epochs == 1 ? "" : "s", batchSize, batchPer,
                 number(learningRate), number(momentum), number(weightDecay),
                 warmupEpochs == 0 ? "no warm-up" : warmupEpochs + " warm-up epoch" + (warmupEpochs == 1 ? "" : "s")
-                        + " at " + number(warmupLearningRate), sampling, augment ? "on" : "off");
+                        + " at " + number(warmupLearningRate), sampling, augment ? "on" : "off")
+                + (BF16.equals(precision) ? ", CLIP's block products in bf16" : "");
     }
 
     private static String number(double v) {
@@ -60,6 +84,6 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
     /** The same recipe for a run of {@code e} epochs (phase 1 of the pipeline); warm-up shortened to fit. */
     public Recipe withEpochs(int e) {
         return new Recipe(e, batchSize, learningRate, momentum, weightDecay, Math.min(warmupEpochs, e - 1),
-                warmupLearningRate, augment, sampling, batchPer);
+                warmupLearningRate, augment, sampling, batchPer, precision);
     }
 }

@@ -74,7 +74,7 @@ class EventCodecsTest {
     @Test
     void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
-        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.4");
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.5");
         assertThat(json.get("final").asBoolean()).isTrue();
         assertThat(json.has("finalEpoch")).isFalse();
         ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
@@ -100,7 +100,10 @@ class EventCodecsTest {
         }
     }
 
-    /** A 1.2 producer wrote no recipe.batchPer and no prompt.sourcePerLayer: its records read with their defaults. */
+    /**
+     * A 1.2 producer wrote no recipe.batchPer, no recipe.precision and no prompt.sourcePerLayer: its records read with
+     * their defaults.
+     */
     @Test
     void aCheckpointOfTheLastMinorVersionReadsWithTheNewFieldsDefaults() throws Exception {
         org.mmapmtl.experiment.RunSpec spec = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.mmap-mt.s1", "mmap-mt",
@@ -114,12 +117,30 @@ class EventCodecsTest {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(now));
         ObjectNode run = (ObjectNode) json.get("runSpec");
         ((ObjectNode) run.get("recipe")).remove("batchPer");
+        ((ObjectNode) run.get("recipe")).remove("precision");
         ((ObjectNode) run.get("prompt")).remove("sourcePerLayer");
         json.put("schema", "mmap.checkpoint/1.2");
         Checkpoint old = EventCodecs.CHECKPOINT.decode(EventCodecs.json().writeValueAsBytes(json));
         assertThat(old.runSpec().recipe().batchPer()).isEqualTo("task");
+        assertThat(old.runSpec().recipe().precision()).isEqualTo("fp32");
         assertThat(old.runSpec().prompt().sourcePerLayerOrDefault()).isTrue();
         assertThat(old).isEqualTo(now);
+    }
+
+    /** 1.5 added the recipe's precision: a bf16 run says so in its checkpoint record. */
+    @Test
+    void aRunsPrecisionTravelsWithItsRecipe() {
+        org.mmapmtl.experiment.RunSpec spec = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.mmap-mt.s1", "mmap-mt",
+                org.mmapmtl.experiment.RunSpec.SINGLE, "mmap-mt", 1, TASKS, List.of(TASKS),
+                new org.mmapmtl.experiment.DatasetSpec("folder", "data/gen", 25.0, null, null, false, TASKS),
+                "generated:tiny-v3", null, null, org.mmapmtl.experiment.Recipe.paper().withPrecision("bf16"),
+                new org.mmapmtl.experiment.PromptSettings(0, 0, 0, 0), 0, 0, "cpu");
+        Checkpoint c = new Checkpoint("exp-1", spec.runId(), "mmap-mt", 1, TASKS, List.of(TASKS), 1, true,
+                "file:///artifacts/e.safetensors", "ab".repeat(32), 2048, spec);
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(c)).runSpec().recipe().precision())
+                .isEqualTo("bf16");
+        assertThatThrownBy(() -> org.mmapmtl.experiment.Recipe.paper().withPrecision("fp16"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fp32 or bf16");
     }
 
     /** 1.4 added which phase 1 decided a run's groups and where imported prompts came from; both absent elsewhere. */
@@ -200,7 +221,7 @@ class EventCodecsTest {
     void wrongTopicPayloadIsRejected() {
         byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
         assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
-                .hasMessageContaining("mmap.checkpoint/1.4 is not mmap.evaluation/1");
+                .hasMessageContaining("mmap.checkpoint/1.5 is not mmap.evaluation/1");
     }
 
     @Test

@@ -51,6 +51,9 @@ public final class ClipModel implements AutoCloseable {
     private final NDArray textProjection;
     private final NDArray causalMask;
     private final float logitScale;
+    private final Precision precision;
+    /** With {@link Precision#BF16}: each block weight's bfloat16 copy, made once, used while the weight is frozen. */
+    private final Map<NDArray, NDArray> bf16Weights = new java.util.IdentityHashMap<>();
     private final Map<String, Weight> named = new LinkedHashMap<>();
 
     /**
@@ -61,7 +64,8 @@ public final class ClipModel implements AutoCloseable {
     public record Weight(String name, NDArray array, boolean transposed) {
     }
 
-    private ClipModel(ClipWeights w, Device device) {
+    private ClipModel(ClipWeights w, Device device, Precision precision) {
+        this.precision = precision;
         this.config = w.config();
         this.weights = NDManager.newBaseManager(device);
         conv1 = load(w, "visual.conv1.weight");
@@ -89,10 +93,45 @@ public final class ClipModel implements AutoCloseable {
         }
         causalMask = weights.create(mask, new Shape(context, context));
         logitScale = (float) Math.exp(w.tensor("logit_scale").toFloats()[0]);
+        if (precision == Precision.BF16) {
+            for (Block b : concat(visionBlocks, textBlocks)) {
+                for (NDArray weight : List.of(b.inProjT(), b.outProjT(), b.fcT(), b.projT())) {
+                    NDArray copy = Bf16Linear.toBf16(weight);
+                    NDScope.unregister(copy); // the model's, whatever scope it was loaded in
+                    bf16Weights.put(weight, copy);
+                }
+            }
+        }
+    }
+
+    private static List<Block> concat(List<Block> a, List<Block> b) {
+        List<Block> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     public static ClipModel load(ClipWeights weights, Device device) {
-        return new ClipModel(weights, device);
+        return new ClipModel(weights, device, Precision.FP32);
+    }
+
+    /**
+     * The model with its blocks' products in {@code precision} (see {@link Precision}).
+     *
+     * @throws UnsupportedOperationException where the device cannot multiply in that precision natively
+     */
+    public static ClipModel load(ClipWeights weights, Device device, Precision precision) {
+        precision.requireSupported(device);
+        return new ClipModel(weights, device, precision);
+    }
+
+    /** As {@link #load(ClipWeights, Device, Precision)} on any hardware (emulated bfloat16 is slow, not wrong): tests. */
+    static ClipModel loadOnAnyHardware(ClipWeights weights, Device device, Precision precision) {
+        return new ClipModel(weights, device, precision);
+    }
+
+    /** The number type of the blocks' products. */
+    public Precision precision() {
+        return precision;
     }
 
     public ClipConfig config() {
@@ -275,7 +314,7 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /** @param mask the causal mask (text) or null (images): the fused path knows no other mask */
-    private static NDArray attention(NDArray x, Block b, int heads, NDArray mask) {
+    private NDArray attention(NDArray x, Block b, int heads, NDArray mask) {
         Shape s = x.getShape();
         long batch = s.get(0);
         long tokens = s.get(1);
@@ -312,10 +351,18 @@ public final class ClipModel implements AutoCloseable {
      * linear adds the bias inside the GEMM (addmm) only for a 2-D input, and a 3-D one costs a GEMM and then a pass
      * over the whole output for the bias.
      */
-    private static NDArray linear(NDArray x, NDArray transposedWeight, NDArray bias) {
+    private NDArray linear(NDArray x, NDArray transposedWeight, NDArray bias) {
         Shape s = x.getShape();
         long in = s.get(s.dimension() - 1);
-        NDArray out = Linear.linear(x.reshape(s.size() / in, in), transposedWeight.transpose(), bias).singletonOrThrow();
+        NDArray rows = x.reshape(s.size() / in, in);
+        NDArray out;
+        if (precision == Precision.BF16) {
+            // a weight being trained (full fine-tuning) is converted each call, so its gradient reaches it
+            NDArray held = transposedWeight.hasGradient() ? null : bf16Weights.get(transposedWeight);
+            out = held != null ? Bf16Linear.applyHeld(rows, held, bias) : Bf16Linear.apply(rows, transposedWeight, bias);
+        } else {
+            out = Linear.linear(rows, transposedWeight.transpose(), bias).singletonOrThrow();
+        }
         return out.reshape(s.slice(0, s.dimension() - 1).add(out.getShape().get(1)));
     }
 

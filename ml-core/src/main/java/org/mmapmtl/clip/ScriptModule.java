@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -76,9 +77,17 @@ public final class ScriptModule implements AutoCloseable {
         }
     }
 
-    /** The module's forward on {@code inputs}, recorded for the backward as DJL's own ops would be. */
+    /**
+     * The module's forward on {@code inputs}, recorded for the backward as DJL's own ops would be. A named input is
+     * passed as an unnamed view of itself: DJL hands arrays whose names hold a dot (as CLIP's weights' do) to the
+     * module as entries of a dictionary, not as tensors.
+     */
     public NDList forward(NDList inputs) {
-        return block.forward(new ParameterStore(inputs.head().getManager(), false), inputs, true);
+        NDList plain = new NDList(inputs.size());
+        for (NDArray input : inputs) {
+            plain.add(input.getName() == null ? input : input.reshape(input.getShape()));
+        }
+        return block.forward(new ParameterStore(inputs.head().getManager(), false), plain, true);
     }
 
     @Override

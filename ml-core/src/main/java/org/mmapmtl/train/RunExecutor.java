@@ -2,6 +2,7 @@ package org.mmapmtl.train;
 
 import ai.djl.Device;
 import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.Precision;
 import org.mmapmtl.clip.ClipWeights;
 import org.mmapmtl.data.ImagePipeline;
 import org.mmapmtl.data.Split;
@@ -102,7 +103,8 @@ public final class RunExecutor {
         TrainingConfig config = RunSetup.trainingConfig(run);
         Map<String, String> metadata = Map.of(RunSetup.RUN_SPEC_KEY, SpecJson.write(run.withoutIds()));
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
-        try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device);
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device,
+                Precision.parse(run.recipe().precision()));
              ImagePipeline pipeline = new ImagePipeline(split.root(), clip.config().vision().resolution(), threads);
              PromptMethod method = PromptMethod.create(RunSetup.methodSpec(run), clip, tokenizer, run.tasks(),
                      RunSetup.methodGroups(run), run.seed(), RunSetup.contextInit(run));

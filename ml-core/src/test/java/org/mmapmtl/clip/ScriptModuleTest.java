@@ -29,6 +29,7 @@ class ScriptModuleTest {
              NDManager m = NDManager.newBaseManager(Device.cpu())) {
             NDArray x = m.randomNormal(new Shape(8, 16));
             NDArray w = m.randomNormal(new Shape(16, 4));
+            w.setName("visual.proj"); // a weight's name, which DJL would otherwise pass as a dictionary entry
             x.setRequiresGradient(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray y = product.forward(new NDList(x, w)).singletonOrThrow();

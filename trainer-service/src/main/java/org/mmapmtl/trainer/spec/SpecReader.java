@@ -10,6 +10,7 @@ import org.mmapmtl.experiment.DatasetSpec;
 import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.GroupingSpec;
 import org.mmapmtl.experiment.PromptSettings;
+import org.mmapmtl.clip.Precision;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.Variant;
 
@@ -140,6 +141,10 @@ public final class SpecReader {
         }
         if (!fields.errors().isEmpty()) {
             return null;
+        }
+        if (recipe.precision().equals(Recipe.BF16) && "cpu".equals(device)
+                && !Precision.BF16.runsNativelyOn(ai.djl.Device.cpu())) {
+            fields.error("recipe.precision", Precision.UNSUPPORTED + " (this trainer's CPU)");
         }
         if (recipe.sampling().equals("mixed") && methods.stream().map(Variant::parse).anyMatch(Variant::needsPartition)) {
             fields.error("recipe.sampling", "mixed sampling can leave a task out of a step, but the grouping snapshots of "

@@ -24,7 +24,7 @@ final class TrainingSection {
             return d;
         }
         fields.known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
-                "warmupLearningRate", "augment", "sampling", "batchPer");
+                "warmupLearningRate", "augment", "sampling", "batchPer", "precision");
         int epochs = SpecFields.or(fields.integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
         int batch = SpecFields.or(fields.integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
         double lr = SpecFields.or(fields.positive(node, "learningRate", "recipe.", 10), d.learningRate());
@@ -76,7 +76,17 @@ final class TrainingSection {
                 batchPer = b;
             }
         }
-        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer);
+        String precision = d.precision();
+        if (fields.present(node, "precision")) {
+            String p = SpecFields.lower(fields.text(node, "precision", "recipe."));
+            if (p != null && !p.equals(Recipe.FP32) && !p.equals(Recipe.BF16)) {
+                fields.error("recipe.precision", "'" + p + "' must be fp32 (float32 throughout, the default) or bf16 "
+                        + "(the frozen CLIP's block products in bfloat16; needs a GPU or a CPU with AVX-512 BF16 or AMX)");
+            } else if (p != null) {
+                precision = p;
+            }
+        }
+        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer, precision);
     }
 
     PromptSettings prompt(JsonNode node) {

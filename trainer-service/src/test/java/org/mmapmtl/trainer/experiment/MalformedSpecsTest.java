@@ -95,6 +95,7 @@ class MalformedSpecsTest {
         c.put("recipe.weightDecay", List.of(v(-1)));
         c.put("recipe.warmupEpochs", List.of(v(-1), v(99)));
         c.put("recipe.sampling", List.of(v("x"), v(2)));
+        c.put("recipe.precision", List.of(v("fp16"), v(16)));
         c.put("prompt", List.of(v("long"), v(List.of(1))));
         c.put("prompt.length", List.of(v(-1), v(65), v(100_000)));
         c.put("prompt.depth", List.of(v(-1), v(49)));

@@ -29,6 +29,8 @@ class SpecProvenanceTest {
         assertThat(p.get("recipe.momentum").source()).isEqualTo("MaPLe/Dassl");
         assertThat(p.get("recipe.batchPer").source()).isEqualTo("ours");
         assertThat(p.get("recipe.batchPer").basis()).contains("step");
+        assertThat(p.get("recipe.precision")).extracting(SpecProvenance.Origin::value, SpecProvenance.Origin::source)
+                .containsExactly("fp32", "ours");
         assertThat(p.values()).allSatisfy(o -> assertThat(o.basis()).isNotBlank());
     }
 

@@ -99,6 +99,26 @@ class SpecReaderTest {
     }
 
     @Test
+    void precisionIsFloat32UnlessTheSpecAsksForBf16WhereTheCpuHasIt() throws Exception {
+        assertThat(read(MINIMAL).recipe().precision()).isEqualTo("fp32");
+        String bf16 = MINIMAL.replace("\"methods\"", "\"recipe\": {\"precision\": \"BF16\"}, \"methods\"");
+        if (org.mmapmtl.clip.Precision.BF16.runsNativelyOn(ai.djl.Device.cpu())) {
+            assertThat(read(bf16).recipe().precision()).isEqualTo("bf16");
+        } else {
+            assertThat(fields(bf16)).containsExactly("recipe.precision");
+        }
+        // a GPU multiplies bfloat16 natively: the spec is taken whatever this trainer's CPU is
+        String gpu = bf16.replace("\"methods\"", "\"device\": \"gpu\", \"methods\"");
+        assertThat(read(gpu).recipe().precision()).isEqualTo("bf16");
+        // a spec stored before the choice existed reads as float32
+        String stored = SpecJson.write(Recipe.paper());
+        assertThat(stored).contains(",\"precision\":\"fp32\"");
+        Recipe old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                stored.replace(",\"precision\":\"fp32\"", ""), Recipe.class);
+        assertThat(old).isEqualTo(Recipe.paper());
+    }
+
+    @Test
     void miniDomainNetDefaultsToThePapersBatchOfFour() {
         ExperimentSpec mini = read("""
                 {"dataset": {"kind": "mini-domainnet", "root": "data/mdn", "percent": 1}, "weights": "generated:tiny", "methods": ["mmap"]}""");
@@ -181,6 +201,7 @@ class SpecReaderTest {
             "bad id                  | {\"id\": \"../etc\", \"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"]} | id",
             "objective k without k   | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"objective\": \"k\"}} | grouping.k",
             "unknown similarity      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"similarity\": \"l2\"}} | grouping.similarity",
+            "precision fp16          | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"precision\": \"fp16\"}} | recipe.precision",
             "batchPer per image      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"batchPer\": \"image\"}} | recipe.batchPer",
             "phase1 per run          | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"phase1\": \"per-run\"}} | grouping.phase1",
             "mixed with grouping     | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"recipe\": {\"sampling\": \"mixed\"}} | recipe.sampling",
