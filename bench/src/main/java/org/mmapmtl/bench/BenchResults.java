@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipConfig;
 import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.Precision;
+import org.mmapmtl.clip.ScriptModule;
+import ai.djl.ndarray.NDList;
 import org.mmapmtl.train.GradMode;
 
 import java.io.IOException;
@@ -61,6 +64,42 @@ final class BenchResults {
      * ceiling a model's GEMM-bound work is measured against. The fastest, not the median: a ceiling, and a median of a
      * few runs moved by a third between two runs of one command on a shared machine.
      */
+    static double gemmGflops(Device device, Precision precision) {
+        return precision == Precision.BF16 ? bf16GemmGflops(device) : gemmGflops(device);
+    }
+
+    /**
+     * As {@link #gemmGflops(Device)} with both operands in bfloat16 (converted once) and the product's result back in
+     * float32, as {@link Precision#BF16}'s products are: the ceiling of a bf16 step. TorchScript does the bfloat16 work,
+     * which DJL cannot name.
+     */
+    static double bf16GemmGflops(Device device) {
+        GradMode.offOnThisThread();
+        try (ScriptModule convert = ScriptModule.compile("Bf16Copy", """
+                def forward(self: __torch__.Bf16Copy,
+                  x: Tensor) -> Tensor:
+                  return torch.contiguous(torch.to(x, 15))
+                """);
+             ScriptModule product = ScriptModule.compile("Bf16Product", """
+                def forward(self: __torch__.Bf16Product,
+                  a: Tensor,
+                  b: Tensor) -> Tensor:
+                  return torch.to(torch.matmul(a, b), 6)
+                """);
+             NDManager m = NDManager.newBaseManager(device)) {
+            NDArray a = convert.forward(new NDList(m.randomNormal(new Shape(2048, 2048)))).singletonOrThrow();
+            NDArray b = convert.forward(new NDList(m.randomNormal(new Shape(2048, 2048)))).singletonOrThrow();
+            double[] ms = time(8, () -> {
+                try (NDArray c = product.forward(new NDList(a, b)).singletonOrThrow()) {
+                    c.getFloat(0, 0);
+                }
+            });
+            return 2.0 * 2048 * 2048 * 2048 / (Arrays.stream(ms).min().orElseThrow() / 1e3) / 1e9;
+        } catch (IOException | ai.djl.MalformedModelException e) {
+            throw new IllegalStateException("the bf16 GEMM probe cannot be compiled: " + e, e);
+        }
+    }
+
     static double gemmGflops(Device device) {
         GradMode.offOnThisThread();
         try (NDManager m = NDManager.newBaseManager(device)) {

@@ -45,7 +45,7 @@ public final class EvalBench {
                 }
             });
             double median = BenchResults.median(ms);
-            double gemm = BenchResults.gemmGflops(device);
+            double gemm = BenchResults.gemmGflops(device, precision);
             double flops = BenchResults.visionForwardFlops(arch.config(), m.method.visionTokens(0));
             double imagesPerSecond = batch * 1000.0 / median;
             double achieved = flops * imagesPerSecond / 1e9;
@@ -60,8 +60,8 @@ public final class EvalBench {
             result.put("gemmGflops", gemm);
             result.put("fractionOfGemm", achieved / gemm);
             log.printf("%s %s %s batch %d, %d classes: %.0f ms/batch, %.1f images/s; %.1f GFLOP/image, %.0f GFLOP/s "
-                            + "= %.0f %% of this engine's GEMM rate (%.0f GFLOP/s)%n", arch.label(), m.spec.name(),
-                    device, batch, classes, median, imagesPerSecond, flops / 1e9, achieved, 100 * achieved / gemm, gemm);
+                            + "= %.0f %% of this engine's %s GEMM rate (%.0f GFLOP/s)%n", arch.label(), m.spec.name(),
+                    device, batch, classes, median, imagesPerSecond, flops / 1e9, achieved, 100 * achieved / gemm, precision.label(), gemm);
         }
         BenchResults.write(result, out, log);
         return result;

@@ -115,7 +115,7 @@ public final class TrainStepBench {
             });
             List<OpProfile.Op> ops = profile == null ? List.of() : OpProfile.of(oneStep, profile);
             double median = BenchResults.median(ms);
-            double gemm = BenchResults.gemmGflops(device);
+            double gemm = BenchResults.gemmGflops(device, precision);
             Flops flops = Flops.of(arch.config(), m.method, tasks, batch, classes, m.model.textLength(), snapshot || perTask);
             double achieved = flops.total() / (median / 1e3) / 1e9;
             BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
@@ -146,9 +146,9 @@ public final class TrainStepBench {
                     perTask ? ", per-task step" : "", median, (double) batch * tasks * 1000.0 / median, resident,
                     BenchResults.peakResidentMiB());
             log.printf("  matrix work per step: vision %.1f forward + %.1f backward, text %.1f forward + %.1f backward = "
-                            + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's GEMM rate (%.0f GFLOP/s)%n",
+                            + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's %s GEMM rate (%.0f GFLOP/s)%n",
                     flops.visionForward() / 1e9, flops.visionBackward() / 1e9, flops.textForward() / 1e9,
-                    flops.textBackward() / 1e9, flops.total() / 1e9, achieved, 100 * achieved / gemm, gemm);
+                    flops.textBackward() / 1e9, flops.total() / 1e9, achieved, 100 * achieved / gemm, precision.label(), gemm);
             if (profile != null) {
                 ArrayNode top = result.putArray("profileTopOps");
                 log.printf("  libtorch profiler, one step (trace: %s), ops by self time:%n", profile);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mmapmtl.clip.ClipArchitecture;
+import org.mmapmtl.clip.Precision;
 
 import java.io.PrintStream;
 import java.io.OutputStream;
@@ -30,11 +31,27 @@ class TrainStepBenchTest {
     }
 
     @Test
+    void aBf16StepIsMeasuredAgainstTheBf16GemmRateWhereTheCpuHasIt(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("train-step.json");
+        if (!Precision.BF16.runsNativelyOn(Device.cpu())) {
+            assertThatThrownBy(() -> TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 1, false, false, 1,
+                    Device.cpu(), Precision.BF16, out, null, QUIET)).hasMessageContaining("AVX-512 BF16");
+            return;
+        }
+        TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 1, false, false, 1, Device.cpu(), Precision.BF16,
+                out, null, QUIET);
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        assertThat(json.get("precision").asText()).isEqualTo("bf16");
+        assertThat(json.get("stepMs").asDouble()).isPositive();
+        assertThat(json.get("gemmGflops").asDouble()).isPositive();
+    }
+
+    @Test
     void countsTheStepsMatrixWorkAndProfilesItsOps(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         Path trace = dir.resolve("trace.json");
         TrainStepBench.run(ClipArchitecture.TINY, "maple-mt", 2, 4, 2, false, false, 1, Device.cpu(),
-                org.mmapmtl.clip.Precision.FP32, out, trace, QUIET);
+                Precision.FP32, out, trace, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         JsonNode flops = json.get("gflopPerStep");
         for (String tower : new String[] {"visionForward", "visionBackward", "textForward", "textBackward"}) {
