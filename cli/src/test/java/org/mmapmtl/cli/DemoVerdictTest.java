@@ -53,6 +53,15 @@ class DemoVerdictTest {
     }
 
     @Test
+    void aMethodThatBarelyGainsIsSaidToBarelyGain() throws Exception {
+        List<String> lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.668, 0),
+                row("coop-mt", 0.684, 512), row("vpt-mt", 0.836, 9216), row("maple-mt", 0.70, 70000)) + "]"), 1 / 6.0);
+        assertThat(lines.get(1)).startsWith("Every trained method beats it")
+                .contains("coop-mt gains only 1.6 points over zero-shot: a context shared by every class")
+                .contains("maple-mt gains only 3.2 points over zero-shot.").doesNotContain("vpt-mt gains");
+    }
+
+    @Test
     void oneTrainedMethodIsNamedOnce() throws Exception {
         List<String> lines = DemoCommand.verdict(rows("[" + String.join(",", row("zero-shot", 0.676, 0),
                 row("coop-mt", 0.691, 512)) + "]"), 1 / 6.0);
