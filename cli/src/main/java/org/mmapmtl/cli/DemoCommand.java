@@ -197,14 +197,14 @@ final class DemoCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
+    /** A trained method this close above zero-shot is said to have barely adapted. */
+    static final double SMALL_GAIN_POINTS = 5;
+
     /**
      * Two or three plain sentences on what the table shows, whichever method wins, and what it cannot show.
      *
      * @param rows the results' rows (method, mean.mean in [0, 1], trainableParams)
      */
-    /** A trained method this close above zero-shot is said to have barely adapted. */
-    static final double SMALL_GAIN_POINTS = 5;
-
     static List<String> verdict(JsonNode rows, double chance) {
         java.util.Map<String, Double> mean = new java.util.LinkedHashMap<>();
         java.util.Map<String, Long> params = new java.util.LinkedHashMap<>();

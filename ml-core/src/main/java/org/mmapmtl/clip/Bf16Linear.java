@@ -32,22 +32,30 @@ final class Bf16Linear {
               return torch.contiguous(torch.to(x, 15))
             """;
 
-    private static final class Modules {
-        static final ScriptModule CONVERTING_LINEAR = compile("Bf16Linear", CONVERTING);
-        static final ScriptModule HELD_LINEAR = compile("Bf16HeldLinear", HELD);
-        static final ScriptModule CONVERT = compile("ToBf16", TO_BF16);
+    /** The three modules, or why they could not be compiled: told to every caller, not only the first. */
+    private record Modules(ScriptModule convertingLinear, ScriptModule heldLinear, ScriptModule convert,
+                           Exception failure) {
+        static final Modules INSTANCE = compile();
+
+        static Modules compile() {
+            try {
+                return new Modules(ScriptModule.compile("Bf16Linear", CONVERTING),
+                        ScriptModule.compile("Bf16HeldLinear", HELD), ScriptModule.compile("ToBf16", TO_BF16), null);
+            } catch (Exception | LinkageError e) {
+                return new Modules(null, null, null, e instanceof Exception x ? x : new IllegalStateException(e));
+            }
+        }
+
+        static Modules get() {
+            if (INSTANCE.failure != null) {
+                throw new IllegalStateException("the bfloat16 products cannot be compiled by this engine ("
+                        + INSTANCE.failure + "); use precision fp32", INSTANCE.failure);
+            }
+            return INSTANCE;
+        }
     }
 
     private Bf16Linear() {
-    }
-
-    private static ScriptModule compile(String name, String forward) {
-        try {
-            return ScriptModule.compile(name, forward);
-        } catch (Exception e) {
-            throw new IllegalStateException("the bfloat16 products cannot be compiled by this engine (" + e
-                    + "); use precision fp32", e);
-        }
     }
 
     /**
@@ -55,16 +63,16 @@ final class Bf16Linear {
      * DJL call that asks its data type ends the process: pass it only to this class.
      */
     static NDArray toBf16(NDArray w) {
-        return Modules.CONVERT.forward(new NDList(w)).singletonOrThrow();
+        return Modules.get().convert().forward(new NDList(w)).singletonOrThrow();
     }
 
     /** @param x [rows, in] float32; @param w [in, out] float32; @param bias [out] float32; returns [rows, out] float32 */
     static NDArray apply(NDArray x, NDArray w, NDArray bias) {
-        return Modules.CONVERTING_LINEAR.forward(new NDList(x, w, bias)).singletonOrThrow();
+        return Modules.get().convertingLinear().forward(new NDList(x, w, bias)).singletonOrThrow();
     }
 
     /** As {@link #apply} with {@code w} a {@link #toBf16} copy. */
     static NDArray applyHeld(NDArray x, NDArray w, NDArray bias) {
-        return Modules.HELD_LINEAR.forward(new NDList(x, w, bias)).singletonOrThrow();
+        return Modules.get().heldLinear().forward(new NDList(x, w, bias)).singletonOrThrow();
     }
 }

@@ -52,7 +52,11 @@ public final class ClipModel implements AutoCloseable {
     private final NDArray causalMask;
     private final float logitScale;
     private final Precision precision;
-    /** With {@link Precision#BF16}: each block weight's bfloat16 copy, made once, used while the weight is frozen. */
+    /**
+     * With {@link Precision#BF16}: each block weight's bfloat16 copy, made once, used while the weight is frozen. Whatever
+     * changes a weight in place must first mark it as trained (setRequiresGradient), as full fine-tuning does, or the
+     * copy would go stale.
+     */
     private final Map<NDArray, NDArray> bf16Weights = new java.util.IdentityHashMap<>();
     private final Map<String, Weight> named = new LinkedHashMap<>();
 
@@ -94,12 +98,17 @@ public final class ClipModel implements AutoCloseable {
         causalMask = weights.create(mask, new Shape(context, context));
         logitScale = (float) Math.exp(w.tensor("logit_scale").toFloats()[0]);
         if (precision == Precision.BF16) {
-            for (Block b : concat(visionBlocks, textBlocks)) {
-                for (NDArray weight : List.of(b.inProjT(), b.outProjT(), b.fcT(), b.projT())) {
-                    NDArray copy = Bf16Linear.toBf16(weight);
-                    NDScope.unregister(copy); // the model's, whatever scope it was loaded in
-                    bf16Weights.put(weight, copy);
+            try {
+                for (Block b : concat(visionBlocks, textBlocks)) {
+                    for (NDArray weight : List.of(b.inProjT(), b.outProjT(), b.fcT(), b.projT())) {
+                        NDArray copy = Bf16Linear.toBf16(weight);
+                        NDScope.unregister(copy); // the model's, whatever scope it was loaded in
+                        bf16Weights.put(weight, copy);
+                    }
                 }
+            } catch (RuntimeException e) {
+                weights.close(); // a trainer lives on after a failed run: the weights must not stay behind
+                throw e;
             }
         }
     }

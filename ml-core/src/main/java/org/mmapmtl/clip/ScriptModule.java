@@ -72,8 +72,12 @@ public final class ScriptModule implements AutoCloseable {
             model.close();
             throw e;
         } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
+            try {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            } catch (IOException ignored) {
+                // a temporary file left behind is harmless; the module is loaded
+            }
         }
     }
 
@@ -84,10 +88,21 @@ public final class ScriptModule implements AutoCloseable {
      */
     public NDList forward(NDList inputs) {
         NDList plain = new NDList(inputs.size());
+        NDList views = new NDList();
         for (NDArray input : inputs) {
-            plain.add(input.getName() == null ? input : input.reshape(input.getShape()));
+            if (input.getName() == null) {
+                plain.add(input);
+            } else {
+                NDArray view = input.reshape(input.getShape());
+                views.add(view);
+                plain.add(view);
+            }
         }
-        return block.forward(new ParameterStore(inputs.head().getManager(), false), plain, true);
+        try {
+            return block.forward(new ParameterStore(inputs.head().getManager(), false), plain, true);
+        } finally {
+            views.close(); // only the Java handles: autograd holds its own references to what it needs
+        }
     }
 
     @Override

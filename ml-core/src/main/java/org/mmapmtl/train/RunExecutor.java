@@ -103,8 +103,9 @@ public final class RunExecutor {
         TrainingConfig config = RunSetup.trainingConfig(run);
         Map<String, String> metadata = Map.of(RunSetup.RUN_SPEC_KEY, SpecJson.write(run.withoutIds()));
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
-        try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device,
-                Precision.parse(run.recipe().precision()));
+        // a run that trains nothing (zero-shot, imported prompts) multiplies nothing here: no bf16 needed
+        Precision precision = run.trains() ? Precision.parse(run.recipe().precision()) : Precision.FP32;
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weightsFile), device, precision);
              ImagePipeline pipeline = new ImagePipeline(split.root(), clip.config().vision().resolution(), threads);
              PromptMethod method = PromptMethod.create(RunSetup.methodSpec(run), clip, tokenizer, run.tasks(),
                      RunSetup.methodGroups(run), run.seed(), RunSetup.contextInit(run));
