@@ -57,36 +57,34 @@ final class TrainingSection {
         }
         double warmupLr = SpecFields.or(fields.positive(node, "warmupLearningRate", "recipe.", 10), d.warmupLearningRate());
         boolean augment = fields.present(node, "augment") ? fields.bool(node, "augment", "recipe.") : d.augment();
-        String sampling = d.sampling();
-        if (fields.present(node, "sampling")) {
-            String s = SpecFields.lower(fields.text(node, "sampling", "recipe."));
-            if (s != null && !s.equals("per-task") && !s.equals("mixed")) {
-                fields.error("recipe.sampling", "'" + s + "' must be per-task or mixed");
-            } else if (s != null) {
-                sampling = s;
-            }
-        }
-        String batchPer = d.batchPer();
-        if (fields.present(node, "batchPer")) {
-            String b = SpecFields.lower(fields.text(node, "batchPer", "recipe."));
-            if (b != null && !b.equals(Recipe.PER_TASK) && !b.equals(Recipe.PER_STEP)) {
-                fields.error("recipe.batchPer", "'" + b + "' must be task (batchSize images of each task a step, our "
-                        + "reading of the paper) or step (batchSize images a step, shared among its tasks)");
-            } else if (b != null) {
-                batchPer = b;
-            }
-        }
-        String precision = d.precision();
-        if (fields.present(node, "precision")) {
-            String p = SpecFields.lower(fields.text(node, "precision", "recipe."));
-            if (p != null && !p.equals(Recipe.FP32) && !p.equals(Recipe.BF16)) {
-                fields.error("recipe.precision", "'" + p + "' must be fp32 (float32 throughout, the default) or bf16 "
-                        + "(the frozen CLIP's block products in bfloat16; needs a GPU or a CPU with AVX-512 BF16 or AMX)");
-            } else if (p != null) {
-                precision = p;
-            }
-        }
+        String sampling = choice(node, "sampling", d.sampling(), java.util.Set.of("per-task", "mixed"),
+                "per-task or mixed");
+        String batchPer = choice(node, "batchPer", d.batchPer(), java.util.Set.of(Recipe.PER_TASK, Recipe.PER_STEP),
+                "task (batchSize images of each task a step, our reading of the paper) or step (batchSize images a "
+                        + "step, shared among its tasks)");
+        String precision = choice(node, "precision", d.precision(), java.util.Set.of(Recipe.FP32, Recipe.BF16),
+                "fp32 (float32 throughout, the default) or bf16 (the frozen CLIP's block products in bfloat16; needs "
+                        + "a GPU or a CPU with AVX-512 BF16 or AMX)");
         return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer, precision);
+    }
+
+    /**
+     * A recipe field that takes one of a few words (any case): the word, {@code current} when the field is absent or
+     * wrong, and for a wrong one an error saying what it {@code must} be.
+     */
+    private String choice(JsonNode node, String field, String current, java.util.Set<String> allowed, String must) {
+        if (!fields.present(node, field)) {
+            return current;
+        }
+        String value = SpecFields.lower(fields.text(node, field, "recipe."));
+        if (value == null) {
+            return current;
+        }
+        if (!allowed.contains(value)) {
+            fields.error("recipe." + field, "'" + value + "' must be " + must);
+            return current;
+        }
+        return value;
     }
 
     PromptSettings prompt(JsonNode node) {
