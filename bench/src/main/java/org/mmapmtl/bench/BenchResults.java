@@ -2,17 +2,12 @@ package org.mmapmtl.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipConfig;
 import org.mmapmtl.clip.ClipModel;
+import org.mmapmtl.clip.GemmCeiling;
 import org.mmapmtl.clip.Precision;
-import org.mmapmtl.clip.ScriptModule;
-import ai.djl.ndarray.NDList;
-import org.mmapmtl.train.GradMode;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,59 +54,9 @@ final class BenchResults {
         return ms;
     }
 
-    /**
-     * The float32 GEMM rate the engine reaches here (2048³ matmul, the fastest of 8 after a warm-up), in GFLOP/s: the
-     * ceiling a model's GEMM-bound work is measured against. The fastest, not the median: a ceiling, and a median of a
-     * few runs moved by a third between two runs of one command on a shared machine.
-     */
+    /** The engine's GEMM rate in {@code precision} here, in GFLOP/s: see {@link GemmCeiling}. */
     static double gemmGflops(Device device, Precision precision) {
-        return precision == Precision.BF16 ? bf16GemmGflops(device) : gemmGflops(device);
-    }
-
-    /**
-     * As {@link #gemmGflops(Device)} with both operands in bfloat16 (converted once) and the product's result back in
-     * float32, as {@link Precision#BF16}'s products are: the ceiling of a bf16 step. TorchScript does the bfloat16 work,
-     * which DJL cannot name.
-     */
-    static double bf16GemmGflops(Device device) {
-        GradMode.offOnThisThread();
-        try (ScriptModule convert = ScriptModule.compile("Bf16Copy", """
-                def forward(self: __torch__.Bf16Copy,
-                  x: Tensor) -> Tensor:
-                  return torch.contiguous(torch.to(x, 15))
-                """);
-             ScriptModule product = ScriptModule.compile("Bf16Product", """
-                def forward(self: __torch__.Bf16Product,
-                  a: Tensor,
-                  b: Tensor) -> Tensor:
-                  return torch.to(torch.matmul(a, b), 6)
-                """);
-             NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = convert.forward(new NDList(m.randomNormal(new Shape(2048, 2048)))).singletonOrThrow();
-            NDArray b = convert.forward(new NDList(m.randomNormal(new Shape(2048, 2048)))).singletonOrThrow();
-            double[] ms = time(8, () -> {
-                try (NDArray c = product.forward(new NDList(a, b)).singletonOrThrow()) {
-                    c.getFloat(0, 0);
-                }
-            });
-            return 2.0 * 2048 * 2048 * 2048 / (Arrays.stream(ms).min().orElseThrow() / 1e3) / 1e9;
-        } catch (IOException | ai.djl.MalformedModelException e) {
-            throw new IllegalStateException("the bf16 GEMM probe cannot be compiled: " + e, e);
-        }
-    }
-
-    static double gemmGflops(Device device) {
-        GradMode.offOnThisThread();
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = m.randomNormal(new Shape(2048, 2048));
-            NDArray b = m.randomNormal(new Shape(2048, 2048));
-            double[] ms = time(8, () -> {
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0); // waits for the result on devices that run asynchronously
-                }
-            });
-            return 2.0 * 2048 * 2048 * 2048 / (Arrays.stream(ms).min().orElseThrow() / 1e3) / 1e9;
-        }
+        return GemmCeiling.gflops(device, precision);
     }
 
     /**

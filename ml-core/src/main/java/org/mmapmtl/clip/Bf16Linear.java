@@ -32,17 +32,25 @@ final class Bf16Linear {
               return torch.contiguous(torch.to(x, 15))
             """;
 
-    /** The three modules, or why they could not be compiled: told to every caller, not only the first. */
+    private static final String PRODUCT = """
+            def forward(self: __torch__.Bf16Product,
+              a: Tensor,
+              b: Tensor) -> Tensor:
+              return torch.to(torch.matmul(a, b), 6)
+            """;
+
+    /** The modules, or why they could not be compiled: told to every caller, not only the first. */
     private record Modules(ScriptModule convertingLinear, ScriptModule heldLinear, ScriptModule convert,
-                           Exception failure) {
+                           ScriptModule product, Exception failure) {
         static final Modules INSTANCE = compile();
 
         static Modules compile() {
             try {
                 return new Modules(ScriptModule.compile("Bf16Linear", CONVERTING),
-                        ScriptModule.compile("Bf16HeldLinear", HELD), ScriptModule.compile("ToBf16", TO_BF16), null);
+                        ScriptModule.compile("Bf16HeldLinear", HELD), ScriptModule.compile("ToBf16", TO_BF16),
+                        ScriptModule.compile("Bf16Product", PRODUCT), null);
             } catch (Exception | LinkageError e) {
-                return new Modules(null, null, null, e instanceof Exception x ? x : new IllegalStateException(e));
+                return new Modules(null, null, null, null, e instanceof Exception x ? x : new IllegalStateException(e));
             }
         }
 
@@ -69,6 +77,11 @@ final class Bf16Linear {
     /** @param x [rows, in] float32; @param w [in, out] float32; @param bias [out] float32; returns [rows, out] float32 */
     static NDArray apply(NDArray x, NDArray w, NDArray bias) {
         return Modules.get().convertingLinear().forward(new NDList(x, w, bias)).singletonOrThrow();
+    }
+
+    /** a·b for two {@link #toBf16} copies, as float32: {@link GemmCeiling}'s product. */
+    static NDArray product(NDArray a, NDArray b) {
+        return Modules.get().product().forward(new NDList(a, b)).singletonOrThrow();
     }
 
     /** As {@link #apply} with {@code w} a {@link #toBf16} copy. */

@@ -35,6 +35,14 @@ import java.util.zip.ZipOutputStream;
  * recording off even inside a gradient collector.
  */
 public final class ScriptModule implements AutoCloseable {
+    /**
+     * DJL's switch for libtorch's graph executor optimisations, which DJL applies to the calling thread on each
+     * forward once it is set. Optimised, a module runs as a differentiable graph that keeps its inputs and
+     * intermediates for the backward whether or not they need a gradient: every bfloat16 copy of x in
+     * {@link Bf16Linear}, +0.5 GiB on a 4-task ViT-B/16 train step (docs/methods.md). Interpreted, only what autograd
+     * needs is kept, and these one- or two-op modules lose nothing to it. A value the user set is left as it is.
+     */
+    static final String GRAPH_OPTIMIZER = "ai.djl.pytorch.graph_optimizer";
     private final Model model;
     private final Block block;
 
@@ -59,6 +67,9 @@ public final class ScriptModule implements AutoCloseable {
         if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
             throw new IllegalStateException("TorchScript modules need DJL's PyTorch engine, not "
                     + Engine.getInstance().getEngineName());
+        }
+        if (System.getProperty(GRAPH_OPTIMIZER) == null) {
+            System.setProperty(GRAPH_OPTIMIZER, "false");
         }
         Path dir = Files.createTempDirectory("mmap-script");
         String name = className.toLowerCase(java.util.Locale.ROOT);
