@@ -57,6 +57,8 @@ public final class Evaluator {
         int r = pipeline.resolution();
         NDManager base = NDManager.newBaseManager(model.clip().device());
         try (base) {
+            model.method().parameters().bind(base);
+            NDArray text = model.textFeatures(task, base); // the parameters stay as they are: one text forward
             for (int from = 0; from < samples.size(); from += batchSize) {
                 ImagePipeline.Batch batch = pipeline.load(samples.subList(from, Math.min(samples.size(), from + batchSize)), null);
                 if (batch.count() == 0) {
@@ -65,7 +67,7 @@ public final class Evaluator {
                 try (NDManager scope = base.newSubManager()) {
                     model.method().parameters().bind(scope);
                     NDArray images = scope.create(batch.pixels(), new Shape(batch.count(), 3, r, r));
-                    long[] predicted = model.logits(task, images).argMax(1).toLongArray();
+                    long[] predicted = model.logits(task, images, text).argMax(1).toLongArray();
                     for (int i = 0; i < batch.count(); i++) {
                         confusion[(int) batch.labels()[i]][(int) predicted[i]]++;
                     }

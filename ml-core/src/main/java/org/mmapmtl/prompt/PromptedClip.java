@@ -103,8 +103,7 @@ public final class PromptedClip implements AutoCloseable {
             NDArray text = textFeatures(prompts, scope);
             NDArray pixels = members.size() == 1 ? images.get(members.get(0))
                     : NDArrays.concat(new NDList(members.stream().map(images::get).toArray(NDArray[]::new)), 0);
-            NDArray image = method.adaptImage(task, clip.encodeImage(pixels, visionHook(prompts.vision())));
-            NDArray logits = clip.logits(image, text);
+            NDArray logits = imageLogits(task, prompts, pixels, text);
             long at = 0;
             for (int i : members) {
                 long n = images.get(i).getShape().get(0);
@@ -113,6 +112,24 @@ public final class PromptedClip implements AutoCloseable {
             }
         }
         return List.of(out);
+    }
+
+    /**
+     * A task's class text features, on {@code scope}: what {@link #logits(int, NDArray, NDArray)} scores images
+     * against while the parameters stay as they are (evaluation computes them once per task, not once per batch).
+     */
+    public NDArray textFeatures(int task, NDManager scope) {
+        return textFeatures(method.prompts(task), scope);
+    }
+
+    /** {@link #logits(int, NDArray)} against class text features from {@link #textFeatures(int, NDManager)}. */
+    public NDArray logits(int task, NDArray images, NDArray textFeatures) {
+        return imageLogits(task, method.prompts(task), images, textFeatures);
+    }
+
+    private NDArray imageLogits(int task, PromptMethod.TaskPrompts prompts, NDArray pixels, NDArray text) {
+        NDArray image = method.adaptImage(task, clip.encodeImage(pixels, visionHook(prompts.vision())));
+        return clip.logits(image, text);
     }
 
     /** Normalization happens in {@link ClipModel#logits}; these are unnormalized as encode_text returns them. */

@@ -119,8 +119,17 @@ class PromptMethodTest {
             // the text tower runs only up to the longest class text's end-of-text ("alarm clock" is longer)
             assertThat(model.textLength()).isEqualTo(indexOf(tokens, 0, tokenizer.endOfText()) + 1).isLessThan(77);
 
-            NDArray logits = model.logits(0, scope.randomNormal(new Shape(3, 3, 64, 64)));
+            NDArray images = scope.randomNormal(new Shape(3, 3, 64, 64));
+            NDArray logits = model.logits(0, images);
             assertThat(logits.getShape()).isEqualTo(new Shape(3, 2));
+            // evaluation's way: each task's text features once, then only images; the same logits, task by task
+            for (int task = 0; task < TASKS.size(); task++) {
+                NDArray text = model.textFeatures(task, scope);
+                assertThat(model.logits(task, images, text).toFloatArray())
+                        .containsExactly(model.logits(task, images).toFloatArray());
+            }
+            assertThat(model.logits(0, images, model.textFeatures(0, scope)).toFloatArray())
+                    .isNotEqualTo(model.logits(0, images, model.textFeatures(1, scope)).toFloatArray());
         }
     }
 
