@@ -49,12 +49,23 @@ final class TinyWorld {
         if (shared == null) {
             try {
                 Path dir = Files.createTempDirectory("tiny-world");
+                deleteOnExit(dir); // 58 MB a test JVM, which would pile up in the temporary folder
                 shared = new TinyWorld(dir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return shared;
+    }
+
+    private static void deleteOnExit(Path dir) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException | UncheckedIOException ignored) {
+                // the JVM is ending; whatever is left is only a temporary folder
+            }
+        }, "tiny-world-cleanup"));
     }
 
     private TinyWorld(Path dir) {

@@ -6,7 +6,9 @@ import org.mmapmtl.localstack.LocalAuth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 
 /**
@@ -22,7 +24,16 @@ public final class TestIdentities {
 
     private static LocalAuth make() {
         try {
-            return LocalAuth.in(Files.createTempDirectory("mmap-test-auth"));
+            Path dir = Files.createTempDirectory("mmap-test-auth");
+            // a signing key per test JVM: removed when it ends, not left to pile up in the temporary folder
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException | UncheckedIOException ignored) {
+                    // the JVM is ending; whatever is left is only a temporary folder
+                }
+            }, "mmap-test-auth-cleanup"));
+            return LocalAuth.in(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
