@@ -200,7 +200,8 @@ final class BenchCommand {
     }
 
     @Command(name = "eval", mixinStandardHelpOptions = true,
-            description = "Images per second of evaluation (no gradients, every class scored; the class text features computed once, as the eval service does per task) of --method with random weights of --arch.")
+            description = "Images per second of evaluation (no gradients, every class scored; the class text features"
+                    + " computed once, as the eval service does per task) of --method with random weights of --arch.")
     static final class EvalCommand implements Callable<Integer> {
         @Option(names = "--arch", defaultValue = "ViT-B-16", description = "tiny, tiny-deep, ViT-B-32, ViT-B-16 or ViT-L-14 (default: ${DEFAULT-VALUE})")
         String arch;

@@ -297,11 +297,24 @@ public final class ClipModel implements AutoCloseable {
         return pooled.matMul(textProjection);
     }
 
-    /** logits_per_image [images, texts]: the scaled cosine similarity of the features. */
+    /**
+     * logits_per_image [images, texts]: the scaled cosine similarity of the features. What is derived from the text
+     * features here goes to the images' manager: text features often outlive the call (a task's, computed once for a
+     * whole evaluation; a frozen text tower's, cached for the model's life), and DJL would otherwise put every call's
+     * norm and quotient on their manager until it closes.
+     */
     public NDArray logits(NDArray imageFeatures, NDArray textFeatures) {
         NDArray image = imageFeatures.div(imageFeatures.norm(new int[] {1}, true));
-        NDArray text = textFeatures.div(textFeatures.norm(new int[] {1}, true));
-        return Scalars.times(image.matMul(text.transpose()), logitScale);
+        NDArray norm = textFeatures.norm(new int[] {1}, true);
+        NDArray text = textFeatures.div(norm);
+        NDArray transposed = text.transpose();
+        NDManager owner = imageFeatures.getManager();
+        if (textFeatures.getManager() != owner) {
+            for (NDArray derived : List.of(norm, text, transposed)) {
+                derived.attach(owner);
+            }
+        }
+        return Scalars.times(image.matMul(transposed), logitScale);
     }
 
     private NDArray transformer(NDArray x, List<Block> blocks, int heads, NDArray mask, LayerHook hook) {

@@ -23,9 +23,14 @@ public final class GemmCeiling {
 
     /** GFLOP/s of the product in {@code precision} on {@code device}. */
     public static double gflops(Device device, Precision precision) {
+        return gflops(device, precision, SIZE);
+    }
+
+    /** As {@link #gflops(Device, Precision)} for a size³ product (tests take a small one). */
+    static double gflops(Device device, Precision precision, int size) {
         try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = m.randomNormal(new Shape(SIZE, SIZE));
-            NDArray b = m.randomNormal(new Shape(SIZE, SIZE));
+            NDArray a = m.randomNormal(new Shape(size, size));
+            NDArray b = m.randomNormal(new Shape(size, size));
             Supplier<NDArray> product;
             if (precision == Precision.BF16) {
                 NDArray a16 = Bf16Linear.toBf16(a);
@@ -44,7 +49,7 @@ public final class GemmCeiling {
                     fastest = Math.min(fastest, (System.nanoTime() - t0) / 1e9);
                 }
             }
-            return 2.0 * SIZE * SIZE * SIZE / fastest / 1e9;
+            return 2.0 * size * size * size / fastest / 1e9;
         }
     }
 }

@@ -54,7 +54,8 @@ public final class ScriptModule implements AutoCloseable {
     /**
      * Compiles a module of class {@code className} whose forward is {@code forward}: TorchScript source starting with
      * {@code def forward(self: __torch__.<className>, ...) -> Tensor:} and indented by two spaces, as in the code records
-     * {@code torch.jit.save} writes (dtypes as their numbers: float32 6, bfloat16 15).
+     * {@code torch.jit.save} writes (dtypes as their numbers: float32 6, bfloat16 15). Sets DJL's
+     * {@code ai.djl.pytorch.graph_optimizer} to {@code false} for the JVM unless it is set (see {@link #GRAPH_OPTIMIZER}).
      *
      * @throws IllegalStateException where the engine is not PyTorch
      * @throws IOException           when the archive cannot be written to the temporary folder

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Top-1 accuracy of a prompted CLIP per task, in batches, each batch on its own manager. Unreadable images are
- * skipped (and counted by the pipeline), so they count neither as right nor as wrong.
+ * Top-1 accuracy of a prompted CLIP per task, in batches, each batch on its own manager; a task's class text features
+ * are computed once, before its first batch. Unreadable images are skipped (and counted by the pipeline), so they
+ * count neither as right nor as wrong.
  */
 public final class Evaluator {
     private final PromptedClip model;

@@ -115,8 +115,10 @@ public final class PromptedClip implements AutoCloseable {
     }
 
     /**
-     * A task's class text features, on {@code scope}: what {@link #logits(int, NDArray, NDArray)} scores images
-     * against while the parameters stay as they are (evaluation computes them once per task, not once per batch).
+     * A task's class text features: what {@link #logits(int, NDArray, NDArray)} scores images against while the
+     * parameters stay as they are (evaluation computes them once per task, not once per batch). Bind the method's
+     * parameters to {@code scope} first; the features are then on {@code scope}, except where no trainable parameter
+     * reaches the text tower: then they are the model's shared cache, which the caller must neither close nor attach.
      */
     public NDArray textFeatures(int task, NDManager scope) {
         return textFeatures(method.prompts(task), scope);

@@ -45,6 +45,31 @@ class ScriptModuleTest {
         }
     }
 
+    /** Interpreted unless the user asked for the optimiser (a differentiable graph keeps inputs no backward needs). */
+    @Test
+    void turnsTheGraphOptimiserOffUnlessTheUserSetIt() throws Exception {
+        String forward = """
+                def forward(self: __torch__.Twice,
+                  x: Tensor) -> Tensor:
+                  return torch.mul(x, 2.0)
+                """;
+        String before = System.getProperty(ScriptModule.GRAPH_OPTIMIZER);
+        try {
+            System.clearProperty(ScriptModule.GRAPH_OPTIMIZER);
+            ScriptModule.compile("Twice", forward).close();
+            assertThat(System.getProperty(ScriptModule.GRAPH_OPTIMIZER)).isEqualTo("false");
+            System.setProperty(ScriptModule.GRAPH_OPTIMIZER, "true");
+            ScriptModule.compile("Twice", forward).close();
+            assertThat(System.getProperty(ScriptModule.GRAPH_OPTIMIZER)).isEqualTo("true");
+        } finally {
+            if (before == null) {
+                System.clearProperty(ScriptModule.GRAPH_OPTIMIZER);
+            } else {
+                System.setProperty(ScriptModule.GRAPH_OPTIMIZER, before);
+            }
+        }
+    }
+
     @Test
     void refusesAClassNameThatIsNoIdentifier() {
         assertThatThrownBy(() -> ScriptModule.compile("bad name", "def forward(self) -> Tensor:\n  pass\n"))

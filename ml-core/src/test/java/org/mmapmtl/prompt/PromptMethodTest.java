@@ -133,6 +133,33 @@ class PromptMethodTest {
         }
     }
 
+    /** Scoring many batches against features computed once leaves nothing behind on the features' manager. */
+    @Test
+    void onceComputedTextFeaturesDoNotCollectEachBatchsArrays(@TempDir Path dir) {
+        Path weights = dir.resolve("tiny.safetensors");
+        ClipInitializer.write(weights, ClipArchitecture.TINY, 5);
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        for (String name : List.of("mmap-mt", "vpt-mt")) { // text features of the task's own, and a frozen tower's cache
+            try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
+                 PromptMethod method = PromptMethod.create(MethodSpec.parse(name), clip, tokenizer, TASKS, null, 3);
+                 PromptedClip model = new PromptedClip(clip, method, tokenizer, List.of("alarm clock", "bike"));
+                 NDManager task = NDManager.newBaseManager(Device.cpu())) {
+                method.parameters().bind(task);
+                NDArray text = model.textFeatures(0, task);
+                NDManager holder = text.getManager();
+                int held = holder.getManagedArrays().size();
+                for (int batch = 0; batch < 3; batch++) {
+                    try (NDManager scope = task.newSubManager()) {
+                        method.parameters().bind(scope);
+                        NDArray logits = model.logits(0, scope.randomNormal(new Shape(2, 3, 64, 64)), text);
+                        assertThat(logits.getShape()).isEqualTo(new Shape(2, 2));
+                    }
+                }
+                assertThat(holder.getManagedArrays()).as(name).hasSize(held);
+            }
+        }
+    }
+
     @Test
     void coopStartingFromTheTemplatesWordsIsZeroShotUntilItTrains(@TempDir Path dir) {
         Path weights = dir.resolve("tiny.safetensors");
