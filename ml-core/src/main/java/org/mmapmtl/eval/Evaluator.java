@@ -59,11 +59,14 @@ public final class Evaluator {
         NDManager base = NDManager.newBaseManager(model.clip().device());
         try (base) {
             model.method().parameters().bind(base);
-            NDArray text = model.textFeatures(task, base); // the parameters stay as they are: one text forward
+            NDArray text = null; // the parameters stay as they are: one text forward, at the first readable batch
             for (int from = 0; from < samples.size(); from += batchSize) {
                 ImagePipeline.Batch batch = pipeline.load(samples.subList(from, Math.min(samples.size(), from + batchSize)), null);
                 if (batch.count() == 0) {
                     continue;
+                }
+                if (text == null) {
+                    text = model.textFeatures(task, base);
                 }
                 try (NDManager scope = base.newSubManager()) {
                     model.method().parameters().bind(scope);

@@ -126,6 +126,11 @@ public final class PromptedClip implements AutoCloseable {
 
     /** {@link #logits(int, NDArray)} against class text features from {@link #textFeatures(int, NDManager)}. */
     public NDArray logits(int task, NDArray images, NDArray textFeatures) {
+        Shape expected = new Shape(classNames.size(), clip.config().embedDim());
+        if (!textFeatures.getShape().equals(expected)) {
+            throw new IllegalArgumentException("text features of shape " + textFeatures.getShape() + " for " + expected
+                    + " (classes, joint dimension): pass what textFeatures(task, scope) returned for this model");
+        }
         return imageLogits(task, method.prompts(task), images, textFeatures);
     }
 

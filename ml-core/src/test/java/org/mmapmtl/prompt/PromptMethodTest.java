@@ -130,6 +130,12 @@ class PromptMethodTest {
             }
             assertThat(model.logits(0, images, model.textFeatures(0, scope)).toFloatArray())
                     .isNotEqualTo(model.logits(0, images, model.textFeatures(1, scope)).toFloatArray());
+            // features of another model's classes (or transposed) are refused, naming both shapes
+            NDArray transposed = model.textFeatures(0, scope).transpose();
+            assertThatThrownBy(() -> model.logits(0, images, transposed))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("(" + clip.config().embedDim() + ", 2)").hasMessageContaining("(2, "
+                            + clip.config().embedDim() + ")");
         }
     }
 
