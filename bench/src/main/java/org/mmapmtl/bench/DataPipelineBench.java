@@ -7,6 +7,7 @@ import org.mmapmtl.data.ImagePipeline;
 import org.mmapmtl.data.PreprocessedCache;
 import org.mmapmtl.data.Sample;
 import org.mmapmtl.data.SyntheticDomains;
+import org.mmapmtl.io.Trees;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -16,9 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Decode + preprocess throughput of the image pipeline on JPEGs of a photo's size (generated, then re-encoded as
@@ -86,9 +85,7 @@ public final class DataPipelineBench {
             BenchResults.write(result, out, log);
             return result;
         } finally {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Trees.delete(dir);
         }
     }
 }

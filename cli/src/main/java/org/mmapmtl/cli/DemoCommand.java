@@ -3,6 +3,7 @@ package org.mmapmtl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.data.ShapeWorld;
+import org.mmapmtl.io.Trees;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -88,8 +89,8 @@ final class DemoCommand implements Callable<Integer> {
         Path state = stateDir.toAbsolutePath().normalize();
         Path data = state.resolve("data");
         if (fresh) {
-            deleteTree(data);
-            deleteTree(state.resolve("artifacts"));
+            Trees.delete(data);
+            Trees.delete(state.resolve("artifacts"));
         }
         try {
             String world = String.format(Locale.ROOT, "shape world: styles=%s classes=%d per-class=%d seed=1 size=%d",
@@ -98,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
             if (!Files.isRegularFile(stamp) || !Files.readString(stamp).strip().equals(world)) {
                 System.out.printf("Generating the demo's task domains %s (%d shapes × %d images each) in %s ...%n",
                         TASKS, ShapeWorld.DEMO_CLASSES, PER_CLASS, data);
-                deleteTree(data);
+                Trees.delete(data);
                 ShapeWorld.writeTasks(data, TASKS, ShapeWorld.DEMO_CLASSES, PER_CLASS, 1, IMAGE_SIZE);
                 Files.writeString(stamp, world + "\n");
             }
@@ -372,14 +373,4 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
-        }
-    }
 }

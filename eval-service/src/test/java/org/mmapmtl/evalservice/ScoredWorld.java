@@ -9,6 +9,7 @@ import org.mmapmtl.experiment.ExperimentSpec;
 import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.experiment.RunSpec;
+import org.mmapmtl.io.Trees;
 import org.mmapmtl.train.BaseWeights;
 import org.mmapmtl.train.CheckpointFile;
 import org.mmapmtl.train.RunExecutor;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -41,11 +41,7 @@ public final class ScoredWorld {
             return records;
         }
         Path artifacts = ROOT.resolve("artifacts");
-        if (Files.isDirectory(artifacts)) { // an earlier JVM's runs would be resumed, not trained
-            try (var files = Files.walk(artifacts)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        Trees.delete(artifacts); // an earlier JVM's runs would be resumed, not trained
         if (!Files.isDirectory(DATA.resolve("photo_2"))) {
             SyntheticDomains.generate(DATA, 5, 4, 8, 11, 64);
         }

@@ -9,6 +9,7 @@ import org.mmapmtl.data.DatasetLoader;
 import org.mmapmtl.data.ImagePipeline;
 import org.mmapmtl.data.Sample;
 import org.mmapmtl.data.Split;
+import org.mmapmtl.io.Trees;
 import org.mmapmtl.data.SplitRule;
 import org.mmapmtl.data.SyntheticDomains;
 import org.mmapmtl.experiment.MethodSpec;
@@ -49,23 +50,13 @@ final class TinyWorld {
         if (shared == null) {
             try {
                 Path dir = Files.createTempDirectory("tiny-world");
-                deleteOnExit(dir); // 58 MB a test JVM, which would pile up in the temporary folder
+                Trees.deleteOnExit(dir); // 58 MB a test JVM, which would pile up in the temporary folder
                 shared = new TinyWorld(dir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return shared;
-    }
-
-    private static void deleteOnExit(Path dir) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException | UncheckedIOException ignored) {
-                // the JVM is ending; whatever is left is only a temporary folder
-            }
-        }, "tiny-world-cleanup"));
     }
 
     private TinyWorld(Path dir) {

@@ -3,6 +3,7 @@ package org.mmapmtl.trainer.experiment;
 import org.mmapmtl.clip.ClipArchitecture;
 import org.mmapmtl.clip.ClipInitializer;
 import org.mmapmtl.data.SyntheticDomains;
+import org.mmapmtl.io.Trees;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,12 +29,7 @@ final class TestWorld {
             // checkpoints of an earlier test JVM would be resumed by this one's runs of the same ids: start clean, once
             // per JVM (Quarkus reloads this class for every application, so the mark is a system property)
             if (System.getProperty("mmap.test-world.clean") == null) {
-                Path artifacts = ROOT.resolve("artifacts");
-                if (Files.isDirectory(artifacts)) {
-                    try (var files = Files.walk(artifacts)) {
-                        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                    }
-                }
+                Trees.delete(ROOT.resolve("artifacts"));
                 System.setProperty("mmap.test-world.clean", "true");
             }
             Files.createDirectories(ROOT);
