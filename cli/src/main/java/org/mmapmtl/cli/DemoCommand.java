@@ -372,5 +372,4 @@ final class DemoCommand implements Callable<Integer> {
             Thread.sleep(1000);
         }
     }
-
 }
