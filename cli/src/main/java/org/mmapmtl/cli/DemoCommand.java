@@ -83,8 +83,18 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("mmap demo: --ports takes five ports: Kafka, PostgreSQL, trainer, grouping, eval");
             return 2;
         }
-        // before anything starts: a precision this machine cannot run is one line, not a refused experiment later
+        // before anything starts: a precision this machine cannot run, or a method nobody knows, is one line, not an
+        // experiment refused after the whole stack came up
         org.mmapmtl.clip.Precision.parse(precision).requireSupported(ai.djl.Device.cpu());
+        for (String method : methods) {
+            try {
+                org.mmapmtl.experiment.Variant.parse(method);
+            } catch (IllegalArgumentException e) {
+                System.err.println("mmap demo: --methods: unknown method '" + method + "': use one of "
+                        + org.mmapmtl.experiment.Variant.names());
+                return 2;
+            }
+        }
         Instant began = Instant.now();
         Path state = stateDir.toAbsolutePath().normalize();
         Path data = state.resolve("data");

@@ -23,6 +23,19 @@ class DemoCommandTest {
     @TempDir
     Path state;
 
+    /** A method nobody knows is one line before anything starts, not an experiment refused once the stack is up. */
+    @Test
+    void anUnknownMethodIsNamedBeforeAnythingStarts() {
+        long began = System.nanoTime();
+        PredictCommandTest.Outcome outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(),
+                "--methods", "coop-mt,bogus");
+        assertThat(outcome.exit()).isEqualTo(2);
+        assertThat(outcome.err()).contains("--methods: unknown method 'bogus': use one of").contains("mmap-random");
+        assertThat(outcome.out()).doesNotContain("Starting Kafka");
+        assertThat(state.resolve("data")).doesNotExist();
+        assertThat(System.nanoTime() - began).as("nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(10));
+    }
+
     @Test
     void aSmallDemoRunsThePipelineAndStopsEverything() throws Exception {
         Path home = Path.of("..").toAbsolutePath().normalize();
