@@ -151,6 +151,17 @@ public final class ClipModel implements AutoCloseable {
         return weights.getDevice();
     }
 
+    /**
+     * Says that {@code weight} will train (BitFit, full fine-tuning): its bfloat16 products then convert it on each
+     * call, so that its gradient reaches it, and the copy held for frozen products would never be read; it is freed.
+     */
+    public void willTrain(Weight weight) {
+        NDArray held = bf16Weights.remove(weight.array());
+        if (held != null) {
+            held.close();
+        }
+    }
+
     /** How many arrays the model's own manager holds: the weights, and nothing a forward pass left behind. */
     int heldArrays() {
         return weights.getManagedArrays().size();

@@ -85,7 +85,10 @@ public final class PromptMethod implements AutoCloseable {
             case BITFIT, FULL_FT -> {
                 Set<String> wanted = new HashSet<>();
                 layout(spec, clip.config(), tasks, groups).forEach(p -> wanted.add(p.name()));
-                clip.weights().stream().filter(w -> wanted.contains(w.name())).forEach(parameters::adopt);
+                clip.weights().stream().filter(w -> wanted.contains(w.name())).forEach(w -> {
+                    clip.willTrain(w);
+                    parameters.adopt(w);
+                });
             }
             default -> {
                 for (ParameterSpec p : layout(spec, clip.config(), tasks, groups)) {

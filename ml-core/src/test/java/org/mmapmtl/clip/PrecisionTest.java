@@ -102,8 +102,13 @@ class PrecisionTest {
             ClipModel[] models = {fp32, bf16};
             for (int i = 0; i < 2; i++) {
                 // as full fine-tuning marks it: this weight is converted each call, not taken from the frozen copies
-                NDArray trained = models[i].weights().stream().filter(x -> x.name().equals(name)).findFirst()
-                        .orElseThrow().array();
+                ClipModel.Weight weight = models[i].weights().stream().filter(x -> x.name().equals(name)).findFirst()
+                        .orElseThrow();
+                int held = models[i].heldArrays();
+                models[i].willTrain(weight);
+                // a bf16 model frees the copy it held for frozen products; an fp32 one has none
+                assertThat(models[i].heldArrays()).as(models[i].precision().toString()).isEqualTo(held - i);
+                NDArray trained = weight.array();
                 trained.setRequiresGradient(true);
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     collector.backward(models[i].encodeImage(images).sum());
