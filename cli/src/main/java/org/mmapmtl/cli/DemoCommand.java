@@ -50,6 +50,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "training epochs per run (default: ${DEFAULT-VALUE})")
     int epochs;
 
+    @Option(names = "--weights", defaultValue = "generated:tiny", paramLabel = "FILE|generated:tiny[-vN]",
+            description = "the CLIP the methods adapt: a version of the tiny CLIP, or a .safetensors file of the "
+                    + "same architecture family (default: ${DEFAULT-VALUE})")
+    String weights;
+
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: the tiny CLIP's block products in "
             + "bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
     String precision;
@@ -95,6 +100,16 @@ final class DemoCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        String base = weights;
+        if (!org.mmapmtl.experiment.ExperimentSpec.isGenerated(weights)) {
+            Path file = Path.of(weights).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(file)) {
+                System.err.println("mmap demo: --weights " + weights + ": no such file; give a CLIP .safetensors file "
+                        + "or generated:tiny");
+                return 2;
+            }
+            base = file.toString();
+        }
         Instant began = Instant.now();
         Path state = stateDir.toAbsolutePath().normalize();
         Path data = state.resolve("data");
@@ -117,10 +132,16 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("mmap demo: cannot make the demo dataset in " + data + ": " + e.getMessage());
             return 1;
         }
+        java.util.Map<String, String> settings = new java.util.HashMap<>(noAuth ? LocalServices.NO_AUTH : java.util.Map.of());
+        if (!org.mmapmtl.experiment.ExperimentSpec.isGenerated(weights)) {
+            // the file named on the command line may be read by the services, wherever it lies
+            settings.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS",
+                    home.toAbsolutePath().normalize().resolve("data") + "," + state) + "," + Path.of(base).getParent());
+        }
         LocalServices all;
         try {
             all = LocalServices.start(home, state, new LocalServices.Ports(ports.get(0), ports.get(1), ports.get(2),
-                    ports.get(3), ports.get(4)), fresh, 180, noAuth ? LocalServices.NO_AUTH : java.util.Map.of());
+                    ports.get(3), ports.get(4)), fresh, 180, settings);
         } catch (RuntimeException e) {
             System.err.println("mmap demo: " + e.getMessage());
             return 1;
@@ -128,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
         Thread hook = new Thread(all::close, "mmap-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            int code = run(all, data, began);
+            int code = run(all, data, base, began);
             if (code == 0 && keep) {
                 System.out.println("\nThe services keep running (--keep); Ctrl-C stops everything.");
                 new CountDownLatch(1).await();
@@ -147,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(LocalServices all, Path data, Instant began) throws InterruptedException {
+    private int run(LocalServices all, Path data, String base, Instant began) throws InterruptedException {
         ServiceClient trainer = all.client(all.services.get(0), "the demo's trainer");
         ServiceClient grouping = all.client(all.services.get(1), "the demo's grouping service");
         ServiceClient eval = all.client(all.services.get(2), "the demo's eval service");
@@ -157,7 +178,7 @@ final class DemoCommand implements Callable<Integer> {
         ObjectNode dataset = spec.putObject("dataset");
         dataset.put("kind", "folder").put("root", data.toString()).put("percent", PERCENT_TRAIN);
         TASKS.forEach(dataset.putArray("tasks")::add);
-        spec.put("weights", "generated:tiny");
+        spec.put("weights", base);
         methods.forEach(spec.putArray("methods")::add);
         seeds.forEach(spec.putArray("seeds")::add);
         // a tiny world learns in a few dozen steps: no warm-up epoch, no augmentation of the 48-pixel images, a

@@ -36,6 +36,17 @@ class DemoCommandTest {
         assertThat(System.nanoTime() - began).as("nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(10));
     }
 
+    /** Weights that are not there are named before anything starts. */
+    @Test
+    void missingWeightsAreNamedBeforeAnythingStarts() {
+        PredictCommandTest.Outcome outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(),
+                "--weights", state.resolve("nowhere.safetensors").toString());
+        assertThat(outcome.exit()).isEqualTo(2);
+        assertThat(outcome.err()).contains("--weights").contains("nowhere.safetensors: no such file");
+        assertThat(outcome.out()).doesNotContain("Starting Kafka");
+        assertThat(state.resolve("data")).doesNotExist();
+    }
+
     @Test
     void aSmallDemoRunsThePipelineAndStopsEverything() throws Exception {
         Path home = Path.of("..").toAbsolutePath().normalize();

@@ -15,7 +15,13 @@ public enum Captions {
     /** Tiny CLIP versions 1 and 2: varied, partly meaningless openings and stray words. */
     VARIED,
     /** Version 3: every word describes the picture; up to three sentences. */
-    DESCRIPTIVE;
+    DESCRIPTIVE,
+    /**
+     * Version 4's second stage, for the text tower alone: the pretraining styles' pairs worded as {@link #DESCRIPTIVE},
+     * and pairs of eight more styles ({@link ShapeWorld#TEXT_STAGE_STYLES}) whose captions always name the style and
+     * name only what it shows (no colour in a silhouette, no texture in a halftone print).
+     */
+    STYLED;
 
     /** How captions open; "a photo of" most often, as the prompt that zero-shot uses. */
     private static final String[] OPENINGS = {"a photo of", "a photo of", "a photo of", "a picture of",
@@ -37,11 +43,40 @@ public enum Captions {
             {"cartoon", "cartoon drawing", "comic drawing"},
     };
 
-    /** The caption of a pretraining scene drawn in the {@code style}-th pretraining style. */
-    String write(ShapeWorld.Scene scene, int style, SplitMix64 random) {
+    /** What a text-stage style is called, and whether its pictures show the object's colour and texture. */
+    private record Look(String[] words, boolean colour, boolean texture) {
+    }
+
+    /** The looks of {@link ShapeWorld#TEXT_STAGE_STYLES}, in that order. */
+    private static final Look[] LOOKS = {
+            new Look(new String[] {"neon sign", "neon drawing"}, true, false),
+            new Look(new String[] {"silhouette", "black silhouette"}, false, false),
+            new Look(new String[] {"negative", "photo negative"}, false, true),
+            new Look(new String[] {"blueprint", "technical drawing"}, false, false),
+            new Look(new String[] {"chalk drawing", "chalkboard drawing"}, true, false),
+            new Look(new String[] {"halftone print", "dot print"}, true, false),
+            new Look(new String[] {"embroidery", "embroidered patch"}, true, false),
+            new Look(new String[] {"stamp", "rubber stamp print"}, true, false),
+    };
+
+    /** The styles whose pairs this wording draws. */
+    public List<String> styles() {
+        if (this != STYLED) {
+            return ShapeWorld.PRETRAINING_STYLES;
+        }
+        List<String> styles = new ArrayList<>(ShapeWorld.PRETRAINING_STYLES);
+        styles.addAll(ShapeWorld.TEXT_STAGE_STYLES);
+        return List.copyOf(styles);
+    }
+
+    /** The caption of a pretraining scene, drawn in one of {@link #styles()}. */
+    String write(ShapeWorld.Scene scene, SplitMix64 random) {
+        int pretraining = ShapeWorld.PRETRAINING_STYLES.indexOf(scene.style());
         return switch (this) {
-            case VARIED -> varied(scene, STYLE_WORDS[style], random);
-            case DESCRIPTIVE -> description(scene, STYLE_WORDS[style], random);
+            case VARIED -> varied(scene, STYLE_WORDS[pretraining], random);
+            case DESCRIPTIVE -> description(scene, STYLE_WORDS[pretraining], random);
+            case STYLED -> pretraining >= 0 ? description(scene, STYLE_WORDS[pretraining], random)
+                    : styled(scene, LOOKS[ShapeWorld.TEXT_STAGE_STYLES.indexOf(scene.style())], random);
         };
     }
 
@@ -63,9 +98,14 @@ public enum Captions {
                 words.addAll(List.of(OPENINGS));
                 words.addAll(List.of(STRAY_WORDS));
             }
-            case DESCRIPTIVE -> {
+            case DESCRIPTIVE, STYLED -> {
                 words.addAll(List.of(GENERIC_OPENINGS));
                 words.addAll(List.of("shows", "the", "is", "it"));
+            }
+        }
+        if (this == STYLED) {
+            for (Look look : LOOKS) {
+                words.addAll(List.of(look.words()));
             }
         }
         return words;
@@ -125,6 +165,31 @@ public enum Captions {
             caption.append(' ').append(subject).append(" is ").append(attribute).append('.');
         }
         return caption.toString();
+    }
+
+    /**
+     * A caption of a text-stage style: the style always named, before or after the object, and the object's colour and
+     * texture only where the style draws them.
+     */
+    private static String styled(ShapeWorld.Scene s, Look look, SplitMix64 random) {
+        StringBuilder object = new StringBuilder();
+        if (random.below(3) == 0) {
+            object.append(ShapeWorld.SIZES[s.size()]).append(' ');
+        }
+        if (look.colour() && random.below(2) == 0) {
+            object.append(ShapeWorld.COLOURS[s.colour()]).append(' ');
+        }
+        if (look.texture() && s.texture() != 0 && random.below(2) == 0) {
+            object.append(ShapeWorld.TEXTURES[s.texture()]).append(' ');
+        }
+        String what = object.append(s.shapeName()).toString();
+        String a = article(what);
+        String style = look.words()[random.below(look.words().length)];
+        return switch (random.below(4)) {
+            case 0, 1 -> article(style) + " " + style + " of " + a + " " + what + ".";
+            case 2 -> a + " " + what + " in " + style + " style.";
+            default -> "this " + style + " shows " + a + " " + what + ".";
+        };
     }
 
     /** The object's words: its shape, after its size, colour and texture each named with a chance of 1 in the odds. */

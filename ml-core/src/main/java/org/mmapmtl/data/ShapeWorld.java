@@ -46,6 +46,13 @@ public final class ShapeWorld {
 
     /** Styles of the pretraining corpus ({@link Captions} has the words for them). */
     public static final List<String> PRETRAINING_STYLES = List.of("photo", "flat", "cartoon");
+    /**
+     * Styles only the second pretraining stage of version 4 draws, for its text tower (the image tower stays version
+     * 3's): their captions always name them, so the text tower learns how a style's words change what an object looks
+     * like to the image tower, and a learned context can act as the name of a style it never read.
+     */
+    public static final List<String> TEXT_STAGE_STYLES = List.of("neon", "silhouette", "negative", "blueprint",
+            "chalk", "halftone", "embroidery", "stamp");
     /** Styles of the task domains: never seen in pretraining. */
     public static final List<String> TASK_STYLES = List.of("clipart", "sketch", "painting", "pixel");
 
@@ -59,8 +66,8 @@ public final class ShapeWorld {
         }
     }
 
-    /** One pretraining pair. */
-    public record Pair(BufferedImage image, String caption) {
+    /** One pretraining pair and the style its picture is drawn in. */
+    public record Pair(BufferedImage image, String caption, String style) {
     }
 
     /** A random scene in the given style. */
@@ -80,10 +87,10 @@ public final class ShapeWorld {
      */
     public static Pair pretrainingPair(long seed, long index, int size, Captions captions) {
         SplitMix64 random = new SplitMix64(Seeds.derive(seed, "pretraining/" + index));
-        int style = random.below(PRETRAINING_STYLES.size());
-        Scene scene = scene(random, PRETRAINING_STYLES.get(style));
+        List<String> styles = captions.styles();
+        Scene scene = scene(random, styles.get(random.below(styles.size())));
         BufferedImage image = render(scene, size, random);
-        return new Pair(image, captions.write(scene, style, random));
+        return new Pair(image, captions.write(scene, random), scene.style());
     }
 
     public record Summary(List<String> domains, List<String> classes, int images) {
@@ -98,8 +105,9 @@ public final class ShapeWorld {
             throw new DatasetException("the shape world has 2 to " + SHAPES.size() + " classes, not " + classes);
         }
         for (String s : styles) {
-            if (!TASK_STYLES.contains(s) && !PRETRAINING_STYLES.contains(s)) {
-                throw new DatasetException("unknown style '" + s + "': use " + TASK_STYLES + " (or " + PRETRAINING_STYLES + ")");
+            if (!TASK_STYLES.contains(s) && !PRETRAINING_STYLES.contains(s) && !TEXT_STAGE_STYLES.contains(s)) {
+                throw new DatasetException("unknown style '" + s + "': use " + TASK_STYLES + " (or " + PRETRAINING_STYLES
+                        + ", " + TEXT_STAGE_STYLES + ")");
             }
         }
         int written = 0;
@@ -238,6 +246,107 @@ public final class ShapeWorld {
                 sg.dispose();
                 g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
                 g.drawImage(small, 0, 0, size, size, null);
+            }
+            case "neon" -> { // glowing coloured tubes along the outline on a dark wall, nothing filled
+                g.setColor(new Color(12, 10, 22));
+                g.fillRect(0, 0, size, size);
+                g.setStroke(new BasicStroke(line * 2.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+                g.setColor(Color.getHSBColor(hue, 0.9f, 0.45f));
+                g.draw(shape);
+                g.setStroke(new BasicStroke(line * 0.9f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+                g.setColor(Color.getHSBColor(hue, 0.35f, 1f));
+                g.draw(shape);
+            }
+            case "silhouette" -> { // a black shape on a pale ground: no colour, no texture
+                g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.15f, 0.97f));
+                g.fillRect(0, 0, size, size);
+                g.setColor(new Color(18, 18, 18));
+                g.fill(shape);
+            }
+            case "negative" -> { // a flat drawing with every colour inverted
+                g.setColor(Color.getHSBColor((float) SyntheticDomains.unit(random), 0.12f, 0.96f));
+                g.fillRect(0, 0, size, size);
+                g.setColor(fill);
+                g.fill(shape);
+                texture(g, shape, s.texture(), size, Color.getHSBColor(hue, 0.9f, 0.55f));
+                for (int y = 0; y < size; y++) {
+                    for (int x = 0; x < size; x++) {
+                        image.setRGB(x, y, ~image.getRGB(x, y));
+                    }
+                }
+            }
+            case "blueprint" -> { // white lines on blue paper ruled in a grid: the outline only
+                g.setColor(new Color(22, 62, 140));
+                g.fillRect(0, 0, size, size);
+                g.setColor(new Color(70, 110, 190));
+                g.setStroke(new BasicStroke(1f));
+                for (int k = 0; k < size; k += Math.max(4, size / 8)) {
+                    g.drawLine(k, 0, k, size);
+                    g.drawLine(0, k, size, k);
+                }
+                g.setColor(new Color(235, 240, 255));
+                g.setStroke(new BasicStroke(Math.max(1f, line * 0.8f)));
+                g.draw(shape);
+            }
+            case "chalk" -> { // pale coloured chalk on a green-black board, strokes broken by the board's grain
+                g.setColor(new Color(28, 44, 36));
+                g.fillRect(0, 0, size, size);
+                g.setColor(Color.getHSBColor(hue, 0.35f, 0.95f));
+                g.setStroke(new BasicStroke(line * 1.3f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+                g.draw(shape);
+                int board = new Color(28, 44, 36).getRGB();
+                for (int k = size * size / 5; k > 0; k--) {
+                    image.setRGB(random.below(size), random.below(size), board);
+                }
+                SyntheticDomains.noise(image, random, 10);
+            }
+            case "halftone" -> { // the filled shape printed as a grid of coloured dots on white
+                g.setColor(Color.WHITE);
+                g.fillRect(0, 0, size, size);
+                g.setColor(fill);
+                int pitch = Math.max(3, size / 12);
+                for (int y = pitch / 2; y < size; y += pitch) {
+                    for (int x = pitch / 2; x < size; x += pitch) {
+                        if (shape.contains(x, y)) {
+                            g.fillOval(x - pitch / 3, y - pitch / 3, 2 * pitch / 3 + 1, 2 * pitch / 3 + 1);
+                        }
+                    }
+                }
+            }
+            case "embroidery" -> { // coloured stitches along the outline and across the shape, on woven cloth
+                g.setColor(new Color(214, 200, 170));
+                g.fillRect(0, 0, size, size);
+                g.setColor(new Color(190, 176, 146));
+                for (int k = 0; k < size; k += 2) {
+                    g.drawLine(k, 0, k, size);
+                }
+                Shape clip = g.getClip();
+                g.clip(shape);
+                g.setColor(Color.getHSBColor(hue, 0.7f, 0.8f));
+                g.setStroke(new BasicStroke(Math.max(1f, line * 0.6f)));
+                int gap = Math.max(3, size / 12);
+                for (int k = -size; k < size; k += gap) {
+                    g.drawLine(k, 0, k + size, size);
+                }
+                g.setClip(clip);
+                g.setColor(Color.getHSBColor(hue, 0.9f, 0.5f));
+                g.setStroke(new BasicStroke(line, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
+                        new float[] {line * 1.5f, line}, 0f));
+                g.draw(shape);
+            }
+            case "stamp" -> { // one ink, pressed unevenly: the filled shape with the paper showing through
+                Color paper = new Color(240, 234, 220);
+                g.setColor(paper);
+                g.fillRect(0, 0, size, size);
+                g.setColor(Color.getHSBColor(hue, 0.85f, 0.6f));
+                g.fill(shape);
+                for (int k = size * size / 6; k > 0; k--) {
+                    int x = random.below(size);
+                    int y = random.below(size);
+                    if (shape.contains(x, y)) {
+                        image.setRGB(x, y, paper.getRGB());
+                    }
+                }
             }
             default -> throw new IllegalArgumentException("unknown style " + s.style());
         }

@@ -13,6 +13,8 @@ import org.mmapmtl.clip.ClipPreprocessor;
 import org.mmapmtl.clip.ClipWeights;
 import org.mmapmtl.data.Captions;
 import org.mmapmtl.data.ShapeWorld;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.io.Trees;
 import org.mmapmtl.safetensors.Safetensors;
 import org.mmapmtl.safetensors.SafetensorsContent;
 import org.mmapmtl.safetensors.Tensor;
@@ -38,12 +40,27 @@ import java.util.stream.IntStream;
 public final class ContrastivePretraining {
     /** How long to pretrain and how. */
     public record Config(ClipConfig architecture, long seed, int steps, int batch, double learningRate,
-                         double weightDecay, int warmupSteps, int captionLength, Captions captions) {
+                         double weightDecay, int warmupSteps, int captionLength, Captions captions, int startFrom,
+                         boolean imageLocked) {
+        /**
+         * @param startFrom   0 to start from random weights, or a released version whose weights this continues
+         * @param imageLocked the image tower keeps the weights it starts with; only the text tower (and the
+         *                    temperature) learns, as in LiT
+         */
         public Config {
             if (steps < 1 || batch < 2 || !(learningRate > 0) || weightDecay < 0 || warmupSteps < 0 || captionLength < 8) {
                 throw new IllegalArgumentException("pretraining needs steps >= 1, batch >= 2, learning rate > 0, "
                         + "weight decay >= 0, warm-up >= 0 and captions of >= 8 tokens");
             }
+            if (startFrom < 0 || (imageLocked && startFrom == 0)) {
+                throw new IllegalArgumentException("a locked image tower needs a released version to start from");
+            }
+        }
+
+        Config(ClipConfig architecture, long seed, int steps, int batch, double learningRate, double weightDecay,
+               int warmupSteps, int captionLength, Captions captions) {
+            this(architecture, seed, steps, batch, learningRate, weightDecay, warmupSteps, captionLength, captions, 0,
+                    false);
         }
 
         /**
@@ -80,6 +97,17 @@ public final class ContrastivePretraining {
             return new Config(architecture, 1, 4000, 128, 2e-3, 0.1, 200, 24, Captions.DESCRIPTIVE);
         }
 
+        /**
+         * A second stage for the text tower alone, measured but not released (docs/demo.md): version 3's image tower,
+         * locked, and its text tower trained on for 1,000 more steps on {@link Captions#STYLED styled captions} of
+         * eleven styles, eight of them new, whose captions always name them. Version 3's text tower adds a caption's
+         * words nearly independently, so a learned context moved every class's text feature alike; after this stage
+         * a context learned for one task can act as the name of a style the text tower never read.
+         */
+        public static Config textStage() {
+            return new Config(version3().architecture(), 4, 1000, 128, 1e-3, 0.1, 50, 24, Captions.STYLED, 3, true);
+        }
+
         /** The recipe of a released version (1 to 3). */
         public static Config version(int version) {
             return switch (version) {
@@ -92,12 +120,12 @@ public final class ContrastivePretraining {
 
         public Config withSteps(int s) {
             return new Config(architecture, seed, s, batch, learningRate, weightDecay, Math.min(warmupSteps, s / 2),
-                    captionLength, captions);
+                    captionLength, captions, startFrom, imageLocked);
         }
 
         public Config withSeed(long s) {
             return new Config(architecture, s, steps, batch, learningRate, weightDecay, warmupSteps, captionLength,
-                    captions);
+                    captions, startFrom, imageLocked);
         }
 
         public String describe() {
@@ -105,9 +133,10 @@ public final class ContrastivePretraining {
             var t = architecture.text();
             return String.format(java.util.Locale.ROOT, "ViT %d blocks × %d wide, %d px patches of %d px images; text "
                             + "%d blocks × %d wide; %s captions of up to %d tokens; seed %d; AdamW lr %s, weight decay %s, "
-                            + "%d warm-up steps", v.layers(), v.width(), v.patchSize(), v.resolution(), t.layers(),
+                            + "%d warm-up steps%s", v.layers(), v.width(), v.patchSize(), v.resolution(), t.layers(),
                     t.width(), captions.name().toLowerCase(java.util.Locale.ROOT), captionLength, seed, learningRate,
-                    weightDecay, warmupSteps);
+                    weightDecay, warmupSteps, startFrom == 0 ? "" : "; from version " + startFrom
+                            + (imageLocked ? ", its image tower locked" : ""));
         }
     }
 
@@ -122,6 +151,8 @@ public final class ContrastivePretraining {
     static final double V1_LEARNING_RATE = 2e-3;
 
     static final String TOKEN_TABLE = "token_embedding.weight";
+    /** The prefix of every image-tower weight's name. */
+    static final String IMAGE_TOWER = "visual.";
 
     /** The largest temperature CLIP lets its logit scale reach (exp(scale) ≤ 100). */
     private static final float MAX_LOG_SCALE = (float) Math.log(100);
@@ -132,20 +163,23 @@ public final class ContrastivePretraining {
     public static Result run(Config config, ClipTokenizer tokenizer, Path out, Consumer<Report> progress) {
         GradMode.offOnThisThread();
         long began = System.nanoTime();
-        Map<String, Tensor> initial = ClipInitializer.initialize(config.architecture(), config.seed());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("clip.vision_heads", Integer.toString(config.architecture().vision().heads()));
         meta.put("clip.text_heads", Integer.toString(config.architecture().text().heads()));
-        ClipWeights random = new ClipWeights("random init, seed " + config.seed(), config.architecture(), initial, meta);
+        ClipWeights start = config.startFrom() == 0
+                ? new ClipWeights("random init, seed " + config.seed(), config.architecture(),
+                ClipInitializer.initialize(config.architecture(), config.seed()), meta)
+                : released(config.startFrom());
         int resolution = config.architecture().vision().resolution();
         ClipPreprocessor preprocessor = new ClipPreprocessor(resolution);
         ForkJoinPool renderers = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
-        try (ClipModel clip = ClipModel.load(random, Device.cpu());
+        try (ClipModel clip = ClipModel.load(start, Device.cpu());
              NDManager root = NDManager.newBaseManager(Device.cpu());
              AdamW adam = new AdamW(0.9, 0.98, 1e-6, Device.cpu())) {
-            List<ClipModel.Weight> weights = clip.weights();
+            List<ClipModel.Weight> weights = clip.weights().stream()
+                    .filter(w -> !config.imageLocked() || !w.name().startsWith(IMAGE_TOWER)).toList();
             weights.forEach(w -> w.array().setRequiresGradient(true));
             NDArray logScale = root.create(new float[] {clip.logitScale() > 0 ? (float) Math.log(clip.logitScale()) : 2.659f},
                     new Shape());
@@ -217,7 +251,7 @@ public final class ContrastivePretraining {
                         batch / (meanStepNanos / 1e9), (long) (meanStepNanos * (config.steps() - step - 1) / 1e6)));
             }
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (ClipModel.Weight w : weights) {
+            for (ClipModel.Weight w : clip.weights()) {
                 Tensor t = ClipModel.referenceTensor(w);
                 float[] values = t.toFloats();
                 if (w.name().equals(TOKEN_TABLE)) {
@@ -230,9 +264,11 @@ public final class ContrastivePretraining {
             fileMeta.put("format", "pt");
             fileMeta.put("clip.init", String.format(java.util.Locale.ROOT,
                     "contrastive pretraining on the shape world's styles %s (%s captions), seed %d, %d steps of %d "
-                            + "pairs, AdamW lr %s wd %s, warm-up %d", ShapeWorld.PRETRAINING_STYLES,
+                            + "pairs, AdamW lr %s wd %s, warm-up %d%s", config.captions().styles(),
                     config.captions().name().toLowerCase(java.util.Locale.ROOT), config.seed(),
-                    config.steps(), batch, config.learningRate(), config.weightDecay(), config.warmupSteps()));
+                    config.steps(), batch, config.learningRate(), config.weightDecay(), config.warmupSteps(),
+                    config.startFrom() == 0 ? "" : ", from " + ExperimentSpec.RELEASED_TINY.get(config.startFrom() - 1)
+                            + (config.imageLocked() ? " with its image tower locked" : "")));
             Files.createDirectories(out.toAbsolutePath().getParent());
             Safetensors.write(out, tensors, fileMeta);
         } catch (java.io.IOException e) {
@@ -241,6 +277,21 @@ public final class ContrastivePretraining {
             renderers.shutdownNow();
         }
         return new Result(out, config.steps(), firstLoss, lastLoss, (System.nanoTime() - began) / 1e9);
+    }
+
+    /** The weights of a released version, read from the copy that ships with ml-core. */
+    private static ClipWeights released(int version) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("mmap-pretrain-");
+            return ClipWeights.read(BaseWeights.resolve(ExperimentSpec.RELEASED_TINY.get(version - 1), dir, s -> { }));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot unpack version " + version + " of the tiny CLIP: " + e.getMessage(), e);
+        } finally {
+            if (dir != null) {
+                Trees.delete(dir);
+            }
+        }
     }
 
     /**

@@ -49,6 +49,27 @@ class ContrastivePretrainingTest {
         assertThat(ClipWeights.read(out).config()).isEqualTo(MICRO);
     }
 
+    /** The text stage continues version 3: its image tower's weights come out as they went in, its text tower's move. */
+    @Test
+    void theTextStageLearnsOnlyInTheTextTower(@TempDir Path dir) {
+        ContrastivePretraining.Config stage = ContrastivePretraining.Config.textStage();
+        ContrastivePretraining.Config config = new ContrastivePretraining.Config(stage.architecture(), 4, 2, 8, 1e-3,
+                0.1, 1, 24, Captions.STYLED, 3, true);
+        Path out = dir.resolve("stage.safetensors");
+        ContrastivePretraining.run(config, ClipTokenizer.bundled(), out, r -> { });
+
+        var before = ClipWeights.read(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V3, dir.resolve("a"), m -> { }));
+        var after = Safetensors.read(out);
+        assertThat(after.tensors().get("visual.transformer.resblocks.0.attn.in_proj_weight").toFloats())
+                .containsExactly(before.tensors().get("visual.transformer.resblocks.0.attn.in_proj_weight").toFloats());
+        assertThat(after.tensors().get("visual.proj").toFloats()).containsExactly(before.tensors().get("visual.proj").toFloats());
+        assertThat(after.tensors().get("transformer.resblocks.0.attn.in_proj_weight").toFloats())
+                .isNotEqualTo(before.tensors().get("transformer.resblocks.0.attn.in_proj_weight").toFloats());
+        assertThat(after.metadata().get("clip.init")).contains("from generated:tiny-v3 with its image tower locked");
+        assertThatThrownBy(() -> new ContrastivePretraining.Config(MICRO, 1, 2, 8, 1e-3, 0, 0, 20, WORDS, 0, true))
+                .hasMessageContaining("locked image tower");
+    }
+
     @Test
     void theSameSeedWritesTheSameFile(@TempDir Path dir) {
         ContrastivePretraining.Config config = new ContrastivePretraining.Config(MICRO, 5, 3, 8, 1e-3, 0.1, 1, 20, WORDS);
