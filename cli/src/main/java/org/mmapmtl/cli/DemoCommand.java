@@ -1,8 +1,13 @@
 package org.mmapmtl.cli;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.mmapmtl.clip.Precision;
 import org.mmapmtl.data.ShapeWorld;
+import org.mmapmtl.eval.ResultsTable;
+import org.mmapmtl.experiment.ExperimentSpec;
+import org.mmapmtl.experiment.Variant;
 import org.mmapmtl.io.Trees;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,8 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -90,18 +99,18 @@ final class DemoCommand implements Callable<Integer> {
         }
         // before anything starts: a precision this machine cannot run, or a method nobody knows, is one line, not an
         // experiment refused after the whole stack came up
-        org.mmapmtl.clip.Precision.parse(precision).requireSupported(ai.djl.Device.cpu());
+        Precision.parse(precision).requireSupported(Device.cpu());
         for (String method : methods) {
             try {
-                org.mmapmtl.experiment.Variant.parse(method);
+                Variant.parse(method);
             } catch (IllegalArgumentException e) {
                 System.err.println("mmap demo: --methods: unknown method '" + method + "': use one of "
-                        + org.mmapmtl.experiment.Variant.names());
+                        + Variant.names());
                 return 2;
             }
         }
         String base = weights;
-        if (!org.mmapmtl.experiment.ExperimentSpec.isGenerated(weights)) {
+        if (!ExperimentSpec.isGenerated(weights)) {
             Path file = Path.of(weights).toAbsolutePath().normalize();
             if (!Files.isRegularFile(file)) {
                 System.err.println("mmap demo: --weights " + weights + ": no such file; give a CLIP .safetensors file "
@@ -132,8 +141,8 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("mmap demo: cannot make the demo dataset in " + data + ": " + e.getMessage());
             return 1;
         }
-        java.util.Map<String, String> settings = new java.util.HashMap<>(noAuth ? LocalServices.NO_AUTH : java.util.Map.of());
-        if (!org.mmapmtl.experiment.ExperimentSpec.isGenerated(weights)) {
+        Map<String, String> settings = new HashMap<>(noAuth ? LocalServices.NO_AUTH : Map.of());
+        if (!ExperimentSpec.isGenerated(weights)) {
             // the file named on the command line may be read by the services, wherever it lies
             settings.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS",
                     home.toAbsolutePath().normalize().resolve("data") + "," + state) + "," + Path.of(base).getParent());
@@ -238,9 +247,9 @@ final class DemoCommand implements Callable<Integer> {
      * @param rows the results' rows (method, mean.mean in [0, 1], trainableParams)
      */
     static List<String> verdict(JsonNode rows, double chance) {
-        java.util.Map<String, Double> mean = new java.util.LinkedHashMap<>();
-        java.util.Map<String, Long> params = new java.util.LinkedHashMap<>();
-        java.util.Map<String, Double> spread = new java.util.LinkedHashMap<>();
+        Map<String, Double> mean = new LinkedHashMap<>();
+        Map<String, Long> params = new LinkedHashMap<>();
+        Map<String, Double> spread = new LinkedHashMap<>();
         for (JsonNode r : rows) {
             if (r.path("complete").asBoolean(true) && r.path("mean").path("mean").isNumber()) {
                 mean.put(r.path("method").asText(), r.path("mean").path("mean").asDouble());
@@ -248,9 +257,9 @@ final class DemoCommand implements Callable<Integer> {
                 spread.put(r.path("method").asText(), r.path("mean").path("std").asDouble(0));
             }
         }
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         Double zeroShot = mean.get("zero-shot");
-        java.util.Map<String, Double> trained = new java.util.LinkedHashMap<>(mean);
+        Map<String, Double> trained = new LinkedHashMap<>(mean);
         trained.remove("zero-shot");
         if (zeroShot != null) {
             out.add(String.format(Locale.ROOT, "Zero-shot, the pretrained tiny CLIP with \"a photo of a {shape}.\", scores "
@@ -259,22 +268,22 @@ final class DemoCommand implements Callable<Integer> {
                     : "little of what it learned on other styles carries over."));
         }
         if (!trained.isEmpty()) {
-            String best = trained.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
-            String worst = trained.entrySet().stream().min(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
+            String best = trained.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            String worst = trained.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
             StringBuilder b = new StringBuilder();
             if (zeroShot != null) {
                 List<String> below = trained.entrySet().stream().filter(e -> e.getValue() <= zeroShot)
-                        .map(java.util.Map.Entry::getKey).toList();
+                        .map(Map.Entry::getKey).toList();
                 if (trained.size() == 1) {
                     b.append(String.format(Locale.ROOT, "%s (%.1f %%, %s parameters) %s it. ", best,
-                            100 * trained.get(best), org.mmapmtl.eval.ResultsTable.params(params.get(best)),
+                            100 * trained.get(best), ResultsTable.params(params.get(best)),
                             below.isEmpty() ? "beats" : "does not beat"));
                 } else {
                     b.append(below.isEmpty() ? "Every trained method beats it" : "Not every trained method beats it ("
                             + String.join(", ", below) + " do" + (below.size() == 1 ? "es" : "") + " not)");
                     b.append(String.format(Locale.ROOT, ", from %s (%.1f %%) to %s (%.1f %%, %s parameters). ", worst,
                             100 * trained.get(worst), best, 100 * trained.get(best),
-                            org.mmapmtl.eval.ResultsTable.params(params.get(best))));
+                            ResultsTable.params(params.get(best))));
                 }
                 // a gain of a few points is not adaptation, whatever the ranking says
                 trained.forEach((method, m) -> {
@@ -291,7 +300,7 @@ final class DemoCommand implements Callable<Integer> {
             Double mmap = trained.get("mmap");
             if (mmap != null && !best.equals("mmap")) {
                 b.append(String.format(Locale.ROOT, "MmAP reaches %.1f %% with %s parameters, %.1f points below the best. ",
-                        100 * mmap, org.mmapmtl.eval.ResultsTable.params(params.get("mmap")),
+                        100 * mmap, ResultsTable.params(params.get("mmap")),
                         100 * (trained.get(best) - mmap)));
             }
             Double random = trained.get("mmap-random");
@@ -317,7 +326,7 @@ final class DemoCommand implements Callable<Integer> {
      * epoch, the first step's against the epoch's.
      */
     static void printLosses(JsonNode experiment, JsonNode progress) {
-        java.util.Map<String, Integer> tasks = new java.util.LinkedHashMap<>();
+        Map<String, Integer> tasks = new LinkedHashMap<>();
         for (JsonNode r : experiment.path("runs")) {
             tasks.put(r.path("runId").asText(), r.path("tasks").size());
         }

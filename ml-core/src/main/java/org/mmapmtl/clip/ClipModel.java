@@ -53,9 +53,10 @@ public final class ClipModel implements AutoCloseable {
     private final float logitScale;
     private final Precision precision;
     /**
-     * With {@link Precision#BF16}: each block weight's bfloat16 copy, made once, used while the weight is frozen. Whatever
-     * changes a weight in place must first mark it as trained (setRequiresGradient), as full fine-tuning does, or the
-     * copy would go stale.
+     * With {@link Precision#BF16}: the bfloat16 copy of each frozen block weight, made at its first product and used by
+     * the next ones. A weight that trains (BitFit, full fine-tuning) is converted on each product instead, so that its
+     * gradient reaches it, and holds no copy. Whatever changes a weight in place must first mark it as trained
+     * (setRequiresGradient), as those methods do, or its copy would go stale.
      */
     private final Map<NDArray, NDArray> bf16Weights = new java.util.IdentityHashMap<>();
     private final Map<String, Weight> named = new LinkedHashMap<>();
@@ -97,26 +98,6 @@ public final class ClipModel implements AutoCloseable {
         }
         causalMask = weights.create(mask, new Shape(context, context));
         logitScale = (float) Math.exp(w.tensor("logit_scale").toFloats()[0]);
-        if (precision == Precision.BF16) {
-            try {
-                for (Block b : concat(visionBlocks, textBlocks)) {
-                    for (NDArray weight : List.of(b.inProjT(), b.outProjT(), b.fcT(), b.projT())) {
-                        NDArray copy = Bf16Linear.toBf16(weight);
-                        NDScope.unregister(copy); // the model's, whatever scope it was loaded in
-                        bf16Weights.put(weight, copy);
-                    }
-                }
-            } catch (RuntimeException e) {
-                weights.close(); // a trainer lives on after a failed run: the weights must not stay behind
-                throw e;
-            }
-        }
-    }
-
-    private static List<Block> concat(List<Block> a, List<Block> b) {
-        List<Block> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
     }
 
     public static ClipModel load(ClipWeights weights, Device device) {
@@ -152,17 +133,9 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /**
-     * Says that {@code weight} will train (BitFit, full fine-tuning): its bfloat16 products then convert it on each
-     * call, so that its gradient reaches it, and the copy held for frozen products would never be read; it is freed.
+     * How many arrays the model's own manager holds: the weights, the bfloat16 copies of the frozen ones once they
+     * have been used, and nothing else a forward pass left behind.
      */
-    public void willTrain(Weight weight) {
-        NDArray held = bf16Weights.remove(weight.array());
-        if (held != null) {
-            held.close();
-        }
-    }
-
-    /** How many arrays the model's own manager holds: the weights, and nothing a forward pass left behind. */
     int heldArrays() {
         return weights.getManagedArrays().size();
     }
@@ -384,14 +357,31 @@ public final class ClipModel implements AutoCloseable {
      * linear adds the bias inside the GEMM (addmm) only for a 2-D input, and a 3-D one costs a GEMM and then a pass
      * over the whole output for the bias.
      */
+    /** The bfloat16 copy of a frozen weight (made now if it is the first product), or null for a weight that trains. */
+    private NDArray heldBf16(NDArray weight) {
+        synchronized (bf16Weights) {
+            if (weight.hasGradient()) {
+                NDArray unused = bf16Weights.remove(weight); // made while it was frozen (an evaluation before training)
+                if (unused != null) {
+                    unused.close();
+                }
+                return null;
+            }
+            return bf16Weights.computeIfAbsent(weight, w -> {
+                NDArray copy = Bf16Linear.toBf16(w);
+                NDScope.unregister(copy); // the model's, whatever block scope its first product ran in
+                return copy;
+            });
+        }
+    }
+
     private NDArray linear(NDArray x, NDArray transposedWeight, NDArray bias) {
         Shape s = x.getShape();
         long in = s.get(s.dimension() - 1);
         NDArray rows = x.reshape(s.size() / in, in);
         NDArray out;
         if (precision == Precision.BF16) {
-            // a weight being trained (full fine-tuning) is converted each call, so its gradient reaches it
-            NDArray held = transposedWeight.hasGradient() ? null : bf16Weights.get(transposedWeight);
+            NDArray held = heldBf16(transposedWeight);
             out = held != null ? Bf16Linear.applyHeld(rows, held, bias) : Bf16Linear.apply(rows, transposedWeight, bias);
         } else {
             out = Linear.linear(rows, transposedWeight.transpose(), bias).singletonOrThrow();

@@ -85,10 +85,7 @@ public final class PromptMethod implements AutoCloseable {
             case BITFIT, FULL_FT -> {
                 Set<String> wanted = new HashSet<>();
                 layout(spec, clip.config(), tasks, groups).forEach(p -> wanted.add(p.name()));
-                clip.weights().stream().filter(w -> wanted.contains(w.name())).forEach(w -> {
-                    clip.willTrain(w);
-                    parameters.adopt(w);
-                });
+                clip.weights().stream().filter(w -> wanted.contains(w.name())).forEach(parameters::adopt);
             }
             default -> {
                 for (ParameterSpec p : layout(spec, clip.config(), tasks, groups)) {
