@@ -32,13 +32,10 @@ final class PretrainTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the safetensors file to write")
     Path out;
 
-    @Option(names = "--version", defaultValue = "3", description = "whose recipe: 1, 2 or 3 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--version", defaultValue = "4", description = "whose recipe: 1 to 4 (version 4 continues the shipped "
+            + "version 3) (default: ${DEFAULT-VALUE})")
     int version;
 
-    @Option(names = "--text-stage", description = {"instead of a version's recipe, a second stage for the text tower",
-            "alone (1,000 steps on captions of eleven styles, version 3's image tower locked; about 5 minutes):",
-            "measured in docs/demo.md, not released; try it with ./mmap demo --weights FILE"})
-    boolean textStage;
 
     @Option(names = "--steps", description = "optimisation steps (default: the version's)")
     Integer steps;
@@ -50,7 +47,7 @@ final class PretrainTinyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ContrastivePretraining.Config config;
         try {
-            config = textStage ? ContrastivePretraining.Config.textStage() : ContrastivePretraining.Config.version(version);
+            config = ContrastivePretraining.Config.version(version);
         } catch (IllegalArgumentException e) {
             System.err.println("mmap pretrain-tiny: --version " + version + ": " + e.getMessage());
             return 2;
@@ -85,12 +82,12 @@ final class PretrainTinyCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Zero-shot accuracy (\"a photo of a {shape}.\", %d shapes, chance %.2f %%):%n",
                     ShapeWorld.DEMO_CLASSES, 100.0 / ShapeWorld.DEMO_CLASSES);
             accuracy.forEach((style, a) -> System.out.printf(Locale.ROOT, "  %-9s %6.2f %%  %s%n", style, 100 * a,
-                    ShapeWorld.TASK_STYLES.contains(style) ? "(never seen in pretraining)" : "(pretraining style)"));
+                    ShapeWorld.TASK_STYLES.contains(style) ? "(never seen in pretraining)"
+                            : ShapeWorld.TEXT_STAGE_STYLES.contains(style) ? "(text stage only: the image tower never learned it)"
+                            : "(pretraining style)"));
         }
-        if (!textStage) {
-            String name = ExperimentSpec.RELEASED_TINY.get(version - 1);
-            System.out.println("The shipped " + name + " has SHA-256 " + BaseWeights.VERSIONS.get(name).sha256() + ".");
-        }
+        String name = ExperimentSpec.RELEASED_TINY.get(version - 1);
+        System.out.println("The shipped " + name + " has SHA-256 " + BaseWeights.VERSIONS.get(name).sha256() + ".");
         return 0;
     }
 }

@@ -53,8 +53,8 @@ class DemoCommandTest {
         String ports = "0,0," + UpCommandTest.freePort() + "," + UpCommandTest.freePort() + "," + UpCommandTest.freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-Dmmap.home=" + home, "org.mmapmtl.cli.Mmap", "demo",
-                "--ports", ports, "--state-dir", state.toString(), "--seeds", "1", "--epochs", "2",
-                "--methods", "zero-shot,maple-mt,mmap,mmap-random", "--timeout", "600"));
+                "--ports", ports, "--state-dir", state.toString(), "--seeds", "1", "--epochs", "3",
+                "--methods", "zero-shot,coop-mt,maple-mt,mmap,mmap-random", "--timeout", "600"));
         Process demo = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> output = new ArrayList<>();
         List<ProcessHandle> children = new ArrayList<>();
@@ -77,7 +77,7 @@ class DemoCommandTest {
         String all = String.join("\n", output);
         assertThat(demo.exitValue()).as(all + "\n--- errors in the service logs:\n" + errors(state.resolve("logs"))).isZero();
         assertThat(all).contains("Groups: [[").contains("Task affinity");
-        for (String method : List.of("zero-shot", "maple-mt", "mmap", "mmap-random")) {
+        for (String method : List.of("zero-shot", "coop-mt", "maple-mt", "mmap", "mmap-random")) {
             assertThat(output).as("a table row for " + method).anyMatch(l -> l.startsWith("| " + method + " | "));
         }
         assertThat(output).anyMatch(l -> l.startsWith("| method | clipart | sketch | painting | pixel | mean | params |"));
@@ -112,12 +112,11 @@ class DemoCommandTest {
     }
 
     /**
-     * What the demo shows of learning, as far as this world holds it today: the chance level stated under the table,
-     * zero-shot at least twice chance (the pretraining transfers to styles it never saw), every trained method's
-     * mean above zero-shot's, MmAP at least 5 points above it after its one epoch (a regression in training, the
-     * prompts or evaluation shows here), and a loss line per trained run whose end (an epoch's mean loss) lies below
-     * its start and below a uniform guess's. CoOp-MT is left out of this small demo: its text-only context moves so
-     * little in a few dozen steps that its loss stays above a uniform guess's (see docs/demo.md).
+     * What the demo shows of learning: the chance level stated under the table, zero-shot at least twice chance (the
+     * pretraining transfers to styles it never saw), every trained method's mean above zero-shot's, MmAP at least 5
+     * points above it after its few epochs (a regression in training, the prompts or evaluation shows here), and a loss
+     * line per trained run whose end (an epoch's mean loss) lies below its start and below a uniform guess's. The full
+     * +10 points of the default demo are not asserted: one seed of a few epochs is too noisy for that margin.
      */
     static void assertLearned(List<String> output) {
         int classes = org.mmapmtl.data.ShapeWorld.DEMO_CLASSES;

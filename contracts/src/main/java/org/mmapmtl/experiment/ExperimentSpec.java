@@ -31,8 +31,10 @@ public record ExperimentSpec(String id, DatasetSpec dataset, String weights, Lis
     public static final String GENERATED_TINY_V1 = "generated:tiny-v1";
     public static final String GENERATED_TINY_V2 = "generated:tiny-v2";
     public static final String GENERATED_TINY_V3 = "generated:tiny-v3";
+    public static final String GENERATED_TINY_V4 = "generated:tiny-v4";
     /** Every released version, oldest first: an old version stays so that its experiments stay reproducible. */
-    public static final List<String> RELEASED_TINY = List.of(GENERATED_TINY_V1, GENERATED_TINY_V2, GENERATED_TINY_V3);
+    public static final List<String> RELEASED_TINY = List.of(GENERATED_TINY_V1, GENERATED_TINY_V2, GENERATED_TINY_V3,
+            GENERATED_TINY_V4);
     public static final List<Long> PAPER_SEEDS = List.of(1L, 2L, 3L);
 
     public ExperimentSpec {

@@ -48,7 +48,10 @@ public final class BaseWeights {
                     "./mmap pretrain-tiny --version 2"),
             ExperimentSpec.GENERATED_TINY_V3, new Bundled("tiny-clip-v3.safetensors.gz",
                     "cfbb58ebb7e0dcb98bd54944eac4b207ba360df9989dbdb172d90833f27d91b7",
-                    "./mmap pretrain-tiny --version 3"));
+                    "./mmap pretrain-tiny --version 3"),
+            ExperimentSpec.GENERATED_TINY_V4, new Bundled("tiny-clip-v4.safetensors.gz",
+                    "633444a4b8e65cdcc0cfdc740da22249391be905238d3f24edc7c14a242e34eb",
+                    "./mmap pretrain-tiny --version 4"));
 
     private BaseWeights() {
     }

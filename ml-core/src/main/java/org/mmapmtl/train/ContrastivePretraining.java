@@ -35,7 +35,8 @@ import java.util.stream.IntStream;
  * {@link ShapeWorld} pretraining styles with CLIP's symmetric contrastive loss (each image must pick its caption among
  * the batch's captions, and each caption its image), the temperature learned too, AdamW with a linear warm-up and
  * cosine decay. Each step draws fresh pairs (the corpus is as large as steps × batch), deterministically from the
- * seed. The result is a CLIP weights file like any other; it is what {@code generated:tiny} names.
+ * seed. The result is a CLIP weights file like any other. Version 4, what {@code generated:tiny} names, continues
+ * version 3 with its image tower locked.
  */
 public final class ContrastivePretraining {
     /** How long to pretrain and how. */
@@ -86,7 +87,7 @@ public final class ContrastivePretraining {
         }
 
         /**
-         * Version 3, what {@code generated:tiny} names: version 2 with a text transformer of 4 blocks learning from
+         * Version 3 (what {@code generated:tiny} named until version 4): version 2 with a text transformer of 4 blocks learning from
          * {@link Captions#DESCRIPTIVE descriptive captions} of up to 24 tokens. Version 2's text tower
          * had learned to ignore every word before the object's, so text prompts (CoOp's context) could not move its
          * class features: CoOp's loss did not fall at any learning rate until it jumped to chance.
@@ -98,23 +99,26 @@ public final class ContrastivePretraining {
         }
 
         /**
-         * A second stage for the text tower alone, measured but not released (docs/demo.md): version 3's image tower,
-         * locked, and its text tower trained on for 1,000 more steps on {@link Captions#STYLED styled captions} of
-         * eleven styles, eight of them new, whose captions always name them. Version 3's text tower adds a caption's
-         * words nearly independently, so a learned context moved every class's text feature alike; after this stage
-         * a context learned for one task can act as the name of a style the text tower never read.
+         * Version 4, what {@code generated:tiny} names: version 3's image tower, locked, and its text tower trained on
+         * for 3,000 more steps (as LiT trains a text tower against a locked image tower) on
+         * {@link Captions#STYLED styled captions} of eleven styles, eight of them new, whose captions always name
+         * them. Version 3's text tower added a caption's words nearly independently, so a context shared by every
+         * class (CoOp's) moved all class features alike and could not re-rank them; here a style's name must change
+         * what each shape looks like to the image tower, which is what a learned context must do for a style it
+         * never read. Zero-shot and everything the image tower gives the image-side prompts stay version 3's.
          */
-        public static Config textStage() {
-            return new Config(version3().architecture(), 4, 1000, 128, 1e-3, 0.1, 50, 24, Captions.STYLED, 3, true);
+        public static Config version4() {
+            return new Config(version3().architecture(), 4, 3000, 128, 1e-3, 0.1, 50, 24, Captions.STYLED, 3, true);
         }
 
-        /** The recipe of a released version (1 to 3). */
+        /** The recipe of a released version (1 to 4). */
         public static Config version(int version) {
             return switch (version) {
                 case 1 -> version1();
                 case 2 -> version2();
                 case 3 -> version3();
-                default -> throw new IllegalArgumentException("no tiny CLIP version " + version + "; versions are 1 to 3");
+                case 4 -> version4();
+                default -> throw new IllegalArgumentException("no tiny CLIP version " + version + "; versions are 1 to 4");
             };
         }
 

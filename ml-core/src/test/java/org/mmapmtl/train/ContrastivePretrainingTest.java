@@ -49,10 +49,10 @@ class ContrastivePretrainingTest {
         assertThat(ClipWeights.read(out).config()).isEqualTo(MICRO);
     }
 
-    /** The text stage continues version 3: its image tower's weights come out as they went in, its text tower's move. */
+    /** Version 4 continues version 3: its image tower's weights come out as they went in, its text tower's move. */
     @Test
     void theTextStageLearnsOnlyInTheTextTower(@TempDir Path dir) {
-        ContrastivePretraining.Config stage = ContrastivePretraining.Config.textStage();
+        ContrastivePretraining.Config stage = ContrastivePretraining.Config.version4();
         ContrastivePretraining.Config config = new ContrastivePretraining.Config(stage.architecture(), 4, 2, 8, 1e-3,
                 0.1, 1, 24, Captions.STYLED, 3, true);
         Path out = dir.resolve("stage.safetensors");
@@ -130,16 +130,17 @@ class ContrastivePretrainingTest {
     @Test
     void theShippedTinyClipTransfersToStylesItNeverSaw(@TempDir Path artifacts) {
         Path file = BaseWeights.resolve(ExperimentSpec.GENERATED_TINY, artifacts, m -> { });
-        assertThat(file).hasFileName("tiny-clip-v3.safetensors");
-        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V3).sha256());
-        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V3, artifacts, m -> { })).isEqualTo(file);
+        assertThat(file).hasFileName("tiny-clip-v4.safetensors");
+        assertThat(CheckpointFile.sha256(file)).isEqualTo(BaseWeights.VERSIONS.get(ExperimentSpec.GENERATED_TINY_V4).sha256());
+        assertThat(BaseWeights.resolve(ExperimentSpec.GENERATED_TINY_V4, artifacts, m -> { })).isEqualTo(file);
         // the older versions stay, so that their experiments stay reproducible
-        for (String old : List.of(ExperimentSpec.GENERATED_TINY_V1, ExperimentSpec.GENERATED_TINY_V2)) {
+        for (String old : List.of(ExperimentSpec.GENERATED_TINY_V1, ExperimentSpec.GENERATED_TINY_V2,
+                ExperimentSpec.GENERATED_TINY_V3)) {
             Path f = BaseWeights.resolve(old, artifacts, m -> { });
             assertThat(CheckpointFile.sha256(f)).as(old).isEqualTo(BaseWeights.VERSIONS.get(old).sha256());
         }
         assertThatThrownBy(() -> BaseWeights.resolve("generated:tiny-v9", artifacts, m -> { }))
-                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v3");
+                .hasMessageContaining("generated:tiny-v9").hasMessageContaining("generated:tiny-v4");
 
         int classes = ShapeWorld.DEMO_CLASSES;
         double chance = 1.0 / classes;

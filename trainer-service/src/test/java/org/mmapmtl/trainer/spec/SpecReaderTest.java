@@ -34,10 +34,11 @@ class SpecReaderTest {
 
     @Test
     void theTinyClipIsStoredUnderItsVersionAndUnknownVersionsAreRefused() {
-        assertThat(read(MINIMAL).weights()).isEqualTo("generated:tiny-v3");
+        assertThat(read(MINIMAL).weights()).isEqualTo("generated:tiny-v4");
         assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v1")).weights()).isEqualTo("generated:tiny-v1");
         assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v2")).weights()).isEqualTo("generated:tiny-v2");
         assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v3")).weights()).isEqualTo("generated:tiny-v3");
+        assertThat(read(MINIMAL.replace("generated:tiny", "generated:tiny-v4")).weights()).isEqualTo("generated:tiny-v4");
         assertThat(fields(MINIMAL.replace("generated:tiny", "generated:tiny-v7"))).containsExactly("weights");
     }
 
