@@ -20,7 +20,7 @@ for config in "${configs[@]}"; do
     cat > "$out/$id.yaml" <<SPEC
 id: $id
 dataset: {kind: folder, root: $data, percent: 25, tasks: [clipart, sketch, painting, pixel]}
-weights: generated:tiny
+weights: generated:tiny-v3
 methods: [mmap-mt]
 seeds: [1, 2, 3]
 recipe: {epochs: 3, batchSize: 8, learningRate: 0.01, warmupEpochs: 0, augment: false}
