@@ -120,14 +120,25 @@ final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         String base = weights;
-        if (!ExperimentSpec.isGenerated(weights)) {
-            Path file = Path.of(weights).toAbsolutePath().normalize();
-            if (!Files.isRegularFile(file)) {
-                System.err.println("mmap demo: --weights " + weights + ": no such file; give a CLIP .safetensors file "
-                        + "or generated:tiny");
+        if (ExperimentSpec.isGenerated(weights)) {
+            if (!ExperimentSpec.RELEASED_TINY.contains(ExperimentSpec.versioned(weights))) {
+                System.err.println("mmap demo: --weights " + weights + ": no such version; use generated:tiny or one of "
+                        + ExperimentSpec.RELEASED_TINY);
                 return 2;
             }
-            base = file.toString();
+        } else {
+            try {
+                Path file = Path.of(weights).toAbsolutePath().normalize();
+                if (!Files.isRegularFile(file)) {
+                    System.err.println("mmap demo: --weights " + weights + ": no such file; give a CLIP .safetensors "
+                            + "file or generated:tiny");
+                    return 2;
+                }
+                base = file.toRealPath().toString(); // what the trainer will check, links resolved
+            } catch (java.nio.file.InvalidPathException | java.io.IOException e) {
+                System.err.println("mmap demo: --weights " + weights + ": " + e.getMessage());
+                return 2;
+            }
         }
         Instant began = Instant.now();
         Path state = stateDir.toAbsolutePath().normalize();
@@ -153,9 +164,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         Map<String, String> settings = new HashMap<>(noAuth ? LocalServices.NO_AUTH : Map.of());
         if (!ExperimentSpec.isGenerated(weights)) {
-            // the file named on the command line may be read by the services, wherever it lies
+            // the file named on the command line may be read by the services wherever it lies, and nothing beside it
             settings.put("MMAP_DATA_ROOTS", System.getenv().getOrDefault("MMAP_DATA_ROOTS",
-                    home.toAbsolutePath().normalize().resolve("data") + "," + state) + "," + Path.of(base).getParent());
+                    home.toAbsolutePath().normalize().resolve("data") + "," + state) + "," + base);
         }
         LocalServices all;
         try {

@@ -36,7 +36,6 @@ final class PretrainTinyCommand implements Callable<Integer> {
             + "version 3) (default: ${DEFAULT-VALUE})")
     int version;
 
-
     @Option(names = "--steps", description = "optimisation steps (default: the version's)")
     Integer steps;
 

@@ -36,7 +36,7 @@ class DemoCommandTest {
         assertThat(System.nanoTime() - began).as("nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(10));
     }
 
-    /** Weights that are not there are named before anything starts. */
+    /** Weights that are not there, and a learning rate that cannot train, are named before anything starts. */
     @Test
     void missingWeightsAreNamedBeforeAnythingStarts() {
         PredictCommandTest.Outcome outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(),
@@ -44,6 +44,16 @@ class DemoCommandTest {
         assertThat(outcome.exit()).isEqualTo(2);
         assertThat(outcome.err()).contains("--weights").contains("nowhere.safetensors: no such file");
         assertThat(outcome.out()).doesNotContain("Starting Kafka");
+        assertThat(state.resolve("data")).doesNotExist();
+
+        outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(), "--weights", "generated:tiny-v9");
+        assertThat(outcome.exit()).isEqualTo(2);
+        assertThat(outcome.err()).contains("--weights generated:tiny-v9: no such version").contains("generated:tiny-v4");
+        assertThat(state.resolve("data")).doesNotExist();
+
+        outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(), "--learning-rate", "0");
+        assertThat(outcome.exit()).isEqualTo(2);
+        assertThat(outcome.err()).contains("--learning-rate must be above 0");
         assertThat(state.resolve("data")).doesNotExist();
     }
 

@@ -56,7 +56,8 @@ public final class ClipModel implements AutoCloseable {
      * With {@link Precision#BF16}: the bfloat16 copy of each frozen block weight, made at its first product and used by
      * the next ones. A weight that trains (BitFit, full fine-tuning) is converted on each product instead, so that its
      * gradient reaches it, and holds no copy. Whatever changes a weight in place must first mark it as trained
-     * (setRequiresGradient), as those methods do, or its copy would go stale.
+     * (setRequiresGradient), as those methods do, or its copy would go stale. A copy lives on its weight's manager, so
+     * a frozen weight must never be lent to a step's manager (only trained weights are), or its copy would close with it.
      */
     private final Map<NDArray, NDArray> bf16Weights = new java.util.IdentityHashMap<>();
     private final Map<String, Weight> named = new LinkedHashMap<>();
@@ -352,11 +353,6 @@ public final class ClipModel implements AutoCloseable {
         return linear(mixed, b.outProjT(), b.outProjBias());
     }
 
-    /**
-     * x·Wᵀ + bias for a weight kept transposed as [in, out]. The tokens are folded into one matrix first: libtorch's
-     * linear adds the bias inside the GEMM (addmm) only for a 2-D input, and a 3-D one costs a GEMM and then a pass
-     * over the whole output for the bias.
-     */
     /** The bfloat16 copy of a frozen weight (made now if it is the first product), or null for a weight that trains. */
     private NDArray heldBf16(NDArray weight) {
         synchronized (bf16Weights) {
@@ -375,6 +371,11 @@ public final class ClipModel implements AutoCloseable {
         }
     }
 
+    /**
+     * x·Wᵀ + bias for a weight kept transposed as [in, out]. The tokens are folded into one matrix first: libtorch's
+     * linear adds the bias inside the GEMM (addmm) only for a 2-D input, and a 3-D one costs a GEMM and then a pass
+     * over the whole output for the bias.
+     */
     private NDArray linear(NDArray x, NDArray transposedWeight, NDArray bias) {
         Shape s = x.getShape();
         long in = s.get(s.dimension() - 1);

@@ -87,8 +87,8 @@ public final class ContrastivePretraining {
         }
 
         /**
-         * Version 3 (what {@code generated:tiny} named until version 4): version 2 with a text transformer of 4 blocks learning from
-         * {@link Captions#DESCRIPTIVE descriptive captions} of up to 24 tokens. Version 2's text tower
+         * Version 3 (what {@code generated:tiny} named until version 4): version 2 with a text transformer of 4 blocks
+         * learning from {@link Captions#DESCRIPTIVE descriptive captions} of up to 24 tokens. Version 2's text tower
          * had learned to ignore every word before the object's, so text prompts (CoOp's context) could not move its
          * class features: CoOp's loss did not fall at any learning rate until it jumped to chance.
          */
@@ -105,7 +105,7 @@ public final class ContrastivePretraining {
          * them. Version 3's text tower added a caption's words nearly independently, so a context shared by every
          * class (CoOp's) moved all class features alike and could not re-rank them; here a style's name must change
          * what each shape looks like to the image tower, which is what a learned context must do for a style it
-         * never read. Zero-shot and everything the image tower gives the image-side prompts stay version 3's.
+         * never read. What the image tower gives the image-side prompts stays version 3's; zero-shot moves little.
          */
         public static Config version4() {
             return new Config(version3().architecture(), 4, 3000, 128, 1e-3, 0.1, 50, 24, Captions.STYLED, 3, true);
