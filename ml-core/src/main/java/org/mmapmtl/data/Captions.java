@@ -59,14 +59,13 @@ public enum Captions {
             new Look(new String[] {"stamp", "rubber stamp print"}, true, false),
     };
 
+    /** The styles of {@link #STYLED}'s pairs: the pretraining styles, then the text stage's. */
+    private static final List<String> STYLED_STYLES = java.util.stream.Stream.concat(
+            ShapeWorld.PRETRAINING_STYLES.stream(), ShapeWorld.TEXT_STAGE_STYLES.stream()).toList();
+
     /** The styles whose pairs this wording draws. */
     public List<String> styles() {
-        if (this != STYLED) {
-            return ShapeWorld.PRETRAINING_STYLES;
-        }
-        List<String> styles = new ArrayList<>(ShapeWorld.PRETRAINING_STYLES);
-        styles.addAll(ShapeWorld.TEXT_STAGE_STYLES);
-        return List.copyOf(styles);
+        return this == STYLED ? STYLED_STYLES : ShapeWorld.PRETRAINING_STYLES;
     }
 
     /** The caption of a pretraining scene, drawn in one of {@link #styles()}. */
