@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
@@ -312,7 +311,7 @@ public final class ClipModel implements AutoCloseable {
                 Block b = blocks.get(i);
                 NDArray mid = in.add(attention(layerNorm(in, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
                 NDArray hidden = linear(layerNorm(mid, b.ln2Weight(), b.ln2Bias()), b.fcT(), b.fcBias());
-                hidden = hidden.mul(Activation.sigmoid(Scalars.times(hidden, 1.702f))); // QuickGELU
+                hidden = QuickGelu.apply(hidden);
                 x = mid.add(linear(hidden, b.projT(), b.projBias()));
                 NDScope.unregister(x);
             }

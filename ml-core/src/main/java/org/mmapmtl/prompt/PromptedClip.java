@@ -190,12 +190,12 @@ public final class PromptedClip implements AutoCloseable {
         return new LayerHook() {
             @Override
             public NDArray embedded(NDArray x) {
-                return overwriteAfterFirst(x, layers.get(0));
+                return PromptOverwrite.apply(x, layers.get(0));
             }
 
             @Override
             public NDArray beforeBlock(int layer, NDArray x) {
-                return layer > 0 && layer < layers.size() ? overwriteAfterFirst(x, layers.get(layer)) : x;
+                return layer > 0 && layer < layers.size() ? PromptOverwrite.apply(x, layers.get(layer)) : x;
             }
         };
     }
@@ -207,32 +207,15 @@ public final class PromptedClip implements AutoCloseable {
         return new LayerHook() {
             @Override
             public NDArray embedded(NDArray x) {
-                NDArray prompts = broadcast(layers.get(0), x);
+                NDArray prompts = PromptOverwrite.broadcast(layers.get(0), x);
                 return x.get(":, :1, :").concat(prompts, 1).concat(x.get(":, 1:, :"), 1);
             }
 
             @Override
             public NDArray beforeBlock(int layer, NDArray x) {
-                return layer > 0 && layer < layers.size() ? overwriteAfterFirst(x, layers.get(layer)) : x;
+                return layer > 0 && layer < layers.size() ? PromptOverwrite.apply(x, layers.get(layer)) : x;
             }
         };
-    }
-
-    /** x[:, 1 : 1+b] ← prompts, for every sequence of the batch. */
-    private static NDArray overwriteAfterFirst(NDArray x, NDArray prompts) {
-        long b = prompts.getShape().get(0);
-        NDArray p = broadcast(prompts, x);
-        return x.get(":, :1, :").concat(p, 1).concat(x.get(new NDIndex(":, {}:, :", 1 + b)), 1);
-    }
-
-    /** [b, width] → [batch, b, width] on x's manager. */
-    private static NDArray broadcast(NDArray prompts, NDArray x) {
-        Shape s = prompts.getShape();
-        NDArray p = prompts.expandDims(0).broadcast(new Shape(x.getShape().get(0), s.get(0), s.get(1)));
-        if (p.getManager() != x.getManager()) {
-            p.attach(x.getManager());
-        }
-        return p;
     }
 
     @Override
