@@ -1,4 +1,6 @@
 # Writes a copy of a safetensors file with every float tensor rounded to the nearest bfloat16 value (same dtype).
+# Usage: python3 bench/round_to_bf16.py IN.safetensors OUT.safetensors (numpy). The fp32 control of docs/methods.md
+# "Mixed precision": the CLIP moved by exactly bfloat16's rounding, every product still in float32.
 import json, struct, sys
 import numpy as np
 src, dst = sys.argv[1], sys.argv[2]
