@@ -39,8 +39,8 @@ public final class TrainStepBench {
      * what the rest of the time goes to). The text tower runs once per distinct prompt set over every class, at the
      * positions the model keeps (cut at end-of-text); its backward only when a parameter reaches the text, the
      * vision tower's only when one reaches the image (CoOp's gradient never enters it). Methods that train CLIP's own
-     * weights also compute weight gradients, which are not counted. A step with a backward per task (snapshot,
-     * per-task) runs each task's text forward and backward on its own.
+     * weights also compute weight gradients, which are not counted. A snapshot step shares a prompt set's text forward
+     * and takes a text backward per task; the straightforward per-task step a text forward and backward per task.
      */
     record Flops(double visionForward, double visionBackward, double textForward, double textBackward) {
         double total() {
@@ -48,7 +48,7 @@ public final class TrainStepBench {
         }
 
         static Flops of(ClipConfig c, PromptMethod method, int tasks, int batch,
-                        int classes, int textLength, boolean backwardPerTask) {
+                        int classes, int textLength, boolean snapshot, boolean perTask) {
             var v = c.vision();
             long visionTokens = (long) v.grid() * v.grid() + 1 + method.visionTokens(0);
             long images = (long) tasks * batch;
@@ -58,12 +58,13 @@ public final class TrainStepBench {
             double vf = patches + BenchResults.towerFlops(v.width(), v.layers(), visionTokens, images, false);
             double vb = visionGrad ? BenchResults.towerFlops(v.width(), v.layers(), visionTokens, images, true) : 0;
             boolean textGrad = method.textTrainable();
-            long textSets = !textGrad ? 0
-                    : backwardPerTask || method.spec().sharing() != MethodSpec.Sharing.SHARED
-                    ? tasks : 1;
+            long sets = method.spec().sharing() != MethodSpec.Sharing.SHARED ? tasks : 1;
+            // a snapshot step shares a prompt set's text forward and takes a text backward per task
+            long textForwards = !textGrad ? 0 : perTask ? tasks : sets;
+            long textBackwards = !textGrad ? 0 : perTask || snapshot ? tasks : sets;
             var t = c.text();
-            double tf = BenchResults.towerFlops(t.width(), t.layers(), textLength, classes * textSets, false);
-            double tb = BenchResults.towerFlops(t.width(), t.layers(), textLength, classes * textSets, true);
+            double tf = BenchResults.towerFlops(t.width(), t.layers(), textLength, classes * textForwards, false);
+            double tb = BenchResults.towerFlops(t.width(), t.layers(), textLength, classes * textBackwards, true);
             return new Flops(vf, vb, textGrad ? tf : 0, textGrad ? tb : 0);
         }
     }
@@ -116,7 +117,7 @@ public final class TrainStepBench {
             List<OpProfile.Op> ops = profile == null ? List.of() : OpProfile.of(oneStep, profile);
             double median = BenchResults.median(ms);
             double gemm = BenchResults.gemmGflops(device, precision);
-            Flops flops = Flops.of(arch.config(), m.method, tasks, batch, classes, m.model.textLength(), snapshot || perTask);
+            Flops flops = Flops.of(arch.config(), m.method, tasks, batch, classes, m.model.textLength(), snapshot, perTask);
             double achieved = flops.total() / (median / 1e3) / 1e9;
             BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
             result.put("method", m.spec.name());
@@ -125,7 +126,9 @@ public final class TrainStepBench {
             result.put("classes", classes);
             result.put("tasks", tasks);
             result.put("snapshot", snapshot);
-            result.put("step", snapshot || perTask ? "per-task forward and backward" : "fused: one forward, one backward");
+            result.put("step", perTask ? "per-task forward and backward"
+                    : snapshot ? "snapshot: one text forward per prompt set, per-task image forward and backward"
+                    : "fused: one forward, one backward");
             result.put("textPositions", m.model.textLength());
             result.put("stepMs", median);
             result.put("imagesPerSecond", (double) batch * tasks * 1000.0 / median);

@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * One optimisation step. At a gradient snapshot each task's batch goes forward and its cross-entropy backward on its
- * own (one task's graph in memory at a time), so each task's gradient can be kept; the gradients are added up over
- * tasks. Any other step takes the cheaper, equal path: the summed gradient is the gradient of the summed loss, so all
+ * own (one task's image graph in memory at a time), so each task's gradient can be kept; the gradients are added up
+ * over tasks. The class text features are computed once per distinct prompt set and each task's backward goes
+ * through them ({@link SharedText}). Any other step takes the cheaper, equal path: the summed gradient is the gradient of the summed loss, so all
  * batches go forward together ({@link PromptedClip#logits(List, List)}: one text forward per distinct prompt set,
  * images of tasks with the same prompts in one batch) and one backward follows. Then SGD updates every parameter once.
  * Everything is made on the caller's step manager, to which the parameters are lent.
@@ -47,7 +48,10 @@ public final class TrainStep {
         this(model, sgd, true);
     }
 
-    /** @param fused whether steps without a snapshot take one forward and one backward for all tasks (the default) */
+    /**
+     * @param fused whether steps without a snapshot take one forward and one backward for all tasks, and snapshot steps
+     *              one text forward per prompt set (the default), or every task its own forward and backward
+     */
     public TrainStep(PromptedClip model, Sgd sgd, boolean fused) {
         this.model = model;
         this.sgd = sgd;
@@ -69,13 +73,19 @@ public final class TrainStep {
         Map<String, Double> taskLosses = new LinkedHashMap<>();
         Map<String, float[]> snapshotGradients = new LinkedHashMap<>();
         Map<String, NDArray> summed = new LinkedHashMap<>();
+        SharedText text = fused && model.method().textTrainable() && RetainedBackward.available()
+                ? new SharedText(batches, scope) : null;
         for (TaskBatch batch : batches) {
             String task = taskNames.get(batch.task());
             float loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray l = crossEntropy(model.logits(batch.task(), batch.pixels()), batch.labels());
-                collector.backward(l);
-                loss = l.getFloat();
+                if (text != null) {
+                    loss = text.backward(collector, batch);
+                } else {
+                    NDArray l = crossEntropy(model.logits(batch.task(), batch.pixels()), batch.labels());
+                    collector.backward(l);
+                    loss = l.getFloat();
+                }
             }
             taskLosses.put(task, finite(task, loss, step, learningRate));
             List<float[]> flat = new ArrayList<>();
@@ -98,6 +108,35 @@ public final class TrainStep {
         }
         summed.forEach((name, gradient) -> sgd.update(name, parameters.get(name), gradient, learningRate));
         return new Outcome(taskLosses, snapshotGradients);
+    }
+
+    /**
+     * A step's class text features, one forward per distinct prompt set, shared by the tasks of that set, each of
+     * which still gets its own backward: the loss goes backward to the text features (a detached copy of them, so
+     * the image side's gradients and the loss's gradient at the features come out), then that gradient goes
+     * backward through the text tower, keeping its graph for the set's next task. The per-task gradients are those of
+     * a forward per task: the same sums, in another order.
+     */
+    private final class SharedText {
+        private final NDManager scope;
+        private final Map<List<String>, NDArray> features = new LinkedHashMap<>();
+        private final Map<List<String>, Integer> tasksLeft = new LinkedHashMap<>();
+
+        SharedText(List<TaskBatch> batches, NDManager scope) {
+            this.scope = scope;
+            batches.forEach(b -> tasksLeft.merge(model.method().slots(b.task()), 1, Integer::sum));
+        }
+
+        float backward(GradientCollector collector, TaskBatch batch) {
+            List<String> slots = model.method().slots(batch.task());
+            NDArray text = features.computeIfAbsent(slots, k -> model.textFeatures(batch.task(), scope));
+            NDArray cut = text.stopGradient();
+            cut.setRequiresGradient(true);
+            NDArray l = crossEntropy(model.logits(batch.task(), batch.pixels(), cut), batch.labels());
+            collector.backward(l);
+            RetainedBackward.run(text, cut.getGradient(), tasksLeft.merge(slots, -1, Integer::sum) > 0);
+            return l.getFloat();
+        }
     }
 
     private Outcome runFused(NDManager scope, List<TaskBatch> batches, double learningRate, long step) {

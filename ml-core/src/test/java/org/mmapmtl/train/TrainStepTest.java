@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The optimised step (text tower cut after the longest class text; one forward and one backward for all tasks, with
  * shared text and image forwards) must train exactly as the straightforward one (the full 77-position context,
  * per-task forward and backward, gradients summed): the same losses, momentum buffers (the gradients plus weight
- * decay) and updated parameters after two steps, for methods of every sharing; and at a snapshot step the same
- * per-task gradients.
+ * decay) and updated parameters after two steps, for methods of every sharing; and at a snapshot step, where the
+ * optimised step runs one text forward per prompt set and a backward per task through it, the same per-task gradients.
  */
 class TrainStepTest {
     private static final List<String> TASKS = List.of("clipart", "painting", "sketch");
@@ -111,7 +111,7 @@ class TrainStepTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"mmap-mt", "mmap", "maple-mt"})
+    @ValueSource(strings = {"mmap-mt", "mmap", "maple-mt", "coop-mt", "vpt-mt"})
     void aSnapshotStepKeepsTheSameGradientsOfEachTask(String method) {
         Trained plain = train(method, false, true);
         Trained optimised = train(method, true, true);
