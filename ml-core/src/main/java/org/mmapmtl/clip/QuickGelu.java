@@ -1,11 +1,8 @@
 package org.mmapmtl.clip;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * CLIP's activation, x·σ(1.702·x), written as libtorch's SiLU of the scaled input, silu(1.702·x)/1.702 (the same
@@ -15,7 +12,6 @@ import org.slf4j.LoggerFactory;
  * a {@link ScriptModule}, as DJL has no SiLU; where the engine cannot compile it, the three ops.
  */
 final class QuickGelu {
-    private static final Logger LOG = LoggerFactory.getLogger(QuickGelu.class);
     private static final float SCALE = 1.702f;
     private static final String FORWARD = """
             def forward(self: __torch__.QuickGelu,
@@ -25,7 +21,8 @@ final class QuickGelu {
 
     private static final class Holder {
         /** Held for the JVM's life; null where the three ops are used. */
-        static final ScriptModule MODULE = load();
+        static final ScriptModule MODULE = ScriptModule.compileOrNull("QuickGelu", FORWARD,
+                "QuickGELU runs as three ops");
     }
 
     private QuickGelu() {
@@ -42,17 +39,5 @@ final class QuickGelu {
     /** Whether the SiLU module is in use (tests). */
     static boolean fused() {
         return Holder.MODULE != null;
-    }
-
-    private static ScriptModule load() {
-        try {
-            if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
-                return null;
-            }
-            return ScriptModule.compile("QuickGelu", FORWARD);
-        } catch (Exception | LinkageError e) {
-            LOG.warn("libtorch's SiLU is not available ({}); QuickGELU runs as three ops", e.toString());
-            return null;
-        }
     }
 }

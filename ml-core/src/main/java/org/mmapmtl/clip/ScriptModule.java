@@ -94,6 +94,23 @@ public final class ScriptModule implements AutoCloseable {
     }
 
     /**
+     * {@link #compile} where a module is an optimisation with a fallback: null where the engine is not PyTorch or
+     * cannot compile it, with a warning naming {@code fallback}, what runs instead.
+     */
+    public static ScriptModule compileOrNull(String className, String forward, String fallback) {
+        try {
+            if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
+                return null;
+            }
+            return compile(className, forward);
+        } catch (Exception | LinkageError e) {
+            org.slf4j.LoggerFactory.getLogger(ScriptModule.class).warn("the TorchScript module {} is not available ({}); {}",
+                    className, e.toString(), fallback);
+            return null;
+        }
+    }
+
+    /**
      * The module's forward on {@code inputs}, recorded for the backward as DJL's own ops would be. A named input is
      * passed as an unnamed view of itself: DJL hands arrays whose names hold a dot (as CLIP's weights' do) to the
      * module as entries of a dictionary, not as tensors.

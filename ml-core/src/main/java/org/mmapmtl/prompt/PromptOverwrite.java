@@ -1,13 +1,10 @@
 package org.mmapmtl.prompt;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.mmapmtl.clip.ScriptModule;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * x[:, 1 : 1+b] ← prompts, for every sequence of a batch: how deep prompts replace the tokens after the first.
@@ -18,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * {@link ScriptModule}; where the engine cannot compile it, the slices and concatenations (the same values).
  */
 final class PromptOverwrite {
-    private static final Logger LOG = LoggerFactory.getLogger(PromptOverwrite.class);
     private static final String FORWARD = """
             def forward(self: __torch__.PromptOverwrite,
               x: Tensor,
@@ -29,7 +25,8 @@ final class PromptOverwrite {
 
     private static final class Holder {
         /** Held for the JVM's life; null where slices and concatenations are used. */
-        static final ScriptModule MODULE = load();
+        static final ScriptModule MODULE = ScriptModule.compileOrNull("PromptOverwrite", FORWARD,
+                "prompts are inserted by slices");
     }
 
     private PromptOverwrite() {
@@ -64,17 +61,5 @@ final class PromptOverwrite {
     /** Whether the one-op module is in use (tests). */
     static boolean fused() {
         return Holder.MODULE != null;
-    }
-
-    private static ScriptModule load() {
-        try {
-            if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
-                return null;
-            }
-            return ScriptModule.compile("PromptOverwrite", FORWARD);
-        } catch (Exception | LinkageError e) {
-            LOG.warn("libtorch's slice_scatter is not available ({}); prompts are inserted by slices", e.toString());
-            return null;
-        }
     }
 }
