@@ -127,6 +127,8 @@ public final class TrainStepBench {
             result.put("tasks", tasks);
             result.put("snapshot", snapshot);
             result.put("step", perTask ? "per-task forward and backward"
+                    : snapshot && !m.method.textTrainable()
+                    ? "snapshot: the class text features fixed, per-task image forward and backward"
                     : snapshot ? "snapshot: one text forward per prompt set, per-task image forward and backward"
                     : "fused: one forward, one backward");
             result.put("textPositions", m.model.textLength());

@@ -31,9 +31,14 @@ final class QuickGelu {
     static NDArray apply(NDArray x) {
         ScriptModule module = Holder.MODULE;
         if (module == null) {
-            return x.mul(Activation.sigmoid(Scalars.times(x, SCALE)));
+            return threeOps(x);
         }
         return module.forward(new NDList(x)).singletonOrThrow();
+    }
+
+    /** The fallback, x·σ(1.702·x) as DJL ops (package-private so that the test compares the branch in use). */
+    static NDArray threeOps(NDArray x) {
+        return x.mul(Activation.sigmoid(Scalars.times(x, SCALE)));
     }
 
     /** Whether the SiLU module is in use (tests). */

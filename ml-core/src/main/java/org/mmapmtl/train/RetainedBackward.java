@@ -35,6 +35,9 @@ final class RetainedBackward {
         try {
             BACKWARD.invoke(null, output, gradient, keepGraph, false);
         } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // an out-of-memory error, say, stays what it is
+            }
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot call libtorch's backward: " + e, e);
@@ -50,6 +53,10 @@ final class RetainedBackward {
             return Class.forName("ai.djl.pytorch.jni.JniUtils").getMethod("backward", array, array, boolean.class,
                     boolean.class);
         } catch (ReflectiveOperationException e) {
+            // a DJL whose JNI has changed: snapshot steps still give the same gradients, at a text forward per task
+            org.slf4j.LoggerFactory.getLogger(RetainedBackward.class).warn(
+                    "libtorch's backward with retain_graph is not reachable in this DJL ({}); a snapshot step runs a"
+                            + " text forward per task", e.toString());
             return null;
         }
     }
