@@ -32,7 +32,7 @@ final class OpProfile {
     /** Runs {@code work} with the profiler on and writes its trace to {@code trace}; returns the ops by self time. */
     static List<Op> of(Runnable work, Path trace) throws IOException {
         Files.createDirectories(trace.toAbsolutePath().getParent());
-        JniUtils.startProfile(false, false, false);
+        JniUtils.startProfile(false, true, false); // with input shapes, to tell the towers apart
         try {
             work.run();
         } finally {

@@ -310,13 +310,25 @@ public final class ClipModel implements AutoCloseable {
                 NDArray in = hook.beforeBlock(i, x);
                 Block b = blocks.get(i);
                 NDArray mid = in.add(attention(layerNorm(in, b.ln1Weight(), b.ln1Bias()), b, heads, mask));
-                NDArray hidden = linear(layerNorm(mid, b.ln2Weight(), b.ln2Bias()), b.fcT(), b.fcBias());
-                hidden = QuickGelu.apply(hidden);
-                x = mid.add(linear(hidden, b.projT(), b.projBias()));
+                x = mid.add(mlp(layerNorm(mid, b.ln2Weight(), b.ln2Bias()), b));
                 NDScope.unregister(x);
             }
         }
         return x;
+    }
+
+    /** c_proj(QuickGELU(c_fc(x))): in float32 as one {@link Mlp} where the engine has it, else op by op. */
+    private NDArray mlp(NDArray x, Block b) {
+        if (precision == Precision.FP32) {
+            Shape s = x.getShape();
+            long width = s.get(s.dimension() - 1);
+            NDArray out = Mlp.applyOrNull(x.reshape(s.size() / width, width), b.fcT(), b.fcBias(), b.projT(),
+                    b.projBias());
+            if (out != null) {
+                return out.reshape(s);
+            }
+        }
+        return linear(QuickGelu.apply(linear(x, b.fcT(), b.fcBias())), b.projT(), b.projBias());
     }
 
     /** @param mask the causal mask (text) or null (images): the fused path knows no other mask */
@@ -326,18 +338,16 @@ public final class ClipModel implements AutoCloseable {
         long tokens = s.get(1);
         long width = s.get(2);
         long headWidth = width / heads;
-        // [B, L, 3W] -> [3, B, heads, L, headWidth]
-        NDArray qkv = linear(x, b.inProjT(), b.inProjBias())
-                .reshape(batch, tokens, 3, heads, headWidth).transpose(2, 0, 3, 1, 4);
-        NDArray k = qkv.get(1);
-        NDArray v = qkv.get(2);
+        NDArray qkv = linear(x, b.inProjT(), b.inProjBias()).reshape(batch, tokens, 3, heads, headWidth);
         FusedAttention fused = FusedAttention.instance();
-        NDArray attended;
+        NDArray mixed;
         if (fused != null) {
-            attended = fused.attend(qkv.get(0), k, v, mask != null);
+            mixed = fused.attend(qkv, mask != null);
         } else {
-            NDArray q = Scalars.times(qkv.get(0), (float) (1 / Math.sqrt(headWidth)));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+            // [B, L, 3, heads, headWidth] -> [3, B, heads, L, headWidth]
+            NDArray split = qkv.transpose(2, 0, 3, 1, 4);
+            NDArray q = Scalars.times(split.get(0), (float) (1 / Math.sqrt(headWidth)));
+            NDArray scores = q.matMul(split.get(1).transpose(0, 1, 3, 2));
             if (mask != null) {
                 NDArray m = mask;
                 if (tokens != mask.getShape().get(0)) {
@@ -346,9 +356,8 @@ public final class ClipModel implements AutoCloseable {
                 }
                 scores = scores.add(m);
             }
-            attended = scores.softmax(-1).matMul(v);
+            mixed = scores.softmax(-1).matMul(split.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, width);
         }
-        NDArray mixed = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, width);
         return linear(mixed, b.outProjT(), b.outProjBias());
     }
 

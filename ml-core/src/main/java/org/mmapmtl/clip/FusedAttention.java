@@ -25,14 +25,19 @@ import java.util.Locale;
 final class FusedAttention {
     private static final Logger LOG = LoggerFactory.getLogger(FusedAttention.class);
 
-    /** The module's forward; {@code causal} is a 0-d bool tensor since a module's inputs are tensors. */
+    /**
+     * The module's forward; {@code causal} is a 0-d bool tensor since a module's inputs are tensors. q, k and v are
+     * taken apart by one {@code unbind}, whose backward writes the three gradients into one array; taken by three
+     * selections, each backward fills an array of the projection's size with zeros, writes its part, and the three are
+     * added. The output comes back as [batch, tokens, width], a view of how the kernel lays it out.
+     */
     private static final String FORWARD = """
             def forward(self: __torch__.Attention,
-              q: Tensor,
-              k: Tensor,
-              v: Tensor,
+              qkv: Tensor,
               causal: Tensor) -> Tensor:
-              return torch.scaled_dot_product_attention(q, k, v, None, 0., bool(causal))
+              q, k, v = torch.unbind(torch.permute(qkv, [2, 0, 3, 1, 4]), 0)
+              out = torch.scaled_dot_product_attention(q, k, v, None, 0., bool(causal))
+              return torch.flatten(torch.transpose(out, 1, 2), 2, 3)
             """;
 
     private static final class Holder {
@@ -77,11 +82,14 @@ final class FusedAttention {
     }
 
     /**
-     * softmax(q·kᵀ/√d + mask)·v for q, k, v of [batch, heads, tokens, headWidth], the mask causal (token i sees
-     * tokens 0..i) or none. Recorded for the backward as the three ops would be.
+     * softmax(q·kᵀ/√d + mask)·v, head by head, the mask causal (token i sees tokens 0..i) or none. Recorded for the
+     * backward as the three ops would be.
+     *
+     * @param qkv the input projection as [batch, tokens, 3, heads, headWidth] (q, k, v in that order)
+     * @return [batch, tokens, heads·headWidth], the heads side by side
      */
-    NDArray attend(NDArray q, NDArray k, NDArray v, boolean causal) {
-        return module.forward(new NDList(q, k, v, causal ? causalFlag : fullFlag)).singletonOrThrow();
+    NDArray attend(NDArray qkv, boolean causal) {
+        return module.forward(new NDList(qkv, causal ? causalFlag : fullFlag)).singletonOrThrow();
     }
 
     private static FusedAttention load() {

@@ -11,7 +11,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The fused attention computes what softmax(q·kᵀ/√d + mask)·v written as three ops computes, and its gradients. */
+/**
+ * The fused attention computes what softmax(q·kᵀ/√d + mask)·v written as three ops computes, head by head, from the
+ * input projection to the heads side by side, and its gradients.
+ */
 class FusedAttentionTest {
     private static final float TOLERANCE = 1e-5f;
 
@@ -22,18 +25,15 @@ class FusedAttentionTest {
         assertThat(fused).as("the PyTorch engine compiles the fused attention module").isNotNull();
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             m.getEngine().setRandomSeed(7);
-            // q, k, v as the model has them: strided views of one [3, batch, heads, tokens, headWidth] projection
-            NDArray qkv = m.randomNormal(new Shape(2, 5, 3, 3, 16)).transpose(2, 0, 3, 1, 4);
+            // the input projection as the model has it: [batch, tokens, 3, heads, headWidth]
+            NDArray qkv = m.randomNormal(new Shape(2, 5, 3, 3, 16));
             NDArray[] grads = new NDArray[2];
             NDArray[] outs = new NDArray[2];
             for (int pass = 0; pass < 2; pass++) {
                 NDArray leaf = qkv.duplicate();
                 leaf.setRequiresGradient(true);
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray q = leaf.get(0);
-                    NDArray k = leaf.get(1);
-                    NDArray v = leaf.get(2);
-                    NDArray out = pass == 0 ? fused.attend(q, k, v, causal) : threeOps(q, k, v, causal);
+                    NDArray out = pass == 0 ? fused.attend(leaf, causal) : threeOps(leaf, causal);
                     // a weighted sum, so every output element's gradient differs
                     NDArray weights = m.arange(0f, out.size()).reshape(out.getShape()).div(out.size());
                     collector.backward(out.mul(weights).sum());
@@ -41,7 +41,7 @@ class FusedAttentionTest {
                 }
                 grads[pass] = leaf.getGradient().duplicate();
             }
-            assertThat(outs[0].getShape()).isEqualTo(new Shape(2, 3, 5, 16));
+            assertThat(outs[0].getShape()).isEqualTo(new Shape(2, 5, 48));
             assertThat(outs[0].sub(outs[1]).abs().max().getFloat()).isLessThan(TOLERANCE);
             assertThat(grads[1].abs().max().getFloat()).isGreaterThan(1e-3f);
             assertThat(grads[0].sub(grads[1]).abs().max().getFloat()).isLessThan(TOLERANCE);
@@ -53,14 +53,20 @@ class FusedAttentionTest {
     void outsideAGradientCollector(boolean causal) {
         FusedAttention fused = FusedAttention.instance();
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            NDArray q = m.randomNormal(new Shape(1, 2, 4, 8));
-            NDArray out = fused.attend(q, q, q, causal);
+            NDArray qkv = m.randomNormal(new Shape(1, 4, 3, 2, 8));
+            NDArray out = fused.attend(qkv, causal);
             assertThat(out.getManager().getEngine().getEngineName()).isEqualTo("PyTorch");
-            assertThat(out.sub(threeOps(q, q, q, causal)).abs().max().getFloat()).isLessThan(TOLERANCE);
+            assertThat(out.sub(threeOps(qkv, causal)).abs().max().getFloat()).isLessThan(TOLERANCE);
         }
     }
 
-    private static NDArray threeOps(NDArray q, NDArray k, NDArray v, boolean causal) {
+    /** The heads of [batch, tokens, 3, heads, headWidth] side by side as [batch, tokens, width], by three ops. */
+    private static NDArray threeOps(NDArray qkv, boolean causal) {
+        Shape s = qkv.getShape();
+        NDArray split = qkv.transpose(2, 0, 3, 1, 4);
+        NDArray q = split.get(0);
+        NDArray k = split.get(1);
+        NDArray v = split.get(2);
         long tokens = q.getShape().get(2);
         NDArray scores = q.mul(1 / Math.sqrt(q.getShape().get(3))).matMul(k.transpose(0, 1, 3, 2));
         if (causal) {
@@ -72,6 +78,6 @@ class FusedAttentionTest {
             }
             scores = scores.add(q.getManager().create(mask, new Shape(tokens, tokens)));
         }
-        return scores.softmax(-1).matMul(v);
+        return scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), s.get(3) * s.get(4));
     }
 }
