@@ -74,6 +74,10 @@ final class DemoCommand implements Callable<Integer> {
             + "bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
     String precision;
 
+    @Option(names = "--phase1-precision", paramLabel = "fp32|bf16", description = "phase 1's precision, which decides "
+            + "the groups (the spec's grouping.precision; default: --precision)")
+    String phase1Precision;
+
     @Option(names = "--no-auth", description = "let callers without a token do everything (a laptop only)")
     boolean noAuth;
 
@@ -106,6 +110,14 @@ final class DemoCommand implements Callable<Integer> {
         // before anything starts: a precision this machine cannot run, or a method nobody knows, is one line, not an
         // experiment refused after the whole stack came up
         Precision.parse(precision).requireSupported(Device.cpu());
+        if (phase1Precision != null) {
+            try {
+                phase1Precision = Precision.parse(phase1Precision).label();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--phase1-precision: " + e.getMessage(), e);
+            }
+            Precision.parse(phase1Precision).requireSupported(Device.cpu());
+        }
         for (String method : methods) {
             try {
                 Variant.parse(method);
@@ -218,7 +230,10 @@ final class DemoCommand implements Callable<Integer> {
         // from a random start CoOp's context spends the few dozen steps a run has here undoing its noise (it ends
         // below zero-shot); from the template's words, as CoOp's ctxv1 configuration, it starts where zero-shot is
         spec.putObject("prompt").put("contextInit", COOP_CONTEXT);
-        spec.putObject("grouping").put("snapshots", 2).put("objective", "mean-centred");
+        ObjectNode groupingSection = spec.putObject("grouping").put("snapshots", 2).put("objective", "mean-centred");
+        if (phase1Precision != null) {
+            groupingSection.put("precision", phase1Precision);
+        }
         JsonNode submitted = trainer.post("/experiments", spec.toString().getBytes(StandardCharsets.UTF_8), "application/json");
         System.out.println("\nExperiment " + id + ": " + methods + " on " + TASKS + ", seeds " + seeds + ", "
                 + submitted.path("runs").size() + " run(s) queued; phase 2, at most "

@@ -60,7 +60,7 @@ public final class ExperimentPlan {
             GroupingSpec g = spec.grouping();
             for (long seed : g.perSeed() ? spec.seeds() : List.of(spec.seeds().get(0))) {
                 runs.add(run(spec, spec.id() + ".phase1" + (g.perSeed() ? ".s" + seed : ""), "phase-1", RunSpec.PHASE_1,
-                        PHASE_1_METHOD, seed, tasks, List.of(tasks), spec.recipe().withEpochs(g.epochs()),
+                        PHASE_1_METHOD, seed, tasks, List.of(tasks), g.phase1Recipe(spec.recipe()),
                         g.snapshotEvery(), g.snapshots()).withPhase1(g.phase1()));
             }
         }

@@ -2,6 +2,7 @@ package org.mmapmtl.trainer.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.mmapmtl.experiment.GroupingSpec;
+import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.grouping.GradientSimilarity;
 import org.mmapmtl.grouping.GroupingObjective;
 
@@ -21,11 +22,11 @@ final class GroupingSection {
             return d;
         }
         if (!node.isObject()) {
-            fields.error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity, phase1}");
+            fields.error("grouping", "must be an object {epochs, snapshots, snapshotEvery, objective, k, tau, similarity, phase1, precision}");
             return d;
         }
         fields.known(node, "grouping.", "epochs", "snapshots", "snapshotEvery", "objective", "k", "tau", "similarity",
-                "phase1");
+                "phase1", "precision");
         int epochs = SpecFields.or(fields.integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
         int snapshots = SpecFields.or(fields.integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
         int every = SpecFields.or(fields.integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
@@ -75,6 +76,16 @@ final class GroupingSection {
                 phase1 = p;
             }
         }
-        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity, phase1);
+        String precision = d.precision();
+        if (fields.present(node, "precision")) {
+            String p = SpecFields.lower(fields.text(node, "precision", "grouping."));
+            if (p != null && !p.equals(Recipe.FP32) && !p.equals(Recipe.BF16)) {
+                fields.error("grouping.precision", "'" + p + "' must be fp32 or bf16 (phase 1's precision; leave it "
+                        + "out to take the recipe's)");
+            } else if (p != null) {
+                precision = p;
+            }
+        }
+        return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity, phase1, precision);
     }
 }

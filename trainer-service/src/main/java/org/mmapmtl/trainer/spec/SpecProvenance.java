@@ -57,6 +57,8 @@ public final class SpecProvenance {
                     + "than they disagree (the paper chooses the partition with the best intra-group similarity)"),
             new Default("grouping.phase1", OURS, "one phase 1, with the first seed, whose partition every seed's phase 2 "
                     + "uses ('per-seed': one per seed); the paper does not say"),
+            new Default("grouping.precision", OURS, "the recipe's precision ('fp32' keeps phase 1, and so the "
+                    + "partition, in float32 under a bf16 recipe)"),
             new Default("grouping.similarity", PAPER, "the text's cosine similarity (Eq. 8 prints a dot product: 'dot' "
                     + "selects it)"));
 
@@ -89,6 +91,7 @@ public final class SpecProvenance {
         values.put("grouping.objective", new Object[] {g.objective(), dg.objective()});
         values.put("grouping.similarity", new Object[] {g.similarity(), dg.similarity()});
         values.put("grouping.phase1", new Object[] {g.phase1(), dg.phase1()});
+        values.put("grouping.precision", new Object[] {g.precision(), dg.precision()});
         Map<String, Origin> out = new LinkedHashMap<>();
         for (Default d : DEFAULTS) {
             Object[] v = values.get(d.field());

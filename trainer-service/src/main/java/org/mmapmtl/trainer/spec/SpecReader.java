@@ -146,6 +146,10 @@ public final class SpecReader {
                 && !Precision.BF16.runsNativelyOn(ai.djl.Device.cpu())) {
             fields.error("recipe.precision", Precision.UNSUPPORTED + " (this trainer's CPU)");
         }
+        if (Recipe.BF16.equals(grouping.precision()) && "cpu".equals(device)
+                && !Precision.BF16.runsNativelyOn(ai.djl.Device.cpu())) {
+            fields.error("grouping.precision", Precision.UNSUPPORTED + " (this trainer's CPU)");
+        }
         if (recipe.sampling().equals("mixed") && methods.stream().map(Variant::parse).anyMatch(Variant::needsPartition)) {
             fields.error("recipe.sampling", "mixed sampling can leave a task out of a step, but the grouping snapshots of "
                     + "phase 1 need every task at every snapshot; use per-task with methods that group tasks");

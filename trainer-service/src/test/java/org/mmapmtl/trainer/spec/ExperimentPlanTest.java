@@ -41,6 +41,30 @@ class ExperimentPlanTest {
     }
 
     @Test
+    void phaseOneRunsInTheGroupingsPrecisionOrElseTheRecipes() {
+        // a GPU spec, so that bf16 is accepted whatever this machine's CPU can do
+        String json = "{\"id\": \"e1\", \"dataset\": {\"root\": \"data\", \"percent\": 50, \"tasks\": [\"clipart\", "
+                + "\"painting\"]}, \"weights\": \"w.safetensors\", \"methods\": [\"mmap\", \"coop-mt\"], \"seeds\": [1], "
+                + "\"device\": \"gpu\", \"recipe\": {\"epochs\": 3, \"precision\": \"bf16\"}, \"grouping\": {GROUPING}}";
+        ExperimentSpec fp32Phase1 = SpecReader.read(json.replace("GROUPING", "\"precision\": \"fp32\"")
+                .getBytes(StandardCharsets.UTF_8), false);
+        List<RunSpec> runs = ExperimentPlan.initialRuns(fp32Phase1);
+        assertThat(runs.get(0).stage()).isEqualTo(RunSpec.PHASE_1);
+        assertThat(runs.get(0).recipe().precision()).isEqualTo("fp32");
+        assertThat(runs.get(0).recipe().epochs()).isEqualTo(1);
+        assertThat(runs.get(1).variant()).isEqualTo("coop-mt");
+        assertThat(runs.get(1).recipe().precision()).isEqualTo("bf16");
+        assertThat(ExperimentPlan.partitionedRuns(fp32Phase1, List.of(List.of("clipart"), List.of("painting"))))
+                .extracting(r -> r.recipe().precision()).containsOnly("bf16");
+        // left out, phase 1 takes the recipe's
+        ExperimentSpec recipes = SpecReader.read(json.replace("GROUPING", "").getBytes(StandardCharsets.UTF_8), false);
+        assertThat(ExperimentPlan.initialRuns(recipes).get(0).recipe().precision()).isEqualTo("bf16");
+        // and the stored spec keeps the choice
+        assertThat(SpecReader.read(SpecReader.toJson(fp32Phase1).getBytes(StandardCharsets.UTF_8), false).grouping()
+                .precision()).isEqualTo("fp32");
+    }
+
+    @Test
     void singleTaskFullFineTuningIsOneRunPerTaskAndSeedUnderOneName() {
         List<RunSpec> runs = ExperimentPlan.initialRuns(spec("[\"full-ft-st\", \"full-ft\"]"));
         List<RunSpec> single = runs.stream().filter(r -> r.variant().equals("full-ft-st")).toList();

@@ -204,6 +204,7 @@ class SpecReaderTest {
             "unknown similarity      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"similarity\": \"l2\"}} | grouping.similarity",
             "precision fp16          | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"precision\": \"fp16\"}} | recipe.precision",
             "batchPer per image      | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"recipe\": {\"batchPer\": \"image\"}} | recipe.batchPer",
+            "grouping precision fp16 | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"precision\": \"fp16\"}} | grouping.precision",
             "phase1 per run          | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"grouping\": {\"phase1\": \"per-run\"}} | grouping.phase1",
             "mixed with grouping     | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"mmap\"], \"recipe\": {\"sampling\": \"mixed\"}} | recipe.sampling",
             "device tpu              | {\"dataset\": {\"root\": \"r\", \"percent\": 1}, \"weights\": \"w\", \"methods\": [\"coop\"], \"device\": \"tpu\"} | device",
