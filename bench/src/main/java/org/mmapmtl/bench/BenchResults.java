@@ -69,9 +69,21 @@ final class BenchResults {
         long patches = (long) v.grid() * v.grid();
         long tokens = patches + 1 + promptTokens;
         double flops = 2.0 * patches * 3 * v.patchSize() * v.patchSize() * w;
-        flops += towerFlops(w, v.layers(), tokens, 1, false);
+        flops += imageTowerFlops(w, v.layers(), tokens, 1, false);
         flops += 2.0 * w * config.embedDim();
         return flops;
+    }
+
+    /**
+     * {@link #towerFlops} for the image tower, whose last block computes the class token's row only: every token's
+     * q, k and v projection (6·L·w², the q rows unused), then for one row the output projection and the MLP (18·w²)
+     * and its scores and mixing over the L tokens (4·L·w); backward, as in {@link #towerFlops}.
+     */
+    static double imageTowerFlops(long width, int layers, long tokens, long images, boolean backward) {
+        double projections = 6.0 * tokens * width * width + 18.0 * width * width;
+        double attention = 4.0 * tokens * width;
+        return towerFlops(width, layers - 1, tokens, images, backward)
+                + images * (backward ? projections + 2 * attention : projections + attention);
     }
 
     /**

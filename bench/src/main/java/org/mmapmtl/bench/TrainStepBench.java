@@ -55,8 +55,8 @@ public final class TrainStepBench {
             double patches = 2.0 * v.grid() * v.grid() * 3 * v.patchSize() * v.patchSize() * v.width() * images;
             boolean changesClip = method.spec().family().changesClip();
             boolean visionGrad = method.visionTokens(0) > 0 || changesClip;
-            double vf = patches + BenchResults.towerFlops(v.width(), v.layers(), visionTokens, images, false);
-            double vb = visionGrad ? BenchResults.towerFlops(v.width(), v.layers(), visionTokens, images, true) : 0;
+            double vf = patches + BenchResults.imageTowerFlops(v.width(), v.layers(), visionTokens, images, false);
+            double vb = visionGrad ? BenchResults.imageTowerFlops(v.width(), v.layers(), visionTokens, images, true) : 0;
             boolean textGrad = method.textTrainable();
             long sets = method.spec().sharing() != MethodSpec.Sharing.SHARED ? tasks : 1;
             // a snapshot step shares a prompt set's text forward and takes a text backward per task

@@ -75,6 +75,11 @@ class TrainStepBenchTest {
         assertThat(BenchResults.towerFlops(2, 1, 3, 1, false)).isEqualTo(288 + 72);
         assertThat(BenchResults.towerFlops(2, 1, 3, 1, true)).isEqualTo(288 + 2 * 72);
         assertThat(BenchResults.towerFlops(2, 4, 3, 5, false)).isEqualTo(20 * (288 + 72));
+        // the image tower's last block: q, k, v for the 3 tokens (6·3·2² = 72), the rest for one row (18·2² = 72),
+        // one query's scores and mixing (4·3·2 = 24)
+        assertThat(BenchResults.imageTowerFlops(2, 1, 3, 1, false)).isEqualTo(72 + 72 + 24);
+        assertThat(BenchResults.imageTowerFlops(2, 1, 3, 1, true)).isEqualTo(72 + 72 + 2 * 24);
+        assertThat(BenchResults.imageTowerFlops(2, 4, 3, 5, false)).isEqualTo(15 * (288 + 72) + 5 * (72 + 72 + 24));
     }
 
     @Test

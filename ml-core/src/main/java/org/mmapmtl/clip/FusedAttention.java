@@ -29,13 +29,17 @@ final class FusedAttention {
      * The module's forward; {@code causal} is a 0-d bool tensor since a module's inputs are tensors. q, k and v are
      * taken apart by one {@code unbind}, whose backward writes the three gradients into one array; taken by three
      * selections, each backward fills an array of the projection's size with zeros, writes its part, and the three are
-     * added. The output comes back as [batch, tokens, width], a view of how the kernel lays it out.
+     * added. The output comes back as [batch, tokens, width], a view of how the kernel lays it out. With
+     * {@code firstQuery}, only the first token asks (keys and values are still every token's).
      */
     private static final String FORWARD = """
             def forward(self: __torch__.Attention,
               qkv: Tensor,
-              causal: Tensor) -> Tensor:
+              causal: Tensor,
+              firstQuery: Tensor) -> Tensor:
               q, k, v = torch.unbind(torch.permute(qkv, [2, 0, 3, 1, 4]), 0)
+              if bool(firstQuery):
+                q = torch.slice(q, 2, 0, 1)
               out = torch.scaled_dot_product_attention(q, k, v, None, 0., bool(causal))
               return torch.flatten(torch.transpose(out, 1, 2), 2, 3)
             """;
@@ -49,16 +53,16 @@ final class FusedAttention {
     /** Held for the JVM's life. */
     private final ScriptModule module;
     private final NDManager flags;
-    private final NDArray causalFlag;
-    private final NDArray fullFlag;
+    private final NDArray on;
+    private final NDArray off;
 
     private FusedAttention(ScriptModule module) {
         this.module = module;
         this.flags = NDManager.newBaseManager(Device.cpu());
-        this.causalFlag = flags.create(true);
-        this.fullFlag = flags.create(false);
+        this.on = flags.create(true);
+        this.off = flags.create(false);
         // first used inside a transformer block's NDScope, which would otherwise close them with the block
-        NDScope.unregister(causalFlag, fullFlag);
+        NDScope.unregister(on, off);
     }
 
     /** The setting, trimmed and in lower case; unset or blank means the default, {@code fused}. */
@@ -89,7 +93,17 @@ final class FusedAttention {
      * @return [batch, tokens, heads·headWidth], the heads side by side
      */
     NDArray attend(NDArray qkv, boolean causal) {
-        return module.forward(new NDList(qkv, causal ? causalFlag : fullFlag)).singletonOrThrow();
+        return module.forward(new NDList(qkv, causal ? on : off, off)).singletonOrThrow();
+    }
+
+    /**
+     * The attention of the first token only, to every token, without a mask (the class token of the last image block,
+     * the only row the image features read).
+     *
+     * @return [batch, 1, heads·headWidth]
+     */
+    NDArray attendFirst(NDArray qkv) {
+        return module.forward(new NDList(qkv, off, on)).singletonOrThrow();
     }
 
     private static FusedAttention load() {
