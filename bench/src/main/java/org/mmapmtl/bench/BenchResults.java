@@ -60,8 +60,9 @@ final class BenchResults {
     }
 
     /**
-     * FLOPs of one image through the vision tower (multiply-adds counted as 2): the patch projection, and per block
-     * the four attention projections and the MLP (12·w² per token) plus scores and mixing (2·L²·w), over L tokens.
+     * FLOPs of one image through the vision tower (multiply-adds counted as 2): the patch projection, the blocks as
+     * {@link #imageTowerFlops} counts them (per block and token 24·w² for the four projections and the MLP, 4·L²·w for
+     * scores and mixing over L tokens; the last block on the class token), and the projection to the embedding.
      */
     static double visionForwardFlops(ClipConfig config, int promptTokens) {
         var v = config.vision();

@@ -52,7 +52,7 @@ final class RetainedBackward {
             Class<?> array = Class.forName("ai.djl.pytorch.engine.PtNDArray");
             return Class.forName("ai.djl.pytorch.jni.JniUtils").getMethod("backward", array, array, boolean.class,
                     boolean.class);
-        } catch (ReflectiveOperationException e) {
+        } catch (ReflectiveOperationException | LinkageError e) {
             // a DJL whose JNI has changed: snapshot steps still give the same gradients, at a text forward per task
             org.slf4j.LoggerFactory.getLogger(RetainedBackward.class).warn(
                     "libtorch's backward with retain_graph is not reachable in this DJL ({}); a snapshot step runs a"

@@ -10,13 +10,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The image tower's last block computed for the class token's row only gives the image features of every row
- * computed, and the same gradients: of the pixels (through every block's keys and values) and of a deep prompt
- * written into the last block's input (a prompt method's, whose rows only reach the class token as keys and values).
+ * computed, and the same gradients: of the pixels (through every block's keys and values), of a deep prompt written
+ * into the last block's input (a prompt method's, whose rows only reach the class token as keys and values), and of
+ * the last block's own weights and biases (which full fine-tuning and BitFit train). The build runs the fused
+ * attention; {@code MMAP_ATTENTION=unfused ./mvnw test -pl ml-core -Dtest=LastBlockFirstRowTest} runs the three ops.
  */
 class LastBlockFirstRowTest {
     @TempDir
@@ -34,6 +38,11 @@ class LastBlockFirstRowTest {
             m.getEngine().setRandomSeed(3);
             NDArray pixels = m.randomNormal(new Shape(3, 3, r, r));
             NDArray prompt = m.randomNormal(0, 0.5f, new Shape(2, width), ai.djl.ndarray.types.DataType.FLOAT32);
+            String lastBlock = "visual.transformer.resblocks." + last + ".";
+            List<ClipModel.Weight> trained = clip.weights().stream().filter(w -> w.name().startsWith(lastBlock)).toList();
+            assertThat(trained).hasSizeGreaterThanOrEqualTo(12); // two LayerNorms, in/out projections, c_fc, c_proj
+            trained.forEach(w -> w.array().setRequiresGradient(true));
+            List<List<NDArray>> weightGrads = List.of(new ArrayList<>(), new ArrayList<>());
             NDArray[] features = new NDArray[2];
             NDArray[] pixelGrads = new NDArray[2];
             NDArray[] promptGrads = new NDArray[2];
@@ -53,6 +62,11 @@ class LastBlockFirstRowTest {
                     collector.backward(f.mul(weights).sum());
                     features[pass] = f.duplicate();
                 }
+                for (ClipModel.Weight w : trained) {
+                    NDArray g = w.array().getGradient();
+                    weightGrads.get(pass).add(g.duplicate());
+                    g.subi(g); // the next pass's backward accumulates into a clean buffer
+                }
                 pixelGrads[pass] = px.getGradient().duplicate();
                 promptGrads[pass] = p.getGradient().duplicate();
             }
@@ -62,6 +76,9 @@ class LastBlockFirstRowTest {
             assertThat(promptGrads[1].abs().max().getFloat()).isGreaterThan(0f);
             assertClose("pixels' gradient", pixelGrads[0], pixelGrads[1]);
             assertClose("the prompt's gradient", promptGrads[0], promptGrads[1]);
+            for (int i = 0; i < trained.size(); i++) {
+                assertClose("the gradient of " + trained.get(i).name(), weightGrads.get(0).get(i), weightGrads.get(1).get(i));
+            }
         }
     }
 
