@@ -111,12 +111,14 @@ final class DemoCommand implements Callable<Integer> {
         // experiment refused after the whole stack came up
         Precision.parse(precision).requireSupported(Device.cpu());
         if (phase1Precision != null) {
+            Precision phase1;
             try {
-                phase1Precision = Precision.parse(phase1Precision).label();
+                phase1 = Precision.parse(phase1Precision);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--phase1-precision: " + e.getMessage(), e);
             }
-            Precision.parse(phase1Precision).requireSupported(Device.cpu());
+            phase1.requireSupported(Device.cpu());
+            phase1Precision = phase1.label();
         }
         for (String method : methods) {
             try {

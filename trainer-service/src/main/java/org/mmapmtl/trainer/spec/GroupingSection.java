@@ -7,6 +7,7 @@ import org.mmapmtl.grouping.GradientSimilarity;
 import org.mmapmtl.grouping.GroupingObjective;
 
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The spec's {@code grouping} section: how phase 1 snapshots gradients and how the partition is searched.
@@ -30,15 +31,8 @@ final class GroupingSection {
         int epochs = SpecFields.or(fields.integer(node, "epochs", "grouping.", 1, 1000), d.epochs());
         int snapshots = SpecFields.or(fields.integer(node, "snapshots", "grouping.", 1, 1000), d.snapshots());
         int every = SpecFields.or(fields.integer(node, "snapshotEvery", "grouping.", 0, 1_000_000), d.snapshotEvery());
-        String objective = d.objective();
-        if (fields.present(node, "objective")) {
-            String o = SpecFields.lower(fields.text(node, "objective", "grouping."));
-            if (o != null && !GroupingObjective.NAMES.contains(o)) {
-                fields.error("grouping.objective", "'" + o + "' must be one of " + GroupingObjective.NAMES);
-            } else if (o != null) {
-                objective = o;
-            }
-        }
+        String objective = fields.choice(node, "objective", "grouping.", d.objective(),
+                Set.copyOf(GroupingObjective.NAMES), "one of " + GroupingObjective.NAMES);
         Integer k = fields.present(node, "k") ? fields.integer(node, "k", "grouping.", 1, 64) : null;
         if (objective.equals("k") && k == null && !fields.present(node, "k")) {
             fields.error("grouping.k", "objective k needs the number of groups k");
@@ -66,26 +60,12 @@ final class GroupingSection {
                 fields.error("grouping.similarity", "'" + s + "' must be cosine or dot");
             }
         }
-        String phase1 = d.phase1();
-        if (fields.present(node, "phase1")) {
-            String p = SpecFields.lower(fields.text(node, "phase1", "grouping."));
-            if (p != null && !p.equals(GroupingSpec.FIRST_SEED) && !p.equals(GroupingSpec.PER_SEED)) {
-                fields.error("grouping.phase1", "'" + p + "' must be first-seed (one phase 1 and one partition for every "
-                        + "seed) or per-seed (a phase 1 and a partition per seed)");
-            } else if (p != null) {
-                phase1 = p;
-            }
-        }
-        String precision = d.precision();
-        if (fields.present(node, "precision")) {
-            String p = SpecFields.lower(fields.text(node, "precision", "grouping."));
-            if (p != null && !p.equals(Recipe.FP32) && !p.equals(Recipe.BF16)) {
-                fields.error("grouping.precision", "'" + p + "' must be fp32 or bf16 (phase 1's precision; leave it "
-                        + "out to take the recipe's)");
-            } else if (p != null) {
-                precision = p;
-            }
-        }
+        String phase1 = fields.choice(node, "phase1", "grouping.", d.phase1(),
+                Set.of(GroupingSpec.FIRST_SEED, GroupingSpec.PER_SEED), "first-seed (one phase 1 and one "
+                        + "partition for every seed) or per-seed (a phase 1 and a partition per seed)");
+        String precision = fields.choice(node, "precision", "grouping.", d.precision(),
+                Set.of(Recipe.FP32, Recipe.BF16), "fp32 or bf16 (phase 1's precision; leave it out to take "
+                        + "the recipe's)");
         return new GroupingSpec(epochs, snapshots, every, objective, k, tau, similarity, phase1, precision);
     }
 }

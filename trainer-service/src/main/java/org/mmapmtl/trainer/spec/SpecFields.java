@@ -62,6 +62,25 @@ final class SpecFields {
         return v.asText().trim();
     }
 
+    /**
+     * A field that takes one of a few words (any case): the word, {@code current} when the field is absent or wrong,
+     * and for a wrong one an error saying what it {@code must} be.
+     */
+    String choice(JsonNode node, String field, String prefix, String current, Set<String> allowed, String must) {
+        if (!present(node, field)) {
+            return current;
+        }
+        String value = lower(text(node, field, prefix));
+        if (value == null) {
+            return current;
+        }
+        if (!allowed.contains(value)) {
+            error(prefix + field, "'" + value + "' must be " + must);
+            return current;
+        }
+        return value;
+    }
+
     Double number(JsonNode node, String field, String prefix) {
         if (!present(node, field)) {
             return null;

@@ -94,6 +94,9 @@ public final class SpecReader {
             if (tree.path("dataset").path("tasks").isEmpty() && tree.path("dataset") instanceof ObjectNode d) {
                 d.remove("tasks"); // no list means every domain; an empty one is refused when read back
             }
+            if (tree.path("grouping").path("precision").isNull() && tree.path("grouping") instanceof ObjectNode g) {
+                g.remove("precision"); // absent means the recipe's, and a reader older than the field accepts the spec
+            }
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
@@ -142,12 +145,10 @@ public final class SpecReader {
         if (!fields.errors().isEmpty()) {
             return null;
         }
-        if (recipe.precision().equals(Recipe.BF16) && "cpu".equals(device)
-                && !Precision.BF16.runsNativelyOn(ai.djl.Device.cpu())) {
+        if (recipe.precision().equals(Recipe.BF16) && "cpu".equals(device) && !world.cpuRunsBf16()) {
             fields.error("recipe.precision", Precision.UNSUPPORTED + " (this trainer's CPU)");
         }
-        if (Recipe.BF16.equals(grouping.precision()) && "cpu".equals(device)
-                && !Precision.BF16.runsNativelyOn(ai.djl.Device.cpu())) {
+        if (Recipe.BF16.equals(grouping.precision()) && "cpu".equals(device) && !world.cpuRunsBf16()) {
             fields.error("grouping.precision", Precision.UNSUPPORTED + " (this trainer's CPU)");
         }
         if (recipe.sampling().equals("mixed") && methods.stream().map(Variant::parse).anyMatch(Variant::needsPartition)) {

@@ -1,5 +1,8 @@
 package org.mmapmtl.trainer.spec;
 
+import ai.djl.Device;
+import org.mmapmtl.clip.Precision;
+
 import java.util.List;
 
 /**
@@ -19,5 +22,10 @@ public interface SpecWorld {
     /** The domains of the dataset in an accepted folder, or null when they cannot be read. */
     default List<String> domains(String kind, String root) {
         return null;
+    }
+
+    /** Whether the trainer's CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX); asked only of bf16 on a CPU. */
+    default boolean cpuRunsBf16() {
+        return Precision.BF16.runsNativelyOn(Device.cpu());
     }
 }

@@ -5,6 +5,7 @@ import org.mmapmtl.experiment.PromptSettings;
 import org.mmapmtl.experiment.Recipe;
 import org.mmapmtl.tokenizer.ClipTokenizer;
 
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** The spec's {@code recipe} and {@code prompt} sections: how each run trains and how large its prompts are. */
@@ -57,34 +58,17 @@ final class TrainingSection {
         }
         double warmupLr = SpecFields.or(fields.positive(node, "warmupLearningRate", "recipe.", 10), d.warmupLearningRate());
         boolean augment = fields.present(node, "augment") ? fields.bool(node, "augment", "recipe.") : d.augment();
-        String sampling = choice(node, "sampling", d.sampling(), java.util.Set.of("per-task", "mixed"),
+        String sampling = fields.choice(node, "sampling", "recipe.", d.sampling(), Set.of("per-task", "mixed"),
                 "per-task or mixed");
-        String batchPer = choice(node, "batchPer", d.batchPer(), java.util.Set.of(Recipe.PER_TASK, Recipe.PER_STEP),
+        String batchPer = fields.choice(node, "batchPer", "recipe.", d.batchPer(),
+                Set.of(Recipe.PER_TASK, Recipe.PER_STEP),
                 "task (batchSize images of each task a step, our reading of the paper) or step (batchSize images a "
                         + "step, shared among its tasks)");
-        String precision = choice(node, "precision", d.precision(), java.util.Set.of(Recipe.FP32, Recipe.BF16),
+        String precision = fields.choice(node, "precision", "recipe.", d.precision(),
+                Set.of(Recipe.FP32, Recipe.BF16),
                 "fp32 (float32 throughout, the default) or bf16 (the frozen CLIP's block products in bfloat16; needs "
                         + "a GPU or a CPU with AVX-512 BF16 or AMX)");
         return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer, precision);
-    }
-
-    /**
-     * A recipe field that takes one of a few words (any case): the word, {@code current} when the field is absent or
-     * wrong, and for a wrong one an error saying what it {@code must} be.
-     */
-    private String choice(JsonNode node, String field, String current, java.util.Set<String> allowed, String must) {
-        if (!fields.present(node, field)) {
-            return current;
-        }
-        String value = SpecFields.lower(fields.text(node, field, "recipe."));
-        if (value == null) {
-            return current;
-        }
-        if (!allowed.contains(value)) {
-            fields.error("recipe." + field, "'" + value + "' must be " + must);
-            return current;
-        }
-        return value;
     }
 
     PromptSettings prompt(JsonNode node) {
