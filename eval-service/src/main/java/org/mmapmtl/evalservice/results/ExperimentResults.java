@@ -66,6 +66,7 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe
         DatasetSpec dataset = null;
         Recipe recipe = null;
         String phase1 = null;
+        String phase1Precision = null;
         Map<String, String> imported = new java.util.TreeMap<>(); // row → file
         for (ReceivedCheckpoint r : runs) {
             Checkpoint c = r.checkpoint();
@@ -76,6 +77,9 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe
             tasks.addAll(c.tasks());
             Map<String, Double> accuracy = accuracies(r, chance);
             if (RunSpec.PHASE_1.equals(r.stage)) {
+                if (c.runSpec() != null) {
+                    phase1Precision = c.runSpec().recipe().precision();
+                }
                 continue;
             }
             if (c.runSpec() != null) {
@@ -108,6 +112,10 @@ public record ExperimentResults(String experimentId, DatasetSpec dataset, Recipe
                     ? "Groups decided per seed: each seed's own phase 1 and partition (grouping.phase1: per-seed)."
                     : "Groups decided once, by a phase 1 with the first seed, and used by every seed (grouping.phase1: "
                     + "first-seed).");
+        }
+        if (phase1Precision != null && recipe != null && !phase1Precision.equals(recipe.precision())) {
+            notes.add("Phase 1, which decided the groups, ran in " + phase1Precision + "; the runs in the table trained in "
+                    + recipe.precision() + " (grouping.precision: " + phase1Precision + ").");
         }
         imported.forEach((row, file) -> notes.add(row + ": prompts trained elsewhere, imported from " + file
                 + " and scored without training."));

@@ -47,4 +47,18 @@ class ExperimentResultsTest {
         assertThat(ExperimentResults.of("e", List.of(received(run("coop-mt", RunSpec.SINGLE, "coop-mt", trained)))).notes())
                 .isEmpty();
     }
+
+    @Test
+    void theCaptionSaysWhenPhaseOneRanInAnotherPrecisionThanTheRuns() {
+        Recipe bf16 = Recipe.paper().withPrecision(Recipe.BF16);
+        RunSpec phase1 = run("phase1", RunSpec.PHASE_1, "mmap-mt", Recipe.paper().withEpochs(1));
+        ExperimentResults mixed = ExperimentResults.of("e", List.of(received(phase1),
+                received(run("mmap", RunSpec.PHASE_2, "mmap", bf16).withPhase1("first-seed"))));
+        assertThat(mixed.recipe()).as("phase 1's recipe is not the table's").isEqualTo(bf16);
+        assertThat(mixed.notes()).contains("Phase 1, which decided the groups, ran in fp32; the runs in the table "
+                + "trained in bf16 (grouping.precision: fp32).");
+        ExperimentResults same = ExperimentResults.of("e", List.of(received(run("phase1", RunSpec.PHASE_1, "mmap-mt",
+                bf16.withEpochs(1))), received(run("mmap", RunSpec.PHASE_2, "mmap", bf16).withPhase1("first-seed"))));
+        assertThat(same.notes()).noneMatch(n -> n.startsWith("Phase 1, which"));
+    }
 }
