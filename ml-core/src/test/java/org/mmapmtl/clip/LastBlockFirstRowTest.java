@@ -83,8 +83,6 @@ class LastBlockFirstRowTest {
     }
 
     private static void assertClose(String what, NDArray actual, NDArray expected) {
-        float scale = expected.abs().max().getFloat();
-        assertThat(scale).as(what).isPositive();
-        assertThat(actual.sub(expected).abs().max().getFloat()).as(what).isLessThan(1e-5f * scale);
+        TwoPasses.assertClose(what, actual, expected, 1e-5f);
     }
 }

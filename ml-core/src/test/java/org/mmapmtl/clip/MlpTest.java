@@ -1,13 +1,11 @@
 package org.mmapmtl.clip;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -31,31 +29,17 @@ class MlpTest {
             NDArray fcBias = m.randomNormal(0, 0.3f, new Shape(4 * width), DataType.FLOAT32);
             NDArray proj = m.randomNormal(0, 0.3f, new Shape(4 * width, width), DataType.FLOAT32);
             NDArray projBias = m.randomNormal(0, 0.3f, new Shape(width), DataType.FLOAT32);
-            NDArray weights = m.arange(0f, 10f * width).reshape(10, width).div(10f * width);
-            NDArray[] outs = new NDArray[2];
-            List<List<NDArray>> grads = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
-            for (int pass = 0; pass < 2; pass++) {
-                List<NDArray> leaves = List.of(x.duplicate(), fc.duplicate(), fcBias.duplicate(), proj.duplicate(),
-                        projBias.duplicate());
-                leaves.forEach(leaf -> leaf.setRequiresGradient(true));
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray out = pass == 0
-                            ? Mlp.applyOrNull(leaves.get(0), leaves.get(1), leaves.get(2), leaves.get(3), leaves.get(4))
-                            : oneByOne(leaves.get(0), leaves.get(1), leaves.get(2), leaves.get(3), leaves.get(4));
-                    // a weighted sum, so every output element's gradient differs
-                    collector.backward(out.mul(weights).sum());
-                    outs[pass] = out.duplicate();
-                }
-                for (NDArray leaf : leaves) {
-                    grads.get(pass).add(leaf.getGradient().duplicate());
-                }
-            }
-            assertThat(outs[0].getShape()).isEqualTo(new Shape(10, width));
-            assertClose("output", outs[0], outs[1]);
+            List<NDArray> inputs = List.of(x, fc, fcBias, proj, projBias);
+            TwoPasses.Pass fused = TwoPasses.run(inputs, in -> Mlp.applyOrNull(in.get(0), in.get(1), in.get(2), in.get(3),
+                    in.get(4)));
+            TwoPasses.Pass reference = TwoPasses.run(inputs, in -> oneByOne(in.get(0), in.get(1), in.get(2), in.get(3),
+                    in.get(4)));
+            assertThat(fused.output().getShape()).isEqualTo(new Shape(10, width));
+            TwoPasses.assertClose("output", fused.output(), reference.output(), 2e-6f);
             List<String> names = List.of("x", "c_fc weight", "c_fc bias", "c_proj weight", "c_proj bias");
             for (int i = 0; i < names.size(); i++) {
-                assertThat(grads.get(1).get(i).abs().max().getFloat()).as(names.get(i)).isGreaterThan(1e-3f);
-                assertClose("gradient of " + names.get(i), grads.get(0).get(i), grads.get(1).get(i));
+                assertThat(reference.gradient(i).abs().max().getFloat()).as(names.get(i)).isGreaterThan(1e-3f);
+                TwoPasses.assertClose("gradient of " + names.get(i), fused.gradient(i), reference.gradient(i), 2e-6f);
             }
         }
     }
@@ -63,10 +47,5 @@ class MlpTest {
     private static NDArray oneByOne(NDArray x, NDArray fc, NDArray fcBias, NDArray proj, NDArray projBias) {
         NDArray hidden = Linear.linear(x, fc.transpose(), fcBias).singletonOrThrow();
         return Linear.linear(QuickGelu.threeOps(hidden), proj.transpose(), projBias).singletonOrThrow();
-    }
-
-    private static void assertClose(String what, NDArray actual, NDArray expected) {
-        float scale = expected.abs().max().getFloat();
-        assertThat(actual.sub(expected).abs().max().getFloat()).as(what).isLessThan(2e-6f * scale);
     }
 }
