@@ -1,5 +1,7 @@
 package org.mmapmtl.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * The optimisation recipe of an experiment's training runs. The paper gives SGD at lr 0.0035, 5 epochs and "a batch
  * size of 16/4"; momentum 0.9, weight decay 5e-4, one warm-up epoch at 1e-5, cosine decay stepped per epoch, random
@@ -14,10 +16,14 @@ package org.mmapmtl.experiment;
  * @param precision {@code fp32} (float32 throughout, the default) or {@code bf16} (the frozen CLIP's block products in
  *                  bfloat16, everything trained in float32); null, as in specs written before the choice existed,
  *                  reads as {@code fp32}
+ * @param maxGradNorm the largest global L2 norm of an update's gradient: a step whose gradient (over every trained
+ *                    parameter, summed over the step's tasks) is longer is scaled down to it, as PyTorch's
+ *                    {@code clip_grad_norm_}; null (the paper's recipe, and specs written before the choice existed)
+ *                    clips nothing. Gradient snapshots for grouping are taken before it.
  */
 public record Recipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
                      int warmupEpochs, double warmupLearningRate, boolean augment, String sampling, String batchPer,
-                     String precision) {
+                     String precision, @JsonInclude(JsonInclude.Include.NON_NULL) Double maxGradNorm) {
     public static final String PER_TASK = "task";
     public static final String PER_STEP = "step";
     public static final String FP32 = "fp32";
@@ -32,6 +38,18 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
         if (!precision.equals(FP32) && !precision.equals(BF16)) {
             throw new IllegalArgumentException("precision '" + precision + "' must be fp32 or bf16");
         }
+        if (maxGradNorm != null && !(maxGradNorm > 0 && Double.isFinite(maxGradNorm))) {
+            throw new IllegalArgumentException("maxGradNorm must be a positive number (or absent: no clipping), got "
+                    + maxGradNorm);
+        }
+    }
+
+    /** The recipe before gradient clipping was a choice: none. */
+    public Recipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
+                  int warmupEpochs, double warmupLearningRate, boolean augment, String sampling, String batchPer,
+                  String precision) {
+        this(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, warmupLearningRate, augment, sampling,
+                batchPer, precision, null);
     }
 
     /** The recipe before the precision was a choice: float32. */
@@ -44,7 +62,13 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
     /** The same recipe in {@code p} ({@code fp32} or {@code bf16}). */
     public Recipe withPrecision(String p) {
         return new Recipe(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, warmupLearningRate,
-                augment, sampling, batchPer, p);
+                augment, sampling, batchPer, p, maxGradNorm);
+    }
+
+    /** The same recipe with updates clipped to global gradient norm {@code n} (null: no clipping). */
+    public Recipe withMaxGradNorm(Double n) {
+        return new Recipe(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, warmupLearningRate,
+                augment, sampling, batchPer, precision, n);
     }
 
     /** The paper's numbers and MaPLe's rest, with {@code batchSize} read per task (see the class comment). */
@@ -64,7 +88,7 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
     public static Recipe paper(String datasetKind) {
         Recipe r = paper();
         return "mini-domainnet".equals(datasetKind) ? new Recipe(r.epochs, 4, r.learningRate, r.momentum, r.weightDecay,
-                r.warmupEpochs, r.warmupLearningRate, r.augment, r.sampling, r.batchPer, r.precision) : r;
+                r.warmupEpochs, r.warmupLearningRate, r.augment, r.sampling, r.batchPer, r.precision, r.maxGradNorm) : r;
     }
 
     /** The recipe in words, for a results table's caption: what a reader needs to compare two tables. */
@@ -74,6 +98,7 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
                 number(learningRate), number(momentum), number(weightDecay),
                 warmupEpochs == 0 ? "no warm-up" : warmupEpochs + " warm-up epoch" + (warmupEpochs == 1 ? "" : "s")
                         + " at " + number(warmupLearningRate), sampling, augment ? "on" : "off")
+                + (maxGradNorm == null ? "" : ", gradient norm clipped to " + number(maxGradNorm))
                 + (BF16.equals(precision) ? ", CLIP's block products in bf16" : "");
     }
 
@@ -84,6 +109,6 @@ public record Recipe(int epochs, int batchSize, double learningRate, double mome
     /** The same recipe for a run of {@code e} epochs (phase 1 of the pipeline); warm-up shortened to fit. */
     public Recipe withEpochs(int e) {
         return new Recipe(e, batchSize, learningRate, momentum, weightDecay, Math.min(warmupEpochs, e - 1),
-                warmupLearningRate, augment, sampling, batchPer, precision);
+                warmupLearningRate, augment, sampling, batchPer, precision, maxGradNorm);
     }
 }

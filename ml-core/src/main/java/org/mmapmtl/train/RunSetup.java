@@ -39,7 +39,7 @@ public final class RunSetup {
         BatchPlan.Sampling sampling = BatchPlan.Sampling.valueOf(r.sampling().toUpperCase(Locale.ROOT).replace('-', '_'));
         return new TrainingConfig(r.epochs(), r.perTaskBatch(run.tasks().size()), r.learningRate(), r.momentum(), r.weightDecay(),
                 r.warmupEpochs(), r.warmupLearningRate(), r.augment(), run.seed(), run.snapshotEvery(), run.snapshots(),
-                sampling);
+                sampling, r.maxGradNorm());
     }
 
     public static SplitRule splitRule(DatasetSpec d) {

@@ -43,20 +43,28 @@ public final class TrainStep {
     private final Sgd sgd;
     private final Set<String> shared;
     private final boolean fused;
+    private final Double maxGradNorm;
 
     public TrainStep(PromptedClip model, Sgd sgd) {
         this(model, sgd, true);
     }
 
+    public TrainStep(PromptedClip model, Sgd sgd, boolean fused) {
+        this(model, sgd, fused, null);
+    }
+
     /**
      * @param fused whether steps without a snapshot take one forward and one backward for all tasks, and snapshot steps
      *              one text forward per prompt set (the default), or every task its own forward and backward
+     * @param maxGradNorm the global norm each update's gradient is clipped to ({@link GradientClipping}); null clips
+     *              nothing. Snapshots keep each task's gradient as it came.
      */
-    public TrainStep(PromptedClip model, Sgd sgd, boolean fused) {
+    public TrainStep(PromptedClip model, Sgd sgd, boolean fused, Double maxGradNorm) {
         this.model = model;
         this.sgd = sgd;
         this.shared = new HashSet<>(model.method().sharedParameterNames());
         this.fused = fused;
+        this.maxGradNorm = maxGradNorm;
     }
 
     /**
@@ -105,6 +113,9 @@ public final class TrainStep {
             if (snapshot) {
                 snapshotGradients.put(task, concat(flat));
             }
+        }
+        if (maxGradNorm != null) {
+            GradientClipping.clip(summed.values(), maxGradNorm);
         }
         summed.forEach((name, gradient) -> sgd.update(name, parameters.get(name), gradient, learningRate));
         return new Outcome(taskLosses, snapshotGradients);
@@ -164,11 +175,17 @@ public final class TrainStep {
                 taskLosses.put(task, finite(task, loss, step, learningRate));
             }
         }
+        Map<String, NDArray> gradients = new LinkedHashMap<>();
         for (String name : parameters.names()) {
-            NDArray gradient = parameters.get(name).getGradient();
+            gradients.put(name, parameters.get(name).getGradient());
+        }
+        if (maxGradNorm != null) {
+            GradientClipping.clip(gradients.values(), maxGradNorm);
+        }
+        gradients.forEach((name, gradient) -> {
             sgd.update(name, parameters.get(name), gradient, learningRate);
             gradient.subi(gradient); // the next step's backward accumulates into a clean buffer
-        }
+        });
         return new Outcome(taskLosses, Map.of());
     }
 

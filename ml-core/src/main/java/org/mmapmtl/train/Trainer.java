@@ -140,7 +140,7 @@ public final class Trainer implements AutoCloseable {
         this.baseWeightsSha256 = baseWeightsSha256;
         this.root = NDManager.newBaseManager(model.clip().device());
         this.sgd = new Sgd(config.momentum(), config.weightDecay(), model.clip().device());
-        this.trainStep = new TrainStep(model, sgd);
+        this.trainStep = new TrainStep(model, sgd, true, config.maxGradNorm());
     }
 
     public BatchPlan plan() {

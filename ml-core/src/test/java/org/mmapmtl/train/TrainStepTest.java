@@ -127,6 +127,86 @@ class TrainStepTest {
         assertClose("parameter", plain.parameters(), optimised.parameters());
     }
 
+    record OneStep(Map<String, Tensor> before, Map<String, Tensor> after, Map<String, float[]> snapshot) {
+        /** Every parameter's change, one vector. */
+        float[] change() {
+            List<Float> out = new ArrayList<>();
+            before.forEach((name, t) -> {
+                float[] b = t.toFloats();
+                float[] a = after.get(name).toFloats();
+                for (int i = 0; i < b.length; i++) {
+                    out.add(a[i] - b[i]);
+                }
+            });
+            float[] v = new float[out.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = out.get(i);
+            }
+            return v;
+        }
+    }
+
+    /** One step of {@code methodName} from its seeded start, SGD without momentum or decay: the change is −lr·update. */
+    private static OneStep oneStep(String methodName, boolean optimised, boolean snapshot, Double maxGradNorm) {
+        GradMode.offOnThisThread();
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        MethodSpec spec = MethodSpec.parse(methodName);
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
+             PromptMethod method = PromptMethod.create(spec, clip, tokenizer, TASKS,
+                     spec.sharing() == MethodSpec.Sharing.GROUPED ? GROUPS : List.of(), 11);
+             PromptedClip model = new PromptedClip(clip, method, tokenizer, CLASSES, optimised);
+             Sgd sgd = new Sgd(0, 0, clip.device());
+             NDManager scope = NDManager.newBaseManager(clip.device())) {
+            Map<String, Tensor> before = method.parameters().toTensors();
+            scope.getEngine().setRandomSeed(100);
+            int r = clip.config().vision().resolution();
+            List<TrainStep.TaskBatch> batches = new ArrayList<>();
+            for (int t = 0; t < TASKS.size(); t++) {
+                batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(3, 3, r, r)),
+                        scope.randomInteger(0, CLASSES.size(), new Shape(3), DataType.INT64)));
+            }
+            TrainStep.Outcome outcome = new TrainStep(model, sgd, optimised, maxGradNorm).run(scope, batches, 0.5,
+                    snapshot, 0);
+            return new OneStep(before, method.parameters().toTensors(), outcome.snapshotGradients());
+        }
+    }
+
+    private static double norm(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        return Math.sqrt(sum);
+    }
+
+    @ParameterizedTest(name = "snapshot step: {0}")
+    @ValueSource(booleans = {false, true})
+    void aClippedStepMovesAlongTheSameGradientShortenedToTheMaximumAndSnapshotsKeepItWhole(boolean snapshot) {
+        OneStep free = oneStep("mmap", true, snapshot, null);
+        double gradientNorm = norm(free.change()) / 0.5;
+        assertThat(gradientNorm).isGreaterThan(1e-3);
+        double max = gradientNorm / 4;
+        OneStep clipped = oneStep("mmap", true, snapshot, max);
+        float[] f = free.change();
+        float[] c = clipped.change();
+        assertThat(norm(c) / 0.5).as("the update's gradient norm").isCloseTo(max, org.assertj.core.data.Offset.offset(max * 1e-4));
+        double worst = 0;
+        for (int i = 0; i < f.length; i++) {
+            worst = Math.max(worst, Math.abs(c[i] - f[i] / 4));
+        }
+        assertThat(worst).as("the clipped change is the free change over 4").isLessThan(1e-4 * norm(f));
+        // both paths of the step clip alike
+        OneStep plain = oneStep("mmap", false, snapshot, max);
+        assertClose("parameter", plain.after(), clipped.after());
+        // a norm above the gradient's changes nothing
+        assertClose("parameter", free.after(), oneStep("mmap", true, snapshot, gradientNorm * 2).after());
+        if (snapshot) {
+            assertThat(clipped.snapshot().keySet()).containsExactlyElementsOf(TASKS);
+            clipped.snapshot().forEach((task, g) -> assertThat(g).as("%s's snapshot, as it came", task)
+                    .containsExactly(free.snapshot().get(task)));
+        }
+    }
+
     private static void assertClose(String what, Map<String, Tensor> expected, Map<String, Tensor> actual) {
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         for (String name : expected.keySet()) {

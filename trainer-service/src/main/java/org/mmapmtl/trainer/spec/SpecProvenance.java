@@ -49,6 +49,8 @@ public final class SpecProvenance {
                     + "(the paper does not say how tasks are mixed)"),
             new Default("recipe.precision", OURS, "float32 throughout, for outputs identical from run to run "
                     + "(MaPLe's code trains CLIP in fp16, TRAINER.MAPLE.PREC; 'bf16' runs CLIP's block products in bfloat16)"),
+            new Default("recipe.maxGradNorm", DASSL, "no clipping, as MaPLe's Dassl trainer (the paper names none; the "
+                    + "demo clips at 10)"),
             new Default("grouping.epochs", OURS, "one epoch of the global MmAP (the paper gives no length for it)"),
             new Default("grouping.snapshots", OURS, "four gradient snapshots spread over phase 1 (the paper averages "
                     + "similarities over training without a count)"),
@@ -85,6 +87,7 @@ public final class SpecProvenance {
         values.put("recipe.augment", new Object[] {r.augment(), dr.augment()});
         values.put("recipe.sampling", new Object[] {r.sampling(), dr.sampling()});
         values.put("recipe.precision", new Object[] {r.precision(), dr.precision()});
+        values.put("recipe.maxGradNorm", new Object[] {r.maxGradNorm(), dr.maxGradNorm()});
         values.put("grouping.epochs", new Object[] {g.epochs(), dg.epochs()});
         values.put("grouping.snapshots", new Object[] {g.snapshots(), dg.snapshots()});
         values.put("grouping.snapshotEvery", new Object[] {g.snapshotEvery(), dg.snapshotEvery()});

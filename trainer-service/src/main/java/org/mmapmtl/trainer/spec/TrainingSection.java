@@ -25,7 +25,7 @@ final class TrainingSection {
             return d;
         }
         fields.known(node, "recipe.", "epochs", "batchSize", "learningRate", "momentum", "weightDecay", "warmupEpochs",
-                "warmupLearningRate", "augment", "sampling", "batchPer", "precision");
+                "warmupLearningRate", "augment", "sampling", "batchPer", "precision", "maxGradNorm");
         int epochs = SpecFields.or(fields.integer(node, "epochs", "recipe.", 1, 1000), d.epochs());
         int batch = SpecFields.or(fields.integer(node, "batchSize", "recipe.", 1, 1024), d.batchSize());
         double lr = SpecFields.or(fields.positive(node, "learningRate", "recipe.", 10), d.learningRate());
@@ -68,7 +68,9 @@ final class TrainingSection {
                 Set.of(Recipe.FP32, Recipe.BF16),
                 "fp32 (float32 throughout, the default) or bf16 (the frozen CLIP's block products in bfloat16; needs "
                         + "a GPU or a CPU with AVX-512 BF16 or AMX)");
-        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer, precision);
+        Double maxGradNorm = fields.positive(node, "maxGradNorm", "recipe.", 1e6);
+        return new Recipe(epochs, batch, lr, momentum, wd, warmup, warmupLr, augment, sampling, batchPer, precision,
+                maxGradNorm == null ? d.maxGradNorm() : maxGradNorm);
     }
 
     PromptSettings prompt(JsonNode node) {

@@ -120,6 +120,25 @@ class SpecReaderTest {
     }
 
     @Test
+    void gradientClippingIsOffUnlessTheSpecSetsAPositiveNorm() throws Exception {
+        assertThat(read(MINIMAL).recipe().maxGradNorm()).isNull();
+        ExperimentSpec clipped = read(MINIMAL.replace("\"methods\"", "\"recipe\": {\"maxGradNorm\": 10}, \"methods\""));
+        assertThat(clipped.recipe().maxGradNorm()).isEqualTo(10.0);
+        assertThat(clipped.recipe().describe()).contains("gradient norm clipped to 10");
+        assertThat(read(SpecReader.toJson(clipped.withId("e1")))).isEqualTo(clipped.withId("e1"));
+        for (String bad : List.of("0", "-1", "\"ten\"", "1e9")) {
+            assertThat(fields(MINIMAL.replace("\"methods\"", "\"recipe\": {\"maxGradNorm\": " + bad + "}, \"methods\"")))
+                    .as("maxGradNorm %s", bad).containsExactly("recipe.maxGradNorm");
+        }
+        // a recipe stored without the field (before it existed, or unclipped) clips nothing; an unclipped one omits it
+        String stored = SpecJson.write(Recipe.paper());
+        assertThat(stored).doesNotContain("maxGradNorm");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readValue(stored, Recipe.class).maxGradNorm()).isNull();
+        assertThat(SpecProvenance.of(read(MINIMAL)).get("recipe.maxGradNorm").source()).isEqualTo("MaPLe/Dassl");
+        assertThat(SpecProvenance.of(clipped).get("recipe.maxGradNorm").source()).isEqualTo("this spec");
+    }
+
+    @Test
     void bf16OnACpuWithoutItIsRefusedForTrainingAndForPhaseOneWhateverThisCpuIs() {
         SpecWorld without = new SpecWorld() {
             @Override
