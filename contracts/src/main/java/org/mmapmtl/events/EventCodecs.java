@@ -8,9 +8,10 @@ public final class EventCodecs {
     public static final EventCodec<TaskPartition> PARTITION =
             new JsonEventCodec<>(SchemaId.of("mmap.partition", 1), TaskPartition.class);
     public static final EventCodec<Checkpoint> CHECKPOINT =
-            new JsonEventCodec<>(new SchemaId("mmap.checkpoint", 1, 5), Checkpoint.class,
+            new JsonEventCodec<>(new SchemaId("mmap.checkpoint", 1, 6), Checkpoint.class,
                     java.util.Set.of("runSpec", "runSpec.prompt.contextInit", "runSpec.prompt.sourcePerLayer",
-                            "runSpec.recipe.batchPer", "runSpec.recipe.precision", "runSpec.phase1", "runSpec.imported"));
+                            "runSpec.recipe.batchPer", "runSpec.recipe.precision", "runSpec.recipe.maxGradNorm", "runSpec.phase1",
+                            "runSpec.imported"));
     public static final EventCodec<Progress> PROGRESS =
             new JsonEventCodec<>(SchemaId.of("mmap.progress", 1), Progress.class, java.util.Set.of("runId", "variant",
                     "phase", "loss", "epochLoss", "taskLosses", "uniformLoss", "learningRate", "imagesPerSecond", "etaMillis", "message"));

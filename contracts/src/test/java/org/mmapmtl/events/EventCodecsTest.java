@@ -74,7 +74,7 @@ class EventCodecsTest {
     @Test
     void jsonEventsCarryTheirSchemaAndTheDocumentedFieldNames() throws Exception {
         ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(checkpoint()));
-        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.5");
+        assertThat(json.get("schema").asText()).isEqualTo("mmap.checkpoint/1.6");
         assertThat(json.get("final").asBoolean()).isTrue();
         assertThat(json.has("finalEpoch")).isFalse();
         ObjectNode p = (ObjectNode) EventCodecs.json().readTree(EventCodecs.PARTITION.encode(partition()));
@@ -141,6 +141,29 @@ class EventCodecsTest {
                 .isEqualTo("bf16");
         assertThatThrownBy(() -> org.mmapmtl.experiment.Recipe.paper().withPrecision("fp16"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fp32 or bf16");
+    }
+
+    /** 1.6 added the recipe's gradient clipping: a clipped run says so; an unclipped one leaves the field out. */
+    @Test
+    void aRunsGradientClippingTravelsWithItsRecipeAndIsLeftOutWhenOff() throws Exception {
+        org.mmapmtl.experiment.RunSpec spec = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.mmap-mt.s1", "mmap-mt",
+                org.mmapmtl.experiment.RunSpec.SINGLE, "mmap-mt", 1, TASKS, List.of(TASKS),
+                new org.mmapmtl.experiment.DatasetSpec("folder", "data/gen", 25.0, null, null, false, TASKS),
+                "generated:tiny-v4", null, null, org.mmapmtl.experiment.Recipe.paper().withMaxGradNorm(10.0),
+                new org.mmapmtl.experiment.PromptSettings(0, 0, 0, 0), 0, 0, "cpu");
+        Checkpoint c = new Checkpoint("exp-1", spec.runId(), "mmap-mt", 1, TASKS, List.of(TASKS), 1, true,
+                "file:///artifacts/e.safetensors", "ab".repeat(32), 2048, spec);
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(c))).isEqualTo(c);
+        org.mmapmtl.experiment.RunSpec plain = new org.mmapmtl.experiment.RunSpec("exp-1", "exp-1.mmap-mt.s1", "mmap-mt",
+                org.mmapmtl.experiment.RunSpec.SINGLE, "mmap-mt", 1, TASKS, List.of(TASKS), spec.dataset(),
+                "generated:tiny-v4", null, null, org.mmapmtl.experiment.Recipe.paper(),
+                new org.mmapmtl.experiment.PromptSettings(0, 0, 0, 0), 0, 0, "cpu");
+        Checkpoint unclipped = new Checkpoint("exp-1", plain.runId(), "mmap-mt", 1, TASKS, List.of(TASKS), 1, true,
+                "file:///artifacts/e.safetensors", "ab".repeat(32), 2048, plain);
+        ObjectNode json = (ObjectNode) EventCodecs.json().readTree(EventCodecs.CHECKPOINT.encode(unclipped));
+        assertThat(json.get("runSpec").get("recipe").has("maxGradNorm")).isFalse();
+        assertThat(EventCodecs.CHECKPOINT.decode(EventCodecs.CHECKPOINT.encode(unclipped)).runSpec().recipe().maxGradNorm())
+                .isNull();
     }
 
     /** 1.4 added which phase 1 decided a run's groups and where imported prompts came from; both absent elsewhere. */
@@ -221,7 +244,7 @@ class EventCodecsTest {
     void wrongTopicPayloadIsRejected() {
         byte[] checkpoint = EventCodecs.CHECKPOINT.encode(checkpoint());
         assertThatThrownBy(() -> EventCodecs.EVALUATION.decode(checkpoint))
-                .hasMessageContaining("mmap.checkpoint/1.5 is not mmap.evaluation/1");
+                .hasMessageContaining("mmap.checkpoint/1.6 is not mmap.evaluation/1");
     }
 
     @Test
