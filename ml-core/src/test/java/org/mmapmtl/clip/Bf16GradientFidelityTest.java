@@ -67,9 +67,14 @@ class Bf16GradientFidelityTest {
     private record Phase1(ClipModel clip, PromptMethod method, PromptedClip model, Sgd sgd, TrainStep step)
             implements AutoCloseable {
         static Phase1 of(ClipWeights weights, Precision precision) {
+            return of(weights, precision, "mmap-mt");
+        }
+
+        /** The same steps training {@code methodName}'s one shared parameter set. */
+        static Phase1 of(ClipWeights weights, Precision precision, String methodName) {
             ClipTokenizer tokenizer = ClipTokenizer.bundled();
             ClipModel clip = ClipModel.loadOnAnyHardware(weights, Device.cpu(), precision);
-            PromptMethod method = PromptMethod.create(MethodSpec.parse("mmap-mt"), clip, tokenizer, TASKS, List.of(), 1);
+            PromptMethod method = PromptMethod.create(MethodSpec.parse(methodName), clip, tokenizer, TASKS, List.of(), 1);
             PromptedClip model = new PromptedClip(clip, method, tokenizer, split.classNames());
             Sgd sgd = new Sgd(0.9, 5e-4, clip.device());
             return new Phase1(clip, method, model, sgd, new TrainStep(model, sgd));
@@ -124,6 +129,59 @@ class Bf16GradientFidelityTest {
             assertThat(worstGradient).isGreaterThan(0.995);
             assertThat(worstAffinity).isLessThan(0.06);
         }
+    }
+
+    /**
+     * Every prompt method's gradient, tensor by tensor (summed over the tasks, as the update takes it), at fp32's
+     * parameters all along fp32's trajectory: MaPLe-MT, whose bf16 demo lands 1.5–1.7 points below fp32's on two sets
+     * of seeds while VPT-MT, CoOp-MT and MmAP land within 0.4, is as faithful here as they are.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"maple-mt", "vpt-mt", "coop-mt", "mmap-mt"})
+    void everyMethodsGradientFollowsFp32sTensorByTensor(String methodName) {
+        try (Phase1 fp32 = Phase1.of(weights, Precision.FP32, methodName);
+             Phase1 bf16 = Phase1.of(weights, Precision.BF16, methodName);
+             ImagePipeline pipeline = new ImagePipeline(data, fp32.clip().config().vision().resolution(), 2)) {
+            List<String> names = fp32.method().parameters().names();
+            Map<String, Integer> sizes = new LinkedHashMap<>();
+            fp32.method().parameters().toTensors().forEach((name, t) -> sizes.put(name, t.toFloats().length));
+            assertThat(fp32.method().sharedParameterNames()).containsExactlyInAnyOrderElementsOf(names);
+            Map<String, double[]> seen = new LinkedHashMap<>(); // name -> {worst cosine, lowest and highest norm ratio}
+            for (int s = 0; s < STEPS; s++) {
+                bf16.method().parameters().load(fp32.method().parameters().toTensors(), "the fp32 trajectory");
+                Map<String, float[]> low = bf16.step(pipeline, s);
+                Map<String, float[]> high = fp32.step(pipeline, s);
+                int offset = 0;
+                for (String name : names) {
+                    int n = sizes.get(name);
+                    float[] a = new float[n];
+                    float[] b = new float[n];
+                    for (String t : TASKS) {
+                        for (int i = 0; i < n; i++) {
+                            a[i] += high.get(t)[offset + i];
+                            b[i] += low.get(t)[offset + i];
+                        }
+                    }
+                    offset += n;
+                    double ratio = Math.sqrt(dot(b, b) / dot(a, a));
+                    double[] w = seen.computeIfAbsent(name, k -> new double[] {1, Double.MAX_VALUE, 0});
+                    w[0] = Math.min(w[0], cosine(a, b));
+                    w[1] = Math.min(w[1], ratio);
+                    w[2] = Math.max(w[2], ratio);
+                }
+            }
+            seen.forEach((name, w) -> System.out.printf("%s %s: bf16 gradient cosine >= %.5f, norm %.3f-%.3f of fp32's%n",
+                    methodName, name, w[0], w[1], w[2]));
+            assertThat(seen).allSatisfy((name, w) -> assertThat(w[0]).as("%s %s", methodName, name).isGreaterThan(0.999));
+        }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += (double) a[i] * b[i];
+        }
+        return d;
     }
 
     @Test
