@@ -50,8 +50,8 @@ final class DemoCommand implements Callable<Integer> {
     static final int EPOCHS = 8;
     /**
      * A prompt's first gradients here reach norms above 100, against a few later on: unclipped, at momentum 0.9, one
-     * seed's run now and then never recovers on one task (a mean's spread of 5 to 20 points over three seeds); clipped
-     * at 10 no seed did (docs/demo.md).
+     * seed's run now and then never recovers on one task (a method's mean spread by up to 9 points over three seeds, a
+     * task's by 21); clipped at 10, no seed did in six (docs/demo.md).
      */
     static final double MAX_GRAD_NORM = 10;
     /** CoOp's published {@code CTX_INIT} ("ctxv1"): its context starts as the zero-shot template's words. */
