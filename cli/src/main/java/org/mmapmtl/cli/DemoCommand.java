@@ -243,10 +243,10 @@ final class DemoCommand implements Callable<Integer> {
         // a tiny world learns in a few dozen steps: no warm-up epoch, no augmentation of the 48-pixel images, a
         // learning rate for that many steps (the same for every method), the first steps' long gradients clipped;
         // real experiments keep the paper's recipe
-        spec.putObject("recipe").put("epochs", epochs).put("batchSize", 8).put("learningRate", learningRate)
-                .put("warmupEpochs", 0).put("augment", false).put("precision", precision);
+        ObjectNode recipe = spec.putObject("recipe").put("epochs", epochs).put("batchSize", 8)
+                .put("learningRate", learningRate).put("warmupEpochs", 0).put("augment", false).put("precision", precision);
         if (maxGradNorm > 0) {
-            spec.with("recipe").put("maxGradNorm", maxGradNorm);
+            recipe.put("maxGradNorm", maxGradNorm);
         }
         // from a random start CoOp's context spends the few dozen steps a run has here undoing its noise (it ends
         // below zero-shot); from the template's words, as CoOp's ctxv1 configuration, it starts where zero-shot is

@@ -36,7 +36,7 @@ class DemoCommandTest {
         assertThat(System.nanoTime() - began).as("nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(10));
     }
 
-    /** Weights that are not there, and a learning rate that cannot train, are named before anything starts. */
+    /** Weights that are not there, and a learning rate or a clipping that cannot train, are named before anything starts. */
     @Test
     void missingWeightsAreNamedBeforeAnythingStarts() {
         PredictCommandTest.Outcome outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(),
@@ -54,6 +54,11 @@ class DemoCommandTest {
         outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(), "--learning-rate", "0");
         assertThat(outcome.exit()).isEqualTo(2);
         assertThat(outcome.err()).contains("--learning-rate must be above 0");
+        assertThat(state.resolve("data")).doesNotExist();
+
+        outcome = PredictCommandTest.run("demo", "--state-dir", state.toString(), "--max-grad-norm", "-1");
+        assertThat(outcome.exit()).isEqualTo(2);
+        assertThat(outcome.err()).contains("--max-grad-norm must be 0 (no clipping) or a norm up to 1e6, got -1.0");
         assertThat(state.resolve("data")).doesNotExist();
     }
 
@@ -92,6 +97,7 @@ class DemoCommandTest {
         }
         assertThat(output).anyMatch(l -> l.startsWith("| method | clipart | sketch | painting | pixel | mean | params |"));
         assertThat(all).doesNotContain("incomplete").doesNotContain("not evaluated").contains("Stopped.");
+        assertThat(all).as("the demo's recipe clips, and the caption says so").contains("gradient norm clipped to 10");
         assertLearned(output);
 
         // phase 2: one run per group the grouping service chose (per seed), for the grouping and the random grouping

@@ -1,6 +1,9 @@
 package org.mmapmtl.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 
 import java.util.Collection;
 
@@ -24,14 +27,23 @@ public final class GradientClipping {
         return norm;
     }
 
-    /** The L2 norm of all {@code gradients} as one vector, summed in double precision. */
+    /** The L2 norm of all {@code gradients} as one vector, summed where they live and read back once. */
     public static double norm(Collection<NDArray> gradients) {
-        double squares = 0;
-        for (NDArray g : gradients) {
-            try (NDArray square = g.square(); NDArray sum = square.sum()) {
-                squares += sum.getFloat();
-            }
+        if (gradients.isEmpty()) {
+            return 0;
         }
-        return Math.sqrt(squares);
+        NDList squares = new NDList(gradients.size());
+        try {
+            for (NDArray g : gradients) {
+                try (NDArray square = g.square(); NDArray sum = square.sum()) {
+                    squares.add(sum.toType(DataType.FLOAT64, true)); // the total of many tensors' sums in double
+                }
+            }
+            try (NDArray stacked = NDArrays.stack(squares); NDArray total = stacked.sum()) {
+                return Math.sqrt(total.getDouble());
+            }
+        } finally {
+            squares.close();
+        }
     }
 }

@@ -173,6 +173,10 @@ class Bf16GradientFidelityTest {
             seen.forEach((name, w) -> System.out.printf("%s %s: bf16 gradient cosine >= %.5f, norm %.3f-%.3f of fp32's%n",
                     methodName, name, w[0], w[1], w[2]));
             assertThat(seen).allSatisfy((name, w) -> assertThat(w[0]).as("%s %s", methodName, name).isGreaterThan(0.999));
+            // MmAP's Kronecker factors hold a few numbers each: a norm of so few is too coarse a measure to hold
+            seen.entrySet().stream().filter(e -> sizes.get(e.getKey()) >= 16).forEach(e -> assertThat(e.getValue())
+                    .as("%s %s: lowest and highest norm of bf16's gradient over fp32's", methodName, e.getKey())
+                    .satisfies(w -> assertThat(w[1]).isGreaterThan(0.9), w -> assertThat(w[2]).isLessThan(1.1)));
         }
     }
 

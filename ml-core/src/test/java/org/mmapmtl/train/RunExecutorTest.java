@@ -23,9 +23,14 @@ class RunExecutorTest {
     final TinyWorld world = TinyWorld.shared();
 
     RunSpec run(String method, int epochs, int snapshotEvery, int snapshots) {
+        return run(method, epochs, snapshotEvery, snapshots, null);
+    }
+
+    RunSpec run(String method, int epochs, int snapshotEvery, int snapshots, Double maxGradNorm) {
         DatasetSpec data = new DatasetSpec("folder", world.dir.resolve("data").toString(), 50.0, null, 1L, false,
                 List.of("photo", "clipart", "painting", "sketch"));
-        Recipe recipe = new Recipe(epochs, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, true, "per-task", Recipe.PER_TASK);
+        Recipe recipe = new Recipe(epochs, 4, 0.0035, 0.9, 5e-4, 0, 1e-5, true, "per-task", Recipe.PER_TASK)
+                .withMaxGradNorm(maxGradNorm);
         return new RunSpec("e1", "e1." + method + ".s1", method, RunSpec.SINGLE, method, 1, TinyWorld.TASKS,
                 List.of(TinyWorld.TASKS), data, world.weights.toString(), world.weights.toUri().toString(), world.baseSha,
                 recipe, new PromptSettings(2, 1, 2, 64), snapshotEvery, snapshots, "cpu");
@@ -65,6 +70,17 @@ class RunExecutorTest {
         public Trainer.WhenStopped whenStopped() {
             return Trainer.WhenStopped.NOTHING; // a trainer dying: the next one resumes from the last epoch
         }
+    }
+
+    @Test
+    void theRecipesClippingReachesTheTrainingConfigAndTheCheckpointsConfigOnlyWhenSet() {
+        TrainingConfig plain = RunSetup.trainingConfig(run("coop-mt", 1, 0, 0));
+        TrainingConfig clipped = RunSetup.trainingConfig(run("coop-mt", 1, 0, 0, 5.0));
+        assertThat(plain.maxGradNorm()).isNull();
+        assertThat(clipped.maxGradNorm()).isEqualTo(5.0);
+        // a checkpoint's config is compared as text on resume: an unclipped run's reads as before the field existed
+        assertThat(CheckpointFile.json(plain)).doesNotContain("maxGradNorm");
+        assertThat(CheckpointFile.json(clipped)).contains("\"maxGradNorm\":5.0");
     }
 
     @Test

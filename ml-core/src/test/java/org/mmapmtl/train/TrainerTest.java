@@ -42,6 +42,27 @@ class TrainerTest {
         }
     }
 
+    /** The trainer clips what the config asks: the same run clipped to a tiny norm barely moves its prompt. */
+    @Test
+    void aClippedRunMovesItsPromptFarLessThanTheSameRunUnclipped() {
+        TinyWorld world = TinyWorld.shared();
+        double[] moved = new double[2];
+        for (int clipped = 0; clipped < 2; clipped++) {
+            TrainingConfig config = CONFIG.withEpochs(1).withMaxGradNorm(clipped == 1 ? 1e-4 : null);
+            try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "mmap-mt", null, 1);
+                 Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, config, world.baseSha)) {
+                float[] before = model.method().parameters().get("shared/layer0.source").toFloatArray();
+                trainer.run(null, null, new Trainer.Listener() { });
+                float[] after = model.method().parameters().get("shared/layer0.source").toFloatArray();
+                for (int i = 0; i < before.length; i++) {
+                    moved[clipped] += (double) (after[i] - before[i]) * (after[i] - before[i]);
+                }
+            }
+        }
+        assertThat(moved[0]).as("the unclipped run moves its prompt").isPositive();
+        assertThat(Math.sqrt(moved[1])).as("clipped to 1e-4").isLessThan(0.01 * Math.sqrt(moved[0]));
+    }
+
     @Test
     void aCheckpointRestoresIdenticalLogitsAndResumingContinuesTheSameLossCurve(@TempDir Path dir) {
         TinyWorld world = TinyWorld.shared();
