@@ -89,6 +89,14 @@ public final class TrainStepBench {
     public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
                                  boolean snapshot, boolean perTask, int iterations, Device device, Precision precision,
                                  Path out, Path profile, PrintStream log) throws IOException {
+        return run(arch, methodName, batch, classes, tasks, snapshot, perTask, iterations, device, precision, null, out,
+                profile, log);
+    }
+
+    /** The same, each update's gradient clipped to {@code maxGradNorm} as a recipe's {@code maxGradNorm} asks (null: not). */
+    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
+                                 boolean snapshot, boolean perTask, int iterations, Device device, Precision precision,
+                                 Double maxGradNorm, Path out, Path profile, PrintStream log) throws IOException {
         ObjectNode result = new ObjectMapper().createObjectNode();
         try (BenchModel m = BenchModel.create(arch, methodName, classes, tasks, device, precision);
              Sgd sgd = new Sgd(0.9, 5e-4, device);
@@ -96,7 +104,7 @@ public final class TrainStepBench {
             if (m.method.parameters().isEmpty()) {
                 throw new IllegalArgumentException(methodName + " has nothing to train; pick a trainable method");
             }
-            TrainStep step = new TrainStep(m.model, sgd, !perTask);
+            TrainStep step = new TrainStep(m.model, sgd, !perTask, maxGradNorm);
             int r = arch.config().vision().resolution();
             long[] counter = {0};
             List<Long> resident = new ArrayList<>();
@@ -122,6 +130,9 @@ public final class TrainStepBench {
             BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
             result.put("method", m.spec.name());
             result.put("precision", precision.label());
+            if (maxGradNorm != null) {
+                result.put("maxGradNorm", maxGradNorm);
+            }
             result.put("trainableParameters", m.method.parameters().count());
             result.put("classes", classes);
             result.put("tasks", tasks);
@@ -146,9 +157,10 @@ public final class TrainStepBench {
             var rss = result.putArray("residentMiBAfterEachStep");
             resident.forEach(rss::add);
             result.put("peakResidentMiB", BenchResults.peakResidentMiB());
-            log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s: %.0f ms/step, %.2f images/s, resident MiB after each step %s, peak %d%n",
+            log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s%s: %.0f ms/step, %.2f images/s, resident MiB after each step %s, peak %d%n",
                     arch.label(), m.spec.name(), device, tasks, batch, classes, snapshot ? ", snapshot step" : "",
-                    perTask ? ", per-task step" : "", median, (double) batch * tasks * 1000.0 / median, resident,
+                    perTask ? ", per-task step" : "", maxGradNorm == null ? "" : ", gradients clipped to " + maxGradNorm,
+                    median, (double) batch * tasks * 1000.0 / median, resident,
                     BenchResults.peakResidentMiB());
             log.printf("  matrix work per step: vision %.1f forward + %.1f backward, text %.1f forward + %.1f backward = "
                             + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's %s GEMM rate (%.0f GFLOP/s)%n",

@@ -47,6 +47,16 @@ class TrainStepBenchTest {
     }
 
     @Test
+    void timesAClippedStepAndSaysSo(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("train-step.json");
+        TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 2, false, false, 1, Device.cpu(), Precision.FP32,
+                1e-3, out, null, QUIET);
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        assertThat(json.get("maxGradNorm").asDouble()).isEqualTo(1e-3);
+        assertThat(json.get("stepMs").asDouble()).isPositive();
+    }
+
+    @Test
     void countsTheStepsMatrixWorkAndProfilesItsOps(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         Path trace = dir.resolve("trace.json");

@@ -191,10 +191,18 @@ final class BenchCommand {
         @Option(names = "--profile", paramLabel = "TRACE", description = "run one more step under libtorch's profiler, write its trace (Chrome trace format) to TRACE and print the ops with the most self time")
         Path profile;
 
+        @Option(names = "--max-grad-norm", paramLabel = "N", description = "clip each update's gradient to this global norm, as a recipe's maxGradNorm (default: no clipping)")
+        Double maxGradNorm;
+
         @Override
         public Integer call() throws Exception {
+            if (maxGradNorm != null && !(maxGradNorm > 0 && maxGradNorm <= 1e6)) {
+                System.err.println("mmap bench train-step: --max-grad-norm must be a norm above 0 and up to 1e6, got " + maxGradNorm);
+                return 2;
+            }
             TrainStepBench.run(ClipArchitecture.of(arch), method, batch, classes, tasks, snapshot, perTask, iterations,
-                    org.mmapmtl.train.Devices.named(device), Precision.parse(precision), out, profile, System.out);
+                    org.mmapmtl.train.Devices.named(device), Precision.parse(precision), maxGradNorm, out, profile,
+                    System.out);
             return 0;
         }
     }
