@@ -51,14 +51,19 @@ class TrainStepTest {
                    Map<String, float[]> snapshot) {
     }
 
+    /** The method with seed 11, grouped as {@link #GROUPS} where it groups tasks. */
+    private static PromptMethod method(String methodName, ClipModel clip, ClipTokenizer tokenizer) {
+        MethodSpec spec = MethodSpec.parse(methodName);
+        return PromptMethod.create(spec, clip, tokenizer, TASKS,
+                spec.sharing() == MethodSpec.Sharing.GROUPED ? GROUPS : List.of(), 11);
+    }
+
     /** Two steps, then (with {@code snapshot}) a third that keeps each task's gradient. */
     private static Trained train(String methodName, boolean optimised, boolean snapshot) {
         GradMode.offOnThisThread();
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
-        MethodSpec spec = MethodSpec.parse(methodName);
         try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
-             PromptMethod method = PromptMethod.create(spec, clip, tokenizer, TASKS,
-                     spec.sharing() == MethodSpec.Sharing.GROUPED ? GROUPS : List.of(), 11);
+             PromptMethod method = method(methodName, clip, tokenizer);
              PromptedClip model = new PromptedClip(clip, method, tokenizer, CLASSES, optimised);
              Sgd sgd = new Sgd(0.9, 5e-4, clip.device());
              NDManager root = NDManager.newBaseManager(clip.device())) {
@@ -130,17 +135,14 @@ class TrainStepTest {
     record OneStep(Map<String, Tensor> before, Map<String, Tensor> after, Map<String, float[]> snapshot) {
         /** Every parameter's change, one vector. */
         float[] change() {
-            List<Float> out = new ArrayList<>();
-            before.forEach((name, t) -> {
-                float[] b = t.toFloats();
-                float[] a = after.get(name).toFloats();
+            float[] v = new float[before.values().stream().mapToInt(t -> t.toFloats().length).sum()];
+            int at = 0;
+            for (Map.Entry<String, Tensor> e : before.entrySet()) {
+                float[] b = e.getValue().toFloats();
+                float[] a = after.get(e.getKey()).toFloats();
                 for (int i = 0; i < b.length; i++) {
-                    out.add(a[i] - b[i]);
+                    v[at++] = a[i] - b[i];
                 }
-            });
-            float[] v = new float[out.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = out.get(i);
             }
             return v;
         }
@@ -150,10 +152,8 @@ class TrainStepTest {
     private static OneStep oneStep(String methodName, boolean optimised, boolean snapshot, Double maxGradNorm) {
         GradMode.offOnThisThread();
         ClipTokenizer tokenizer = ClipTokenizer.bundled();
-        MethodSpec spec = MethodSpec.parse(methodName);
         try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
-             PromptMethod method = PromptMethod.create(spec, clip, tokenizer, TASKS,
-                     spec.sharing() == MethodSpec.Sharing.GROUPED ? GROUPS : List.of(), 11);
+             PromptMethod method = method(methodName, clip, tokenizer);
              PromptedClip model = new PromptedClip(clip, method, tokenizer, CLASSES, optimised);
              Sgd sgd = new Sgd(0, 0, clip.device());
              NDManager scope = NDManager.newBaseManager(clip.device())) {
