@@ -17,7 +17,8 @@ final class ProgressBoard {
     static final int BAR = 20;
 
     private record Row(String stage, String state, int epoch, int epochs, long step, long totalSteps, Double loss,
-                       Double uniformLoss, Double imagesPerSecond, Long etaMillis, String message) {
+                       Double uniformLoss, Double gradNorm, Boolean gradClipped, Double imagesPerSecond, Long etaMillis,
+                       String message) {
     }
 
     private final Map<String, Row> runs = new LinkedHashMap<>();
@@ -34,10 +35,11 @@ final class ProgressBoard {
         Row before = runs.get(run);
         if (p.loss() == null && before != null) { // a lifecycle report keeps the last step's numbers
             runs.put(run, new Row(p.phase(), p.state(), before.epoch, before.epochs, before.step, before.totalSteps,
-                    before.loss, before.uniformLoss, before.imagesPerSecond, before.etaMillis, p.message()));
+                    before.loss, before.uniformLoss, before.gradNorm, before.gradClipped, before.imagesPerSecond,
+                    before.etaMillis, p.message()));
         } else {
             runs.put(run, new Row(p.phase(), p.state(), p.epoch(), p.epochs(), p.step(), p.totalSteps(), p.loss(),
-                    p.uniformLoss(), p.imagesPerSecond(), p.etaMillis(), p.message()));
+                    p.uniformLoss(), p.gradNorm(), p.gradClipped(), p.imagesPerSecond(), p.etaMillis(), p.message()));
         }
     }
 
@@ -45,6 +47,17 @@ final class ProgressBoard {
     static String loss(double loss, Double uniformLoss) {
         return String.format(Locale.ROOT, "loss %.4f", loss)
                 + (uniformLoss == null ? "" : String.format(Locale.ROOT, " (uniform %.2f)", uniformLoss));
+    }
+
+    /**
+     * The step's gradient norm, and whether the recipe's maxGradNorm scaled it down, after the loss: "  grad 114.20
+     * (clipped)". Empty for a report without one (an older trainer).
+     */
+    static String gradient(Double gradNorm, Boolean clipped) {
+        if (gradNorm == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "  grad %.2f", gradNorm) + (Boolean.TRUE.equals(clipped) ? " (clipped)" : "");
     }
 
     List<String> lines() {
@@ -56,8 +69,8 @@ final class ProgressBoard {
             double done = "done".equals(r.state) ? 1 : r.totalSteps == 0 ? 0 : (double) r.step / r.totalSteps;
             int filled = (int) Math.round(done * BAR);
             String bar = "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "]";
-            String numbers = r.loss == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  %s  %s img/s  ETA %s",
-                    r.epoch, r.epochs, r.step, r.totalSteps, loss(r.loss, r.uniformLoss),
+            String numbers = r.loss == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  %s%s  %s img/s  ETA %s",
+                    r.epoch, r.epochs, r.step, r.totalSteps, loss(r.loss, r.uniformLoss), gradient(r.gradNorm, r.gradClipped),
                     r.imagesPerSecond == null ? "-" : String.format(Locale.ROOT, "%.1f", r.imagesPerSecond),
                     "running".equals(r.state) ? ExperimentCommands.Status.eta(r.etaMillis) : "-");
             String tail = "failed".equals(r.state) && r.message != null ? "  " + r.message : "";

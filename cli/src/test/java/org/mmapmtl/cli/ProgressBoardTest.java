@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ProgressBoardTest {
     static Progress step(String run, long step, double loss) {
-        return new Progress("e", "e." + run, "coop-mt", "single", "running", step, 20, 1, 2, loss, loss, Map.of(), 7.17, 0.002, 50.0,
+        return new Progress("e", "e." + run, "coop-mt", "single", "running", step, 20, 1, 2, loss, loss, Map.of(), 7.17, 0.002, 3.5, false, 50.0,
                 61_000L, null, Instant.now());
     }
 
@@ -27,7 +27,7 @@ class ProgressBoardTest {
         assertThat(board.lines()).hasSize(3);
         assertThat(board.lines().get(0)).isEqualTo("experiment  running  experiment global-training");
         assertThat(board.lines().get(1)).startsWith("coop-mt.s1 [#####---------------] single    running")
-                .contains("step 5/20").contains("loss 1.5000 (uniform 7.17)").contains("ETA 1m01s");
+                .contains("step 5/20").contains("loss 1.5000 (uniform 7.17)  grad 3.50  50.0 img/s").contains("ETA 1m01s");
         assertThat(board.lines().get(2)).startsWith("vpt-mt.s1  [####################] single    done")
                 .contains("loss 0.7000").contains("ETA -");
     }
@@ -36,6 +36,14 @@ class ProgressBoardTest {
     void aStepsLossStandsBesideAUniformGuesssWhenTheReportCarriesIt() {
         assertThat(ProgressBoard.loss(8.1404, 7.1670)).isEqualTo("loss 8.1404 (uniform 7.17)");
         assertThat(ProgressBoard.loss(0.5, null)).isEqualTo("loss 0.5000"); // a record of an older trainer
+    }
+
+    @Test
+    void aStepsGradientNormSaysWhenTheRecipeClippedIt() {
+        assertThat(ProgressBoard.gradient(114.2, true)).isEqualTo("  grad 114.20 (clipped)");
+        assertThat(ProgressBoard.gradient(3.5, false)).isEqualTo("  grad 3.50");
+        assertThat(ProgressBoard.gradient(3.5, null)).isEqualTo("  grad 3.50"); // a recipe that does not clip
+        assertThat(ProgressBoard.gradient(null, null)).isEmpty(); // a record of an older trainer
     }
 
     @Test

@@ -13,8 +13,9 @@ public final class EventCodecs {
                             "runSpec.recipe.batchPer", "runSpec.recipe.precision", "runSpec.recipe.maxGradNorm", "runSpec.phase1",
                             "runSpec.imported"));
     public static final EventCodec<Progress> PROGRESS =
-            new JsonEventCodec<>(SchemaId.of("mmap.progress", 1), Progress.class, java.util.Set.of("runId", "variant",
-                    "phase", "loss", "epochLoss", "taskLosses", "uniformLoss", "learningRate", "imagesPerSecond", "etaMillis", "message"));
+            new JsonEventCodec<>(new SchemaId("mmap.progress", 1, 1), Progress.class, java.util.Set.of("runId", "variant",
+                    "phase", "loss", "epochLoss", "taskLosses", "uniformLoss", "learningRate", "gradNorm", "gradClipped",
+                    "imagesPerSecond", "etaMillis", "message"));
     public static final EventCodec<Evaluation> EVALUATION =
             new JsonEventCodec<>(SchemaId.of("mmap.evaluation", 1), Evaluation.class);
 

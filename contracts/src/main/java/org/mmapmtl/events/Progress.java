@@ -19,6 +19,10 @@ import java.util.Set;
  * @param taskLosses each task's loss at this step
  * @param uniformLoss the loss a uniform guess gives, summed over the same tasks (ln C per task for C classes): the
  *                   level a run must get below to have learned anything
+ * @param gradNorm   the global L2 norm of the step's update gradient (every trained tensor together, all tasks summed),
+ *                   before any clipping: the number to read when choosing a recipe's maxGradNorm
+ * @param gradClipped whether the step's gradient was scaled down to the recipe's maxGradNorm; null where the recipe
+ *                   does not clip
  * @param etaMillis  estimated time left in the run
  * @param message    what happened, for people (failures carry the reason)
  */
@@ -26,7 +30,8 @@ import java.util.Set;
 public record Progress(String experimentId, String runId, String variant, String phase, String state, long step,
                        long totalSteps, int epoch, int epochs, Double loss, Double epochLoss,
                        Map<String, Double> taskLosses, Double uniformLoss,
-                       Double learningRate, Double imagesPerSecond, Long etaMillis, String message, Instant at) {
+                       Double learningRate, Double gradNorm, Boolean gradClipped, Double imagesPerSecond,
+                       Long etaMillis, String message, Instant at) {
     public static final Set<String> STATES = Set.of("queued", "running", "done", "failed", "cancelled");
 
     public Progress {
@@ -45,7 +50,7 @@ public record Progress(String experimentId, String runId, String variant, String
 
     public static Progress lifecycle(String experimentId, String runId, String variant, String phase, String state,
                                      String message, Instant at) {
-        return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null, null,
-                null, message, at);
+        return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null, null, null,
+                null, null, message, at);
     }
 }

@@ -55,6 +55,29 @@ class EventCodecsTest {
     }
 
     @Test
+    void aStepReportCarriesItsGradientNormAndAnOlderReportReadsWithout() {
+        Progress step = new Progress("exp-1", "exp-1.mmap.s1", "mmap", "phase-2", "running", 3, 72, 1, 8, 5.2, 5.6,
+                Map.of("Art", 2.6, "Clipart", 2.6), 7.17, 0.005, 114.2, true, 49.7, 45_000L, null,
+                Instant.parse("2026-12-05T23:10:00Z"));
+        String json = new String(EventCodecs.PROGRESS.encode(step), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"schema\":\"mmap.progress/1.1\"").contains("\"gradNorm\":114.2")
+                .contains("\"gradClipped\":true");
+        assertThat(EventCodecs.PROGRESS.decode(EventCodecs.PROGRESS.encode(step))).isEqualTo(step);
+        // a recipe without clipping leaves gradClipped out
+        Progress unclipped = new Progress("exp-1", "exp-1.mmap.s1", "mmap", "phase-2", "running", 3, 72, 1, 8, 5.2, 5.6,
+                null, 7.17, 0.005, 3.5, null, 49.7, 45_000L, null, Instant.parse("2026-12-05T23:10:00Z"));
+        assertThat(new String(EventCodecs.PROGRESS.encode(unclipped), StandardCharsets.UTF_8)).doesNotContain("gradClipped");
+        // what a trainer before 1.1 wrote
+        Progress older = EventCodecs.PROGRESS.decode(("{\"schema\":\"mmap.progress/1\",\"experimentId\":\"exp-1\","
+                + "\"runId\":\"exp-1.mmap.s1\",\"variant\":\"mmap\",\"phase\":\"phase-2\",\"state\":\"running\","
+                + "\"step\":3,\"totalSteps\":72,\"epoch\":1,\"epochs\":8,\"loss\":5.2,\"at\":\"2026-12-05T23:10:00Z\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(older.loss()).isEqualTo(5.2);
+        assertThat(older.gradNorm()).isNull();
+        assertThat(older.gradClipped()).isNull();
+    }
+
+    @Test
     void everyContractRoundTrips() {
         assertThat(EventCodecs.GRADIENT.decode(EventCodecs.GRADIENT.encode(gradient()))).isEqualTo(gradient());
         assertThat(EventCodecs.PARTITION.decode(EventCodecs.PARTITION.encode(partition()))).isEqualTo(partition());

@@ -8,6 +8,7 @@ import org.mmapmtl.prompt.PromptedClip;
 import org.mmapmtl.prompt.TrainableParameters;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +33,11 @@ public final class TrainStep {
     /**
      * @param taskLosses        each stepped task's loss, by task name, in task order
      * @param snapshotGradients per stepped task the flattened gradients of the shared parameters (empty unless asked)
+     * @param gradNorm          the global L2 norm of the update's gradient (all tasks summed) before any clipping
+     * @param clipped           whether that gradient was scaled down to the maximum norm (false where nothing clips)
      */
-    public record Outcome(Map<String, Double> taskLosses, Map<String, float[]> snapshotGradients) {
+    public record Outcome(Map<String, Double> taskLosses, Map<String, float[]> snapshotGradients, double gradNorm,
+                          boolean clipped) {
         public double loss() {
             return taskLosses.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -114,11 +118,9 @@ public final class TrainStep {
                 snapshotGradients.put(task, concat(flat));
             }
         }
-        if (maxGradNorm != null) {
-            GradientClipping.clip(summed.values(), maxGradNorm);
-        }
+        double norm = clipIfAsked(summed.values());
         summed.forEach((name, gradient) -> sgd.update(name, parameters.get(name), gradient, learningRate));
-        return new Outcome(taskLosses, snapshotGradients);
+        return new Outcome(taskLosses, snapshotGradients, norm, clipped(norm));
     }
 
     /**
@@ -156,7 +158,7 @@ public final class TrainStep {
         parameters.bind(scope);
         Map<String, Double> taskLosses = new LinkedHashMap<>();
         if (batches.isEmpty()) {
-            return new Outcome(taskLosses, Map.of());
+            return new Outcome(taskLosses, Map.of(), 0, false);
         }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             List<NDArray> logits = model.logits(batches.stream().map(TaskBatch::task).toList(),
@@ -179,14 +181,21 @@ public final class TrainStep {
         for (String name : parameters.names()) {
             gradients.put(name, parameters.get(name).getGradient());
         }
-        if (maxGradNorm != null) {
-            GradientClipping.clip(gradients.values(), maxGradNorm);
-        }
+        double norm = clipIfAsked(gradients.values());
         gradients.forEach((name, gradient) -> {
             sgd.update(name, parameters.get(name), gradient, learningRate);
             gradient.subi(gradient); // the next step's backward accumulates into a clean buffer
         });
-        return new Outcome(taskLosses, Map.of());
+        return new Outcome(taskLosses, Map.of(), norm, clipped(norm));
+    }
+
+    /** The gradients' global norm, measured on every step (progress reports carry it), clipped to it when asked. */
+    private double clipIfAsked(Collection<NDArray> gradients) {
+        return maxGradNorm != null ? GradientClipping.clip(gradients, maxGradNorm) : GradientClipping.norm(gradients);
+    }
+
+    private boolean clipped(double norm) {
+        return maxGradNorm != null && norm > maxGradNorm;
     }
 
     private static double finite(String task, float loss, long step, double learningRate) {

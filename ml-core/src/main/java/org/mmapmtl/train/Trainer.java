@@ -43,10 +43,12 @@ public final class Trainer implements AutoCloseable {
      * @param taskLosses each task's loss, in task order
      * @param uniformLoss what a uniform guess scores on the same sum (ln C per task the step trained, C the classes):
      *                    a run whose loss stays at or above it has learned nothing
+     * @param gradNorm    the global L2 norm of the step's update gradient before any clipping
+     * @param gradClipped whether it was scaled down to the recipe's maxGradNorm; null where the recipe does not clip
      */
     public record StepReport(long step, long totalSteps, int epoch, int epochs, double loss, double epochLoss,
-                             Map<String, Double> taskLosses, double uniformLoss, double learningRate, double imagesPerSecond,
-                             long etaMillis) {
+                             Map<String, Double> taskLosses, double uniformLoss, double learningRate, double gradNorm,
+                             Boolean gradClipped, double imagesPerSecond, long etaMillis) {
     }
 
     /** The per-task gradients of the shared parameters at one snapshot, flattened in parameter order. */
@@ -224,7 +226,9 @@ public final class Trainer implements AutoCloseable {
             epochLossSum += loss;
             epochSteps++;
             listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, epochLossSum / epochSteps,
-                    outcome.taskLosses(), outcome.taskLosses().size() * Math.log(model.classNames().size()), rate, images / (took / 1e9), (long) ((total - step - 1) * meanStepNanos / 1e6)));
+                    outcome.taskLosses(), outcome.taskLosses().size() * Math.log(model.classNames().size()), rate,
+                    outcome.gradNorm(), config.maxGradNorm() == null ? null : outcome.clipped(), images / (took / 1e9),
+                    (long) ((total - step - 1) * meanStepNanos / 1e6)));
             if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
                 int done = epoch + 1;
                 last = CheckpointFile.write(checkpointDir.resolve(epochFileName(done)), method, sgd,

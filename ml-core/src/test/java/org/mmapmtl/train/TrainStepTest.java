@@ -132,7 +132,8 @@ class TrainStepTest {
         assertClose("parameter", plain.parameters(), optimised.parameters());
     }
 
-    record OneStep(Map<String, Tensor> before, Map<String, Tensor> after, Map<String, float[]> snapshot) {
+    record OneStep(Map<String, Tensor> before, Map<String, Tensor> after, Map<String, float[]> snapshot,
+                   double gradNorm, boolean clipped) {
         /** Every parameter's change, one vector. */
         float[] change() {
             float[] v = new float[before.values().stream().mapToInt(t -> t.toFloats().length).sum()];
@@ -167,7 +168,8 @@ class TrainStepTest {
             }
             TrainStep.Outcome outcome = new TrainStep(model, sgd, optimised, maxGradNorm).run(scope, batches, 0.5,
                     snapshot, 0);
-            return new OneStep(before, method.parameters().toTensors(), outcome.snapshotGradients());
+            return new OneStep(before, method.parameters().toTensors(), outcome.snapshotGradients(), outcome.gradNorm(),
+                    outcome.clipped());
         }
     }
 
@@ -185,8 +187,13 @@ class TrainStepTest {
         OneStep free = oneStep("mmap", true, snapshot, null);
         double gradientNorm = norm(free.change()) / 0.5;
         assertThat(gradientNorm).isGreaterThan(1e-3);
+        // the outcome reports the norm the update had before any clipping, as progress reports carry it
+        assertThat(free.gradNorm()).isCloseTo(gradientNorm, org.assertj.core.data.Offset.offset(gradientNorm * 1e-4));
+        assertThat(free.clipped()).isFalse();
         double max = gradientNorm / 4;
         OneStep clipped = oneStep("mmap", true, snapshot, max);
+        assertThat(clipped.gradNorm()).isCloseTo(gradientNorm, org.assertj.core.data.Offset.offset(gradientNorm * 1e-4));
+        assertThat(clipped.clipped()).isTrue();
         float[] f = free.change();
         float[] c = clipped.change();
         assertThat(norm(c) / 0.5).as("the update's gradient norm").isCloseTo(max, org.assertj.core.data.Offset.offset(max * 1e-4));
@@ -199,7 +206,9 @@ class TrainStepTest {
         OneStep plain = oneStep("mmap", false, snapshot, max);
         assertClose("parameter", plain.after(), clipped.after());
         // a norm above the gradient's changes nothing
-        assertClose("parameter", free.after(), oneStep("mmap", true, snapshot, gradientNorm * 2).after());
+        OneStep loose = oneStep("mmap", true, snapshot, gradientNorm * 2);
+        assertClose("parameter", free.after(), loose.after());
+        assertThat(loose.clipped()).isFalse();
         if (snapshot) {
             assertThat(clipped.snapshot().keySet()).containsExactlyElementsOf(TASKS);
             clipped.snapshot().forEach((task, g) -> assertThat(g).as("%s's snapshot, as it came", task)

@@ -42,17 +42,28 @@ class TrainerTest {
         }
     }
 
-    /** The trainer clips what the config asks: the same run clipped to a tiny norm barely moves its prompt. */
+    /**
+     * The trainer clips what the config asks: the same run clipped to a tiny norm barely moves its prompt. Its step
+     * reports say so: the gradient norm before clipping on every step, and whether the step was clipped only where
+     * the recipe clips.
+     */
     @Test
-    void aClippedRunMovesItsPromptFarLessThanTheSameRunUnclipped() {
+    void aClippedRunMovesItsPromptFarLessThanTheSameRunUnclippedAndItsReportsSaySo() {
         TinyWorld world = TinyWorld.shared();
         double[] moved = new double[2];
+        List<List<Trainer.StepReport>> reports = List.of(new ArrayList<>(), new ArrayList<>());
         for (int clipped = 0; clipped < 2; clipped++) {
             TrainingConfig config = CONFIG.withEpochs(1).withMaxGradNorm(clipped == 1 ? 1e-4 : null);
+            List<Trainer.StepReport> runReports = reports.get(clipped);
             try (ClipModel clip = world.loadClip(); PromptedClip model = world.prompted(clip, "mmap-mt", null, 1);
                  Trainer trainer = new Trainer(model, world.trainData(), world.pipeline, config, world.baseSha)) {
                 float[] before = model.method().parameters().get("shared/layer0.source").toFloatArray();
-                trainer.run(null, null, new Trainer.Listener() { });
+                trainer.run(null, null, new Trainer.Listener() {
+                    @Override
+                    public void onStep(Trainer.StepReport report) {
+                        runReports.add(report);
+                    }
+                });
                 float[] after = model.method().parameters().get("shared/layer0.source").toFloatArray();
                 for (int i = 0; i < before.length; i++) {
                     moved[clipped] += (double) (after[i] - before[i]) * (after[i] - before[i]);
@@ -61,6 +72,14 @@ class TrainerTest {
         }
         assertThat(moved[0]).as("the unclipped run moves its prompt").isPositive();
         assertThat(Math.sqrt(moved[1])).as("clipped to 1e-4").isLessThan(0.01 * Math.sqrt(moved[0]));
+        assertThat(reports.get(0)).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.gradNorm()).isPositive().isFinite();
+            assertThat(r.gradClipped()).as("nothing clips").isNull();
+        });
+        // the first step starts from the same prompt either way, so its gradient is the same before clipping
+        assertThat(reports.get(1).get(0).gradNorm()).isCloseTo(reports.get(0).get(0).gradNorm(),
+                org.assertj.core.data.Offset.offset(1e-4 * reports.get(0).get(0).gradNorm()));
+        assertThat(reports.get(1)).allSatisfy(r -> assertThat(r.gradClipped()).isTrue());
     }
 
     @Test

@@ -86,7 +86,7 @@ class DashboardTest {
         Map<String, Double> tasks = "coop-mt".equals(variant) ? Map.of("clipart", loss)
                 : Map.of("clipart", loss / 2, "painting", loss / 2);
         return new Progress(EXPERIMENT, runId, variant, "single", "running", step, 8, 1, 1, loss, loss,
-                tasks, null, 0.002, 12.5, 4000L, null, Instant.now());
+                tasks, null, 0.002, null, null, 12.5, 4000L, null, Instant.now());
     }
 
     /** What a trainer would have said about the four runs, and the grouping service's decision. */

@@ -36,7 +36,7 @@ class LossCurvesTest {
 
     void report(long step, double loss, Instant at) {
         kafka.send(EventTopic.PROGRESS.topicName(), ID, EventCodecs.PROGRESS.encode(new Progress(ID, ID + ".mmap.s1",
-                "mmap", "phase-2", "running", step, STEPS, 1, 1, loss, loss, null, null, 0.002, 50.0, 1000L, null, at)));
+                "mmap", "phase-2", "running", step, STEPS, 1, 1, loss, loss, null, null, 0.002, null, null, 50.0, 1000L, null, at)));
     }
 
     @Test
