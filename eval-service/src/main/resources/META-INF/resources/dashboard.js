@@ -58,6 +58,37 @@ function draw() {
       },
     });
   }
+  const grad = document.getElementById("grad-chart");
+  if (grad && typeof Chart !== "undefined") {
+    // the norm before clipping spans decades (a confident wrong start, then small steps): a log axis shows both
+    const shown = data.curves.filter(c => (!lossMethod || c.variant === lossMethod)
+      && c.points.some(p => p.gradNorm > 0));
+    charts.grad = new Chart(grad, {
+      type: "line",
+      data: {
+        datasets: shown.map((c, i) => {
+          const points = c.points.filter(p => p.gradNorm > 0);
+          return {
+            label: c.label,
+            data: points.map(p => ({ x: p.step, y: p.gradNorm, clipped: p.gradClipped === true })),
+            borderColor: palette[i % palette.length],
+            backgroundColor: palette[i % palette.length],
+            pointStyle: points.map(p => p.gradClipped === true ? "triangle" : "circle"),
+            pointRadius: points.map(p => p.gradClipped === true ? 4 : (points.length > 60 ? 0 : 2)),
+            borderWidth: 1.5,
+          };
+        }),
+      },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false,
+        scales: { x: { type: "linear", title: { display: true, text: "step" } },
+                  y: { type: "logarithmic", title: { display: true, text: "global L2 norm of the update's gradient" } } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 10 } } },
+                   tooltip: { callbacks: { label: ctx => ctx.dataset.label + ": " + ctx.parsed.y.toFixed(2)
+                     + (ctx.raw.clipped ? " (clipped)" : "") } } },
+      },
+    });
+  }
   const params = document.getElementById("params-chart");
   if (params && typeof Chart !== "undefined") {
     charts.params = new Chart(params, {

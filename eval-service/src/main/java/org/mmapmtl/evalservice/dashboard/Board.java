@@ -66,9 +66,11 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
      * @param epoch     the epoch (1-based) the step belongs to
      * @param loss      the step's (one batch's) loss
      * @param epochLoss the mean loss of the epoch's steps up to this one (null from trainers that do not send it)
+     * @param gradNorm  the step's update gradient norm before clipping (null from trainers that do not send it)
+     * @param gradClipped whether the recipe's maxGradNorm clipped the step (null where the recipe does not clip)
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    public record CurvePoint(long step, int epoch, double loss, Double epochLoss) {
+    public record CurvePoint(long step, int epoch, double loss, Double epochLoss, Double gradNorm, Boolean gradClipped) {
     }
 
     /** @param tasks how many tasks each point's loss sums (null when unknown): divide by it to compare runs */
@@ -193,6 +195,11 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
             }
             return new Confusion(task, m.classes(), rows, String.format(Locale.ROOT, "%.2f", 100 * m.accuracy()));
         }
+    }
+
+    /** Whether any run reported its gradient norm: the gradient chart is shown then only. */
+    public boolean gradNorms() {
+        return curves.stream().anyMatch(c -> c.points().stream().anyMatch(p -> p.gradNorm() != null));
     }
 
     /** A run id without its experiment's prefix, as tables and legends show it. */

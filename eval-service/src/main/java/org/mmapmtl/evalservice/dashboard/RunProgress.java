@@ -56,12 +56,19 @@ public class RunProgress extends PanacheEntityBase {
     @Column(name = "reported_at")
     public Instant reportedAt;
 
+    @Column(name = "grad_norm")
+    public Double gradNorm;
+
+    @Column(name = "grad_clipped")
+    public Boolean gradClipped;
+
     /** Stores the report unless the same one was stored before (records are read again after a rebalance or replay). */
     static void store(Progress p) {
         getEntityManager().createNativeQuery("""
                         insert into {h-schema}run_progress (experiment_id, run_id, variant, phase, state, step, total_steps, epoch,
-                            epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at, epoch_loss, tasks)
-                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                            epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at, epoch_loss, tasks,
+                            grad_norm, grad_clipped)
+                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
                         on conflict do nothing""")
                 .setParameter(1, p.experimentId()).setParameter(2, p.runId()).setParameter(3, p.variant())
                 .setParameter(4, p.phase()).setParameter(5, p.state()).setParameter(6, p.step())
@@ -71,6 +78,7 @@ public class RunProgress extends PanacheEntityBase {
                 .setParameter(15, Timestamp.from(p.at() == null ? Instant.now() : p.at()))
                 .setParameter(16, p.epochLoss())
                 .setParameter(17, p.taskLosses() == null || p.taskLosses().isEmpty() ? null : p.taskLosses().size())
+                .setParameter(18, p.gradNorm()).setParameter(19, p.gradClipped())
                 .executeUpdate();
     }
 
@@ -88,7 +96,8 @@ public class RunProgress extends PanacheEntityBase {
     }
 
     /** One point of a run's loss curve. */
-    record CurveRow(String runId, String variant, long step, int epoch, double loss, Double epochLoss, Integer tasks) {
+    record CurveRow(String runId, String variant, long step, int epoch, double loss, Double epochLoss, Integer tasks,
+                    Double gradNorm, Boolean gradClipped) {
     }
 
     /**
@@ -99,11 +108,12 @@ public class RunProgress extends PanacheEntityBase {
     static List<CurveRow> curves(String experimentId, int buckets) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = getEntityManager().createNativeQuery("""
-                        select run_id, variant, step, epoch, loss, epoch_loss, tasks from (
-                            select run_id, variant, step, epoch, loss, epoch_loss, tasks, id, step = last_step as last,
+                        select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped from (
+                            select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, id,
+                                step = last_step as last,
                                 row_number() over (partition by run_id, floor(step * ?2 / (last_step + 1.0))
                                                    order by step, id) as nth
-                            from (select run_id, variant, step, epoch, loss, epoch_loss, tasks, id,
+                            from (select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, id,
                                       max(step) over (partition by run_id) as last_step
                                   from {h-schema}run_progress
                                   where experiment_id = ?1 and run_id is not null and loss is not null
@@ -114,6 +124,7 @@ public class RunProgress extends PanacheEntityBase {
                 .setParameter(1, experimentId).setParameter(2, buckets).getResultList();
         return rows.stream().map(r -> new CurveRow((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
                 ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(),
-                r[5] == null ? null : ((Number) r[5]).doubleValue(), r[6] == null ? null : ((Number) r[6]).intValue())).toList();
+                r[5] == null ? null : ((Number) r[5]).doubleValue(), r[6] == null ? null : ((Number) r[6]).intValue(),
+                r[7] == null ? null : ((Number) r[7]).doubleValue(), (Boolean) r[8])).toList();
     }
 }

@@ -81,12 +81,16 @@ class DashboardTest {
         kafka.send(EventTopic.PROGRESS.topicName(), p.experimentId(), EventCodecs.PROGRESS.encode(p));
     }
 
-    /** A step report; CoOp-MT's runs train one task here, the others two (their loss sums both). */
+    /**
+     * A step report; CoOp-MT's runs train one task here, the others two (their loss sums both). Each carries its
+     * gradient norm, the first step's clipped at 10 as the demo's recipe does.
+     */
     static Progress step(String runId, String variant, long step, double loss) {
         Map<String, Double> tasks = "coop-mt".equals(variant) ? Map.of("clipart", loss)
                 : Map.of("clipart", loss / 2, "painting", loss / 2);
+        double gradNorm = 40.0 / step;
         return new Progress(EXPERIMENT, runId, variant, "single", "running", step, 8, 1, 1, loss, loss,
-                tasks, null, 0.002, null, null, 12.5, 4000L, null, Instant.now());
+                tasks, null, 0.002, gradNorm, gradNorm > 10, 12.5, 4000L, null, Instant.now());
     }
 
     /** What a trainer would have said about the four runs, and the grouping service's decision. */
@@ -196,6 +200,10 @@ class DashboardTest {
             JavascriptExecutor js = driver;
             await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(js.executeScript(
                     "return typeof Chart !== 'undefined' && !!Chart.getChart('loss-chart') && !!Chart.getChart('params-chart')")));
+            // the gradient norms, one line per run, a triangle where the step was clipped
+            assertThat(js.executeScript("return Chart.getChart('grad-chart').data.datasets.map(d => d.pointStyle"
+                    + ".filter(s => s === 'triangle').length + '/' + d.data.length)")).asList().isNotEmpty()
+                    .allSatisfy(s -> assertThat(s.toString()).matches("[0-9]+/[0-9]+").doesNotStartWith("0/"));
             // the change stream's first event swaps in a fresh board; nothing changes after it until this test sends more
             await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(js.executeScript(
                     "return Number(document.getElementById('board').dataset.refreshes) >= 1 && !!Chart.getChart('loss-chart')")));
