@@ -176,7 +176,7 @@ final class ExperimentCommands {
                     lastStepLine.put(run, now);
                     System.out.printf(Locale.ROOT, "%-28s epoch %d/%d  step %d/%d  %s%s  %.1f img/s  ETA %s%n", run,
                             p.epoch(), p.epochs(), p.step(), p.totalSteps(), ProgressBoard.loss(p.loss(), p.uniformLoss()),
-                            ProgressBoard.gradient(p.gradNorm(), p.gradClipped()),
+                            ProgressBoard.gradient(p.gradNorm(), p.gradClipped(), p.epochClippedShare()),
                             p.imagesPerSecond() == null ? 0 : p.imagesPerSecond(), eta(p.etaMillis()));
                 } else {
                     System.out.printf("%-28s %-10s %s%n", run, p.state(), p.message() == null ? "" : p.message());

@@ -656,7 +656,7 @@ final class PipelineBench {
                 double loss = 7.0 / Math.sqrt(s);
                 send(kafka, id, new Progress(id, run, "mmap", "phase-2", "running", s, settings.steps(),
                         (int) Math.min(settings.epochs(), 1 + (s - 1) / perEpoch), settings.epochs(), loss, loss,
-                        Map.of(tasks.get(0), loss / 2, tasks.get(1), loss / 2), 3.58, 0.01, null, null, 100.0,
+                        Map.of(tasks.get(0), loss / 2, tasks.get(1), loss / 2), 3.58, 0.01, null, null, null, 100.0,
                         1000L * (settings.steps() - s), null, at.plusMillis(s)));
             }
             for (int e = 1; e <= settings.epochs(); e++) {
@@ -676,7 +676,7 @@ final class PipelineBench {
             String id = ids.get((int) (step % Math.min(8, ids.size())));
             step++;
             send(kafka, id, new Progress(id, id + ".mmap.s1", "mmap", "phase-2", "running", step, step, 1, 1, 1.0, 1.0,
-                    null, null, 0.01, null, null, 100.0, 0L, null, Instant.now()));
+                    null, null, 0.01, null, null, null, 100.0, 0L, null, Instant.now()));
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {

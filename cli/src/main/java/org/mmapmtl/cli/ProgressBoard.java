@@ -17,8 +17,8 @@ final class ProgressBoard {
     static final int BAR = 20;
 
     private record Row(String stage, String state, int epoch, int epochs, long step, long totalSteps, Double loss,
-                       Double uniformLoss, Double gradNorm, Boolean gradClipped, Double imagesPerSecond, Long etaMillis,
-                       String message) {
+                       Double uniformLoss, Double gradNorm, Boolean gradClipped, Double epochClippedShare,
+                       Double imagesPerSecond, Long etaMillis, String message) {
     }
 
     private final Map<String, Row> runs = new LinkedHashMap<>();
@@ -35,11 +35,12 @@ final class ProgressBoard {
         Row before = runs.get(run);
         if (p.loss() == null && before != null) { // a lifecycle report keeps the last step's numbers
             runs.put(run, new Row(p.phase(), p.state(), before.epoch, before.epochs, before.step, before.totalSteps,
-                    before.loss, before.uniformLoss, before.gradNorm, before.gradClipped, before.imagesPerSecond,
-                    before.etaMillis, p.message()));
+                    before.loss, before.uniformLoss, before.gradNorm, before.gradClipped, before.epochClippedShare,
+                    before.imagesPerSecond, before.etaMillis, p.message()));
         } else {
             runs.put(run, new Row(p.phase(), p.state(), p.epoch(), p.epochs(), p.step(), p.totalSteps(), p.loss(),
-                    p.uniformLoss(), p.gradNorm(), p.gradClipped(), p.imagesPerSecond(), p.etaMillis(), p.message()));
+                    p.uniformLoss(), p.gradNorm(), p.gradClipped(), p.epochClippedShare(), p.imagesPerSecond(),
+                    p.etaMillis(), p.message()));
         }
     }
 
@@ -50,14 +51,20 @@ final class ProgressBoard {
     }
 
     /**
-     * The step's gradient norm, and whether the recipe's maxGradNorm scaled it down, after the loss: "  grad 114.20
-     * (clipped)". Empty for a report without one (an older trainer).
+     * The step's gradient norm after the loss and, where the recipe clips, whether this step was clipped and how much
+     * of the epoch so far was: "  grad 108 (clipped; 12 % of the epoch)". Empty for a report without a norm (an older
+     * trainer).
      */
-    static String gradient(Double gradNorm, Boolean clipped) {
+    static String gradient(Double gradNorm, Boolean clipped, Double epochClippedShare) {
         if (gradNorm == null) {
             return "";
         }
-        return String.format(Locale.ROOT, "  grad %.2f", gradNorm) + (Boolean.TRUE.equals(clipped) ? " (clipped)" : "");
+        String norm = String.format(Locale.ROOT, "  grad %.3g", gradNorm);
+        if (clipped == null) {
+            return norm;
+        }
+        return norm + " (" + (clipped ? "clipped" : "not clipped") + (epochClippedShare == null ? ""
+                : String.format(Locale.ROOT, "; %.0f %% of the epoch", 100 * epochClippedShare)) + ")";
     }
 
     List<String> lines() {
@@ -70,7 +77,8 @@ final class ProgressBoard {
             int filled = (int) Math.round(done * BAR);
             String bar = "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "]";
             String numbers = r.loss == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  %s%s  %s img/s  ETA %s",
-                    r.epoch, r.epochs, r.step, r.totalSteps, loss(r.loss, r.uniformLoss), gradient(r.gradNorm, r.gradClipped),
+                    r.epoch, r.epochs, r.step, r.totalSteps, loss(r.loss, r.uniformLoss),
+                    gradient(r.gradNorm, r.gradClipped, r.epochClippedShare),
                     r.imagesPerSecond == null ? "-" : String.format(Locale.ROOT, "%.1f", r.imagesPerSecond),
                     "running".equals(r.state) ? ExperimentCommands.Status.eta(r.etaMillis) : "-");
             String tail = "failed".equals(r.state) && r.message != null ? "  " + r.message : "";

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ProgressBoardTest {
     static Progress step(String run, long step, double loss) {
-        return new Progress("e", "e." + run, "coop-mt", "single", "running", step, 20, 1, 2, loss, loss, Map.of(), 7.17, 0.002, 3.5, false, 50.0,
+        return new Progress("e", "e." + run, "coop-mt", "single", "running", step, 20, 1, 2, loss, loss, Map.of(), 7.17, 0.002, 3.5, false, 0.25, 50.0,
                 61_000L, null, Instant.now());
     }
 
@@ -27,9 +27,10 @@ class ProgressBoardTest {
         assertThat(board.lines()).hasSize(3);
         assertThat(board.lines().get(0)).isEqualTo("experiment  running  experiment global-training");
         assertThat(board.lines().get(1)).startsWith("coop-mt.s1 [#####---------------] single    running")
-                .contains("step 5/20").contains("loss 1.5000 (uniform 7.17)  grad 3.50  50.0 img/s").contains("ETA 1m01s");
+                .contains("step 5/20").contains("loss 1.5000 (uniform 7.17)  grad 3.50 (not clipped; 25 % of the epoch)  50.0 img/s")
+                .contains("ETA 1m01s");
         assertThat(board.lines().get(2)).startsWith("vpt-mt.s1  [####################] single    done")
-                .contains("loss 0.7000").contains("ETA -");
+                .contains("loss 0.7000").contains("grad 3.50").contains("ETA -"); // the last step's numbers kept
     }
 
     @Test
@@ -40,10 +41,11 @@ class ProgressBoardTest {
 
     @Test
     void aStepsGradientNormSaysWhenTheRecipeClippedIt() {
-        assertThat(ProgressBoard.gradient(114.2, true)).isEqualTo("  grad 114.20 (clipped)");
-        assertThat(ProgressBoard.gradient(3.5, false)).isEqualTo("  grad 3.50");
-        assertThat(ProgressBoard.gradient(3.5, null)).isEqualTo("  grad 3.50"); // a recipe that does not clip
-        assertThat(ProgressBoard.gradient(null, null)).isEmpty(); // a record of an older trainer
+        assertThat(ProgressBoard.gradient(108.45, true, 0.125)).isEqualTo("  grad 108 (clipped; 13 % of the epoch)");
+        assertThat(ProgressBoard.gradient(3.5, false, 0.5)).isEqualTo("  grad 3.50 (not clipped; 50 % of the epoch)");
+        assertThat(ProgressBoard.gradient(0.00123, false, null)).isEqualTo("  grad 0.00123 (not clipped)");
+        assertThat(ProgressBoard.gradient(3.5, null, null)).isEqualTo("  grad 3.50"); // a recipe that does not clip
+        assertThat(ProgressBoard.gradient(null, null, null)).isEmpty(); // a record of an older trainer
     }
 
     @Test

@@ -14,7 +14,7 @@ public final class EventCodecs {
                             "runSpec.imported"));
     public static final EventCodec<Progress> PROGRESS =
             new JsonEventCodec<>(new SchemaId("mmap.progress", 1, 1), Progress.class, java.util.Set.of("runId", "variant",
-                    "phase", "loss", "epochLoss", "taskLosses", "uniformLoss", "learningRate", "gradNorm", "gradClipped",
+                    "phase", "loss", "epochLoss", "taskLosses", "uniformLoss", "learningRate", "gradNorm", "gradClipped", "epochClippedShare",
                     "imagesPerSecond", "etaMillis", "message"));
     public static final EventCodec<Evaluation> EVALUATION =
             new JsonEventCodec<>(SchemaId.of("mmap.evaluation", 1), Evaluation.class);

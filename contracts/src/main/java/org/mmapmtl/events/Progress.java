@@ -23,6 +23,9 @@ import java.util.Set;
  *                   before any clipping: the number to read when choosing a recipe's maxGradNorm
  * @param gradClipped whether the step's gradient was scaled down to the recipe's maxGradNorm; null where the recipe
  *                   does not clip
+ * @param epochClippedShare the share of the epoch's steps so far (0 to 1) whose gradient was clipped; null where the
+ *                   recipe does not clip. Step reports are sent at most a few a second, so this, not the count of
+ *                   clipped reports, says whether a run trains clipped most of the time
  * @param etaMillis  estimated time left in the run
  * @param message    what happened, for people (failures carry the reason)
  */
@@ -30,8 +33,8 @@ import java.util.Set;
 public record Progress(String experimentId, String runId, String variant, String phase, String state, long step,
                        long totalSteps, int epoch, int epochs, Double loss, Double epochLoss,
                        Map<String, Double> taskLosses, Double uniformLoss,
-                       Double learningRate, Double gradNorm, Boolean gradClipped, Double imagesPerSecond,
-                       Long etaMillis, String message, Instant at) {
+                       Double learningRate, Double gradNorm, Boolean gradClipped, Double epochClippedShare,
+                       Double imagesPerSecond, Long etaMillis, String message, Instant at) {
     public static final Set<String> STATES = Set.of("queued", "running", "done", "failed", "cancelled");
 
     public Progress {
@@ -51,6 +54,6 @@ public record Progress(String experimentId, String runId, String variant, String
     public static Progress lifecycle(String experimentId, String runId, String variant, String phase, String state,
                                      String message, Instant at) {
         return new Progress(experimentId, runId, variant, phase, state, 0, 0, 0, 0, null, null, null, null, null, null, null,
-                null, null, message, at);
+                null, null, null, message, at);
     }
 }

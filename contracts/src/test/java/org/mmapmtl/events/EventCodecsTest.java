@@ -57,16 +57,18 @@ class EventCodecsTest {
     @Test
     void aStepReportCarriesItsGradientNormAndAnOlderReportReadsWithout() {
         Progress step = new Progress("exp-1", "exp-1.mmap.s1", "mmap", "phase-2", "running", 3, 72, 1, 8, 5.2, 5.6,
-                Map.of("Art", 2.6, "Clipart", 2.6), 7.17, 0.005, 114.2, true, 49.7, 45_000L, null,
+                Map.of("Art", 2.6, "Clipart", 2.6), 7.17, 0.005, 114.2, true, 0.25, 49.7, 45_000L, null,
                 Instant.parse("2026-12-05T23:10:00Z"));
         String json = new String(EventCodecs.PROGRESS.encode(step), StandardCharsets.UTF_8);
         assertThat(json).contains("\"schema\":\"mmap.progress/1.1\"").contains("\"gradNorm\":114.2")
-                .contains("\"gradClipped\":true");
+                .contains("\"gradClipped\":true").contains("\"epochClippedShare\":0.25");
         assertThat(EventCodecs.PROGRESS.decode(EventCodecs.PROGRESS.encode(step))).isEqualTo(step);
         // a recipe without clipping leaves gradClipped out
         Progress unclipped = new Progress("exp-1", "exp-1.mmap.s1", "mmap", "phase-2", "running", 3, 72, 1, 8, 5.2, 5.6,
-                null, 7.17, 0.005, 3.5, null, 49.7, 45_000L, null, Instant.parse("2026-12-05T23:10:00Z"));
-        assertThat(new String(EventCodecs.PROGRESS.encode(unclipped), StandardCharsets.UTF_8)).doesNotContain("gradClipped");
+                null, 7.17, 0.005, 3.5, null, null, 49.7, 45_000L, null, Instant.parse("2026-12-05T23:10:00Z"));
+        assertThat(new String(EventCodecs.PROGRESS.encode(unclipped), StandardCharsets.UTF_8)).doesNotContain("gradClipped")
+                .doesNotContain("epochClippedShare");
+        assertThat(EventCodecs.PROGRESS.decode(EventCodecs.PROGRESS.encode(unclipped))).isEqualTo(unclipped);
         // what a trainer before 1.1 wrote
         Progress older = EventCodecs.PROGRESS.decode(("{\"schema\":\"mmap.progress/1\",\"experimentId\":\"exp-1\","
                 + "\"runId\":\"exp-1.mmap.s1\",\"variant\":\"mmap\",\"phase\":\"phase-2\",\"state\":\"running\","
@@ -75,6 +77,7 @@ class EventCodecsTest {
         assertThat(older.loss()).isEqualTo(5.2);
         assertThat(older.gradNorm()).isNull();
         assertThat(older.gradClipped()).isNull();
+        assertThat(older.epochClippedShare()).isNull();
     }
 
     @Test

@@ -17,14 +17,25 @@ public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /** Clips {@code gradients} in place to {@code maxNorm}; returns their global norm before clipping. */
-    public static double clip(Collection<NDArray> gradients, double maxNorm) {
+    /**
+     * @param norm   the gradients' global norm before clipping
+     * @param scaled whether they were scaled down to the maximum
+     */
+    public record Clip(double norm, boolean scaled) {
+    }
+
+    /**
+     * Clips {@code gradients} in place to {@code maxNorm}. A norm that is not finite scales nothing (an infinite one
+     * would turn the gradients into NaN): the caller stops the run instead.
+     */
+    public static Clip clip(Collection<NDArray> gradients, double maxNorm) {
         double norm = norm(gradients);
-        if (norm > maxNorm) {
+        boolean scaled = Double.isFinite(norm) && norm > maxNorm;
+        if (scaled) {
             float scale = (float) (maxNorm / (norm + 1e-6));
             gradients.forEach(g -> g.muli(scale));
         }
-        return norm;
+        return new Clip(norm, scaled);
     }
 
     /** The L2 norm of all {@code gradients} as one vector, summed where they live and read back once. */

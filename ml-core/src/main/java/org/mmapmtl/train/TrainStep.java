@@ -33,11 +33,12 @@ public final class TrainStep {
     /**
      * @param taskLosses        each stepped task's loss, by task name, in task order
      * @param snapshotGradients per stepped task the flattened gradients of the shared parameters (empty unless asked)
-     * @param gradNorm          the global L2 norm of the update's gradient (all tasks summed) before any clipping
-     * @param clipped           whether that gradient was scaled down to the maximum norm (false where nothing clips)
+     * @param gradNorm          the global L2 norm of the update's gradient (all tasks summed) before any clipping;
+     *                          null for a step without batches
+     * @param clipped           whether that gradient was scaled down to the maximum norm; null where nothing clips
      */
-    public record Outcome(Map<String, Double> taskLosses, Map<String, float[]> snapshotGradients, double gradNorm,
-                          boolean clipped) {
+    public record Outcome(Map<String, Double> taskLosses, Map<String, float[]> snapshotGradients, Double gradNorm,
+                          Boolean clipped) {
         public double loss() {
             return taskLosses.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -118,9 +119,9 @@ public final class TrainStep {
                 snapshotGradients.put(task, concat(flat));
             }
         }
-        double norm = clipIfAsked(summed.values());
+        GradientClipping.Clip clip = measureAndClip(summed.values(), step, learningRate);
         summed.forEach((name, gradient) -> sgd.update(name, parameters.get(name), gradient, learningRate));
-        return new Outcome(taskLosses, snapshotGradients, norm, clipped(norm));
+        return outcome(taskLosses, snapshotGradients, clip);
     }
 
     /**
@@ -158,7 +159,7 @@ public final class TrainStep {
         parameters.bind(scope);
         Map<String, Double> taskLosses = new LinkedHashMap<>();
         if (batches.isEmpty()) {
-            return new Outcome(taskLosses, Map.of(), 0, false);
+            return new Outcome(taskLosses, Map.of(), null, null);
         }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             List<NDArray> logits = model.logits(batches.stream().map(TaskBatch::task).toList(),
@@ -181,21 +182,33 @@ public final class TrainStep {
         for (String name : parameters.names()) {
             gradients.put(name, parameters.get(name).getGradient());
         }
-        double norm = clipIfAsked(gradients.values());
+        GradientClipping.Clip clip = measureAndClip(gradients.values(), step, learningRate);
         gradients.forEach((name, gradient) -> {
             sgd.update(name, parameters.get(name), gradient, learningRate);
             gradient.subi(gradient); // the next step's backward accumulates into a clean buffer
         });
-        return new Outcome(taskLosses, Map.of(), norm, clipped(norm));
+        return outcome(taskLosses, Map.of(), clip);
     }
 
-    /** The gradients' global norm, measured on every step (progress reports carry it), clipped to it when asked. */
-    private double clipIfAsked(Collection<NDArray> gradients) {
-        return maxGradNorm != null ? GradientClipping.clip(gradients, maxGradNorm) : GradientClipping.norm(gradients);
+    /**
+     * The update gradient's global norm, measured on every step (progress reports carry it), and the gradient clipped
+     * to {@code maxGradNorm} where the recipe asks. A norm that is not finite stops the run before it reaches the
+     * parameters: a finite loss can still have a NaN gradient.
+     */
+    private GradientClipping.Clip measureAndClip(Collection<NDArray> gradients, long step, double learningRate) {
+        GradientClipping.Clip clip = maxGradNorm != null ? GradientClipping.clip(gradients, maxGradNorm)
+                : new GradientClipping.Clip(GradientClipping.norm(gradients), false);
+        if (!Double.isFinite(clip.norm())) {
+            throw new TrainingDivergedException("the gradient's norm is " + clip.norm() + " at step " + step
+                    + " (learning rate " + learningRate + "); lower the learning rate"
+                    + (maxGradNorm == null ? " or clip the gradient (recipe.maxGradNorm)" : ""));
+        }
+        return clip;
     }
 
-    private boolean clipped(double norm) {
-        return maxGradNorm != null && norm > maxGradNorm;
+    private Outcome outcome(Map<String, Double> taskLosses, Map<String, float[]> snapshotGradients,
+                            GradientClipping.Clip clip) {
+        return new Outcome(taskLosses, snapshotGradients, clip.norm(), maxGradNorm == null ? null : clip.scaled());
     }
 
     private static double finite(String task, float loss, long step, double learningRate) {

@@ -43,12 +43,14 @@ public final class Trainer implements AutoCloseable {
      * @param taskLosses each task's loss, in task order
      * @param uniformLoss what a uniform guess scores on the same sum (ln C per task the step trained, C the classes):
      *                    a run whose loss stays at or above it has learned nothing
-     * @param gradNorm    the global L2 norm of the step's update gradient before any clipping
+     * @param gradNorm    the global L2 norm of the step's update gradient before any clipping (null: no batch)
      * @param gradClipped whether it was scaled down to the recipe's maxGradNorm; null where the recipe does not clip
+     * @param epochClippedShare the share of this epoch's steps so far (since the resume, in a resumed epoch) that were
+     *                    clipped; null where the recipe does not clip. One report a second cannot say it; this can.
      */
     public record StepReport(long step, long totalSteps, int epoch, int epochs, double loss, double epochLoss,
-                             Map<String, Double> taskLosses, double uniformLoss, double learningRate, double gradNorm,
-                             Boolean gradClipped, double imagesPerSecond, long etaMillis) {
+                             Map<String, Double> taskLosses, double uniformLoss, double learningRate, Double gradNorm,
+                             Boolean gradClipped, Double epochClippedShare, double imagesPerSecond, long etaMillis) {
     }
 
     /** The per-task gradients of the shared parameters at one snapshot, flattened in parameter order. */
@@ -175,6 +177,7 @@ public final class Trainer implements AutoCloseable {
         double meanStepNanos = 0;
         double epochLossSum = 0;
         int epochSteps = 0;
+        int epochClipped = 0;
         long step = start;
         boolean cancelled = false;
         for (; step < total; step++) {
@@ -222,12 +225,17 @@ public final class Trainer implements AutoCloseable {
             if (step % stepsPerEpoch == 0) {
                 epochLossSum = 0;
                 epochSteps = 0;
+                epochClipped = 0;
             }
             epochLossSum += loss;
             epochSteps++;
+            if (Boolean.TRUE.equals(outcome.clipped())) {
+                epochClipped++;
+            }
             listener.onStep(new StepReport(step, total, epoch, config.epochs(), loss, epochLossSum / epochSteps,
                     outcome.taskLosses(), outcome.taskLosses().size() * Math.log(model.classNames().size()), rate,
-                    outcome.gradNorm(), config.maxGradNorm() == null ? null : outcome.clipped(), images / (took / 1e9),
+                    outcome.gradNorm(), outcome.clipped(),
+                    outcome.clipped() == null ? null : (double) epochClipped / epochSteps, images / (took / 1e9),
                     (long) ((total - step - 1) * meanStepNanos / 1e6)));
             if ((step + 1) % stepsPerEpoch == 0 && checkpointDir != null) {
                 int done = epoch + 1;

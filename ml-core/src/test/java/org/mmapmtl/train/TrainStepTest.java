@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 /**
  * The optimised step (text tower cut after the longest class text; one forward and one backward for all tasks, with
@@ -133,7 +134,7 @@ class TrainStepTest {
     }
 
     record OneStep(Map<String, Tensor> before, Map<String, Tensor> after, Map<String, float[]> snapshot,
-                   double gradNorm, boolean clipped) {
+                   double gradNorm, Boolean clipped) {
         /** Every parameter's change, one vector. */
         float[] change() {
             float[] v = new float[before.values().stream().mapToInt(t -> t.toFloats().length).sum()];
@@ -188,15 +189,15 @@ class TrainStepTest {
         double gradientNorm = norm(free.change()) / 0.5;
         assertThat(gradientNorm).isGreaterThan(1e-3);
         // the outcome reports the norm the update had before any clipping, as progress reports carry it
-        assertThat(free.gradNorm()).isCloseTo(gradientNorm, org.assertj.core.data.Offset.offset(gradientNorm * 1e-4));
-        assertThat(free.clipped()).isFalse();
+        assertThat(free.gradNorm()).isCloseTo(gradientNorm, offset(gradientNorm * 1e-4));
+        assertThat(free.clipped()).as("nothing clips").isNull();
         double max = gradientNorm / 4;
         OneStep clipped = oneStep("mmap", true, snapshot, max);
-        assertThat(clipped.gradNorm()).isCloseTo(gradientNorm, org.assertj.core.data.Offset.offset(gradientNorm * 1e-4));
+        assertThat(clipped.gradNorm()).isCloseTo(gradientNorm, offset(gradientNorm * 1e-4));
         assertThat(clipped.clipped()).isTrue();
         float[] f = free.change();
         float[] c = clipped.change();
-        assertThat(norm(c) / 0.5).as("the update's gradient norm").isCloseTo(max, org.assertj.core.data.Offset.offset(max * 1e-4));
+        assertThat(norm(c) / 0.5).as("the update's gradient norm").isCloseTo(max, offset(max * 1e-4));
         double worst = 0;
         for (int i = 0; i < f.length; i++) {
             worst = Math.max(worst, Math.abs(c[i] - f[i] / 4));
@@ -205,10 +206,13 @@ class TrainStepTest {
         // both paths of the step clip alike
         OneStep plain = oneStep("mmap", false, snapshot, max);
         assertClose("parameter", plain.after(), clipped.after());
+        assertThat(plain.gradNorm()).isCloseTo(gradientNorm, offset(gradientNorm * 1e-4));
+        assertThat(plain.clipped()).isTrue();
         // a norm above the gradient's changes nothing
         OneStep loose = oneStep("mmap", true, snapshot, gradientNorm * 2);
         assertClose("parameter", free.after(), loose.after());
         assertThat(loose.clipped()).isFalse();
+        assertThat(loose.gradNorm()).isCloseTo(gradientNorm, offset(gradientNorm * 1e-4));
         if (snapshot) {
             assertThat(clipped.snapshot().keySet()).containsExactlyElementsOf(TASKS);
             clipped.snapshot().forEach((task, g) -> assertThat(g).as("%s's snapshot, as it came", task)

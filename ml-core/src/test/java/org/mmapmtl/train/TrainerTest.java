@@ -75,11 +75,15 @@ class TrainerTest {
         assertThat(reports.get(0)).isNotEmpty().allSatisfy(r -> {
             assertThat(r.gradNorm()).isPositive().isFinite();
             assertThat(r.gradClipped()).as("nothing clips").isNull();
+            assertThat(r.epochClippedShare()).isNull();
         });
         // the first step starts from the same prompt either way, so its gradient is the same before clipping
         assertThat(reports.get(1).get(0).gradNorm()).isCloseTo(reports.get(0).get(0).gradNorm(),
                 org.assertj.core.data.Offset.offset(1e-4 * reports.get(0).get(0).gradNorm()));
-        assertThat(reports.get(1)).allSatisfy(r -> assertThat(r.gradClipped()).isTrue());
+        assertThat(reports.get(1)).allSatisfy(r -> {
+            assertThat(r.gradClipped()).isTrue();
+            assertThat(r.epochClippedShare()).as("every step of the epoch so far").isEqualTo(1.0);
+        });
     }
 
     @Test

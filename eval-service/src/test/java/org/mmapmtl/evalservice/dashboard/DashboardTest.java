@@ -90,7 +90,7 @@ class DashboardTest {
                 : Map.of("clipart", loss / 2, "painting", loss / 2);
         double gradNorm = 40.0 / step;
         return new Progress(EXPERIMENT, runId, variant, "single", "running", step, 8, 1, 1, loss, loss,
-                tasks, null, 0.002, gradNorm, gradNorm > 10, 12.5, 4000L, null, Instant.now());
+                tasks, null, 0.002, gradNorm, gradNorm > 10, null, 12.5, 4000L, null, Instant.now());
     }
 
     /** What a trainer would have said about the four runs, and the grouping service's decision. */

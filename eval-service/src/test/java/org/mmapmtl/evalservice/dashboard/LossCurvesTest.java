@@ -37,7 +37,7 @@ class LossCurvesTest {
     /** A step report whose gradient norm, 100/step, was clipped (at 10) on the first ten steps. */
     void report(long step, double loss, Instant at) {
         kafka.send(EventTopic.PROGRESS.topicName(), ID, EventCodecs.PROGRESS.encode(new Progress(ID, ID + ".mmap.s1",
-                "mmap", "phase-2", "running", step, STEPS, 1, 1, loss, loss, null, null, 0.002, 100.0 / step, step <= 10,
+                "mmap", "phase-2", "running", step, STEPS, 1, 1, loss, loss, null, null, 0.002, 100.0 / step, step <= 10, null,
                 50.0, 1000L, null, at)));
     }
 

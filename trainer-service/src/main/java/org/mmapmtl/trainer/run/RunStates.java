@@ -89,8 +89,8 @@ public class RunStates {
                 ? Progress.lifecycle(run.experimentId(), run.runId(), run.variant(), run.stage(), state, message, Instant.now())
                 : new Progress(run.experimentId(), run.runId(), run.variant(), run.stage(), state, step.step() + 1,
                 step.totalSteps(), step.epoch() + 1, step.epochs(), step.loss(), step.epochLoss(), step.taskLosses(),
-                step.uniformLoss(), step.learningRate(), step.gradNorm(), step.gradClipped(), step.imagesPerSecond(),
-                step.etaMillis(), message, Instant.now());
+                step.uniformLoss(), step.learningRate(), step.gradNorm(), step.gradClipped(), step.epochClippedShare(),
+                step.imagesPerSecond(), step.etaMillis(), message, Instant.now());
         progress.report(p);
     }
 }

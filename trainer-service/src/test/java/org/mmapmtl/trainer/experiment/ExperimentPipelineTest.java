@@ -138,6 +138,12 @@ class ExperimentPipelineTest {
         assertThat(reports.get(0).state()).isEqualTo("queued");
         assertThat(reports.get(reports.size() - 1).phase()).isEqualTo("done");
         assertThat(reports).anySatisfy(r -> assertThat(r.loss()).isNotNull());
+        // a step report carries its gradient norm; this spec's recipe does not clip, so nothing says clipped
+        assertThat(reports).filteredOn(r -> r.loss() != null).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.gradNorm()).isPositive().isFinite();
+            assertThat(r.gradClipped()).isNull();
+            assertThat(r.epochClippedShare()).isNull();
+        });
     }
 
     /** The record alone is enough: its RunSpec makes the same method on the same split, and the file loads into it. */
