@@ -69,34 +69,67 @@ public final class TrainStepBench {
         }
     }
 
-    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int iterations,
-                                 Device device, Path out, PrintStream log) throws IOException {
-        return run(arch, methodName, batch, classes, 1, false, false, iterations, device, out, log);
-    }
-
-    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
-                                 boolean snapshot, boolean perTask, int iterations, Device device, Path out,
-                                 PrintStream log) throws IOException {
-        return run(arch, methodName, batch, classes, tasks, snapshot, perTask, iterations, device, Precision.FP32, out,
-                null, log);
-    }
-
     /**
-     * As {@link #run(ClipArchitecture, String, int, int, int, boolean, boolean, int, Device, Path, PrintStream)}, CLIP's
-     * block products in {@code precision}; with a {@code profile} path, one more step runs under libtorch's profiler,
-     * its trace is written there and the ops with the most self time are printed and kept in the result.
+     * What one bench run times: {@code tasks} tasks of {@code batch} images over {@code classes} classes, {@code
+     * iterations} timed steps after a warm-up one; the step fused (one forward, one backward), the snapshot step
+     * ({@code snapshot}: each task's gradient kept) or the straightforward per-task step ({@code perTask}); CLIP's block
+     * products in {@code precision}; each update's gradient clipped to {@code maxGradNorm} as a recipe's {@code
+     * maxGradNorm} asks (null: not); with a {@code profile} path, one more step under libtorch's profiler, its trace
+     * written there and the ops with the most self time printed and kept in the result.
      */
-    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
-                                 boolean snapshot, boolean perTask, int iterations, Device device, Precision precision,
-                                 Path out, Path profile, PrintStream log) throws IOException {
-        return run(arch, methodName, batch, classes, tasks, snapshot, perTask, iterations, device, precision, null, out,
-                profile, log);
+    public record Setup(ClipArchitecture arch, String method, int batch, int classes, int tasks, boolean snapshot,
+                        boolean perTask, int iterations, Device device, Precision precision, Double maxGradNorm,
+                        Path profile) {
+        /** One task, the fused float32 step, two timed steps, no clipping, no profile. */
+        public static Setup of(ClipArchitecture arch, String method, int batch, int classes, Device device) {
+            return new Setup(arch, method, batch, classes, 1, false, false, 2, device, Precision.FP32, null, null);
+        }
+
+        public Setup tasks(int n) {
+            return new Setup(arch, method, batch, classes, n, snapshot, perTask, iterations, device, precision,
+                    maxGradNorm, profile);
+        }
+
+        public Setup iterations(int n) {
+            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, n, device, precision,
+                    maxGradNorm, profile);
+        }
+
+        /** @param snapshotStep the snapshot step; @param perTaskStep the per-task step (neither: the fused one) */
+        public Setup step(boolean snapshotStep, boolean perTaskStep) {
+            return new Setup(arch, method, batch, classes, tasks, snapshotStep, perTaskStep, iterations, device,
+                    precision, maxGradNorm, profile);
+        }
+
+        public Setup precision(Precision p) {
+            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, iterations, device, p,
+                    maxGradNorm, profile);
+        }
+
+        public Setup maxGradNorm(Double norm) {
+            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, iterations, device, precision,
+                    norm, profile);
+        }
+
+        public Setup profile(Path trace) {
+            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, iterations, device, precision,
+                    maxGradNorm, trace);
+        }
     }
 
-    /** The same, each update's gradient clipped to {@code maxGradNorm} as a recipe's {@code maxGradNorm} asks (null: not). */
-    public static ObjectNode run(ClipArchitecture arch, String methodName, int batch, int classes, int tasks,
-                                 boolean snapshot, boolean perTask, int iterations, Device device, Precision precision,
-                                 Double maxGradNorm, Path out, Path profile, PrintStream log) throws IOException {
+    public static ObjectNode run(Setup setup, Path out, PrintStream log) throws IOException {
+        ClipArchitecture arch = setup.arch();
+        String methodName = setup.method();
+        int batch = setup.batch();
+        int classes = setup.classes();
+        int tasks = setup.tasks();
+        boolean snapshot = setup.snapshot();
+        boolean perTask = setup.perTask();
+        int iterations = setup.iterations();
+        Device device = setup.device();
+        Precision precision = setup.precision();
+        Double maxGradNorm = setup.maxGradNorm();
+        Path profile = setup.profile();
         ObjectNode result = new ObjectMapper().createObjectNode();
         try (BenchModel m = BenchModel.create(arch, methodName, classes, tasks, device, precision);
              Sgd sgd = new Sgd(0.9, 5e-4, device);

@@ -18,10 +18,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TrainStepBenchTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
+    /** The tiny CLIP, batch 2, 4 classes, on the CPU. */
+    private static TrainStepBench.Setup setup(String method) {
+        return TrainStepBench.Setup.of(ClipArchitecture.TINY, method, 2, 4, Device.cpu());
+    }
+
     @Test
     void timesTheTrainersStepAndWritesIt(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
-        TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 2, Device.cpu(), out, QUIET);
+        TrainStepBench.run(setup("mmap-mt").iterations(2), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("method").asText()).isEqualTo("mmap-mt");
         assertThat(json.get("trainableParameters").asLong()).isPositive();
@@ -34,12 +39,11 @@ class TrainStepBenchTest {
     void aBf16StepIsMeasuredAgainstTheBf16GemmRateWhereTheCpuHasIt(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         if (!Precision.BF16.runsNativelyOn(Device.cpu())) {
-            assertThatThrownBy(() -> TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 1, false, false, 1,
-                    Device.cpu(), Precision.BF16, out, null, QUIET)).hasMessageContaining("AVX-512 BF16");
+            assertThatThrownBy(() -> TrainStepBench.run(setup("mmap-mt").iterations(1).precision(Precision.BF16),
+                    out, QUIET)).hasMessageContaining("AVX-512 BF16");
             return;
         }
-        TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 1, false, false, 1, Device.cpu(), Precision.BF16,
-                out, null, QUIET);
+        TrainStepBench.run(setup("mmap-mt").iterations(1).precision(Precision.BF16), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("precision").asText()).isEqualTo("bf16");
         assertThat(json.get("stepMs").asDouble()).isPositive();
@@ -49,8 +53,7 @@ class TrainStepBenchTest {
     @Test
     void timesAClippedStepAndSaysSo(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
-        TrainStepBench.run(ClipArchitecture.TINY, "mmap-mt", 2, 4, 2, false, false, 1, Device.cpu(), Precision.FP32,
-                1e-3, out, null, QUIET);
+        TrainStepBench.run(setup("mmap-mt").tasks(2).iterations(1).maxGradNorm(1e-3), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("maxGradNorm").asDouble()).isEqualTo(1e-3);
         assertThat(json.get("stepMs").asDouble()).isPositive();
@@ -60,8 +63,7 @@ class TrainStepBenchTest {
     void countsTheStepsMatrixWorkAndProfilesItsOps(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         Path trace = dir.resolve("trace.json");
-        TrainStepBench.run(ClipArchitecture.TINY, "maple-mt", 2, 4, 2, false, false, 1, Device.cpu(),
-                Precision.FP32, out, trace, QUIET);
+        TrainStepBench.run(setup("maple-mt").tasks(2).iterations(1).profile(trace), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         JsonNode flops = json.get("gflopPerStep");
         for (String tower : new String[] {"visionForward", "visionBackward", "textForward", "textBackward"}) {
@@ -94,8 +96,8 @@ class TrainStepBenchTest {
 
     @Test
     void refusesAMethodWithNothingToTrain(@TempDir Path dir) {
-        assertThatThrownBy(() -> TrainStepBench.run(ClipArchitecture.TINY, "zero-shot", 2, 4, 1, Device.cpu(),
-                dir.resolve("x.json"), QUIET))
+        assertThatThrownBy(() -> TrainStepBench.run(setup("zero-shot").iterations(1), dir.resolve("x.json"),
+                QUIET))
                 .hasMessageContaining("zero-shot has nothing to train");
     }
 }

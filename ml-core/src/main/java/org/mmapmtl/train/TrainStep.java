@@ -77,6 +77,9 @@ public final class TrainStep {
      * @param snapshot whether to keep each task's gradients of the shared parameters
      */
     public Outcome run(NDManager scope, List<TaskBatch> batches, double learningRate, boolean snapshot, long step) {
+        if (batches.isEmpty()) {
+            return new Outcome(Map.of(), Map.of(), null, null); // no gradient to measure, nothing moves
+        }
         if (fused && !snapshot) {
             return runFused(scope, batches, learningRate, step);
         }
@@ -158,9 +161,6 @@ public final class TrainStep {
         List<String> taskNames = model.method().tasks();
         parameters.bind(scope);
         Map<String, Double> taskLosses = new LinkedHashMap<>();
-        if (batches.isEmpty()) {
-            return new Outcome(taskLosses, Map.of(), null, null);
-        }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             List<NDArray> logits = model.logits(batches.stream().map(TaskBatch::task).toList(),
                     batches.stream().map(TaskBatch::pixels).toList());

@@ -220,6 +220,30 @@ class TrainStepTest {
         }
     }
 
+    @ParameterizedTest(name = "optimised step: {0}")
+    @ValueSource(booleans = {false, true})
+    void aStepWithoutBatchesMovesNothingAndMeasuresNoGradientOnEitherPath(boolean optimised) {
+        GradMode.offOnThisThread();
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        try (ClipModel clip = ClipModel.load(ClipWeights.read(weights), Device.cpu());
+             PromptMethod method = method("mmap", clip, tokenizer);
+             PromptedClip model = new PromptedClip(clip, method, tokenizer, CLASSES, optimised);
+             Sgd sgd = new Sgd(0.9, 5e-4, clip.device());
+             NDManager scope = NDManager.newBaseManager(clip.device())) {
+            Map<String, Tensor> before = method.parameters().toTensors();
+            for (boolean snapshot : new boolean[] {false, true}) {
+                TrainStep.Outcome outcome = new TrainStep(model, sgd, optimised, 1.0).run(scope, List.of(), 0.5,
+                        snapshot, 0);
+                assertThat(outcome.taskLosses()).isEmpty();
+                assertThat(outcome.snapshotGradients()).isEmpty();
+                assertThat(outcome.gradNorm()).as("snapshot %s: no gradient, no norm", snapshot).isNull();
+                assertThat(outcome.clipped()).isNull();
+            }
+            assertClose("parameter", before, method.parameters().toTensors());
+            assertThat(sgd.state()).as("no momentum buffer made").isEmpty();
+        }
+    }
+
     private static void assertClose(String what, Map<String, Tensor> expected, Map<String, Tensor> actual) {
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         for (String name : expected.keySet()) {
