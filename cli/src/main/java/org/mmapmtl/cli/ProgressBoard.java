@@ -16,9 +16,8 @@ import java.util.Map;
 final class ProgressBoard {
     static final int BAR = 20;
 
-    private record Row(String stage, String state, int epoch, int epochs, long step, long totalSteps, Double loss,
-                       Double uniformLoss, Double gradNorm, Boolean gradClipped, Double epochClippedShare,
-                       Double imagesPerSecond, Long etaMillis, String message) {
+    /** A run's stage and state from its latest report; its numbers from the latest report of a step (null: none yet). */
+    private record Row(String stage, String state, Progress lastStep, String message) {
     }
 
     private final Map<String, Row> runs = new LinkedHashMap<>();
@@ -33,15 +32,9 @@ final class ProgressBoard {
         }
         String run = p.runId().substring(p.runId().indexOf('.') + 1);
         Row before = runs.get(run);
-        if (p.loss() == null && before != null) { // a lifecycle report keeps the last step's numbers
-            runs.put(run, new Row(p.phase(), p.state(), before.epoch, before.epochs, before.step, before.totalSteps,
-                    before.loss, before.uniformLoss, before.gradNorm, before.gradClipped, before.epochClippedShare,
-                    before.imagesPerSecond, before.etaMillis, p.message()));
-        } else {
-            runs.put(run, new Row(p.phase(), p.state(), p.epoch(), p.epochs(), p.step(), p.totalSteps(), p.loss(),
-                    p.uniformLoss(), p.gradNorm(), p.gradClipped(), p.epochClippedShare(), p.imagesPerSecond(),
-                    p.etaMillis(), p.message()));
-        }
+        // a lifecycle report (no loss) keeps the last step's numbers
+        Progress lastStep = p.loss() != null || before == null ? p : before.lastStep();
+        runs.put(run, new Row(p.phase(), p.state(), lastStep, p.message()));
     }
 
     /** A step's loss beside a uniform guess's, so that a line says whether the run learns: "loss 2.0694 (uniform 7.17)". */
@@ -73,14 +66,16 @@ final class ProgressBoard {
         int width = runs.keySet().stream().mapToInt(String::length).max().orElse(10);
         for (Map.Entry<String, Row> e : runs.entrySet()) {
             Row r = e.getValue();
-            double done = "done".equals(r.state) ? 1 : r.totalSteps == 0 ? 0 : (double) r.step / r.totalSteps;
+            long totalSteps = r.lastStep().totalSteps();
+            double done = "done".equals(r.state) ? 1 : totalSteps == 0 ? 0 : (double) r.lastStep().step() / totalSteps;
             int filled = (int) Math.round(done * BAR);
             String bar = "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "]";
-            String numbers = r.loss == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  %s%s  %s img/s  ETA %s",
-                    r.epoch, r.epochs, r.step, r.totalSteps, loss(r.loss, r.uniformLoss),
-                    gradient(r.gradNorm, r.gradClipped, r.epochClippedShare),
-                    r.imagesPerSecond == null ? "-" : String.format(Locale.ROOT, "%.1f", r.imagesPerSecond),
-                    "running".equals(r.state) ? ExperimentCommands.Status.eta(r.etaMillis) : "-");
+            Progress n = r.lastStep();
+            String numbers = n.loss() == null ? "" : String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  %s%s  %s img/s  ETA %s",
+                    n.epoch(), n.epochs(), n.step(), n.totalSteps(), loss(n.loss(), n.uniformLoss()),
+                    gradient(n.gradNorm(), n.gradClipped(), n.epochClippedShare()),
+                    n.imagesPerSecond() == null ? "-" : String.format(Locale.ROOT, "%.1f", n.imagesPerSecond()),
+                    "running".equals(r.state) ? ExperimentCommands.Status.eta(n.etaMillis()) : "-");
             String tail = "failed".equals(r.state) && r.message != null ? "  " + r.message : "";
             out.add(String.format(Locale.ROOT, "%-" + width + "s %s %-9s %-8s %s%s", e.getKey(), bar,
                     r.stage == null ? "" : r.stage, r.state, numbers, tail));
