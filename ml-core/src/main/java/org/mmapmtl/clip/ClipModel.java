@@ -329,25 +329,29 @@ public final class ClipModel implements AutoCloseable {
                 boolean firstRow = firstRowOut && i == blocks.size() - 1 && lastBlockFirstRow;
                 NDArray attended = attention(layerNorm(in, b.ln1Weight(), b.ln1Bias()), b, heads, mask, firstRow);
                 NDArray mid = (firstRow ? in.get(":, :1, :") : in).add(attended);
-                x = mid.add(mlp(layerNorm(mid, b.ln2Weight(), b.ln2Bias()), b));
+                x = mlpHalf(mid, b);
                 NDScope.unregister(x);
             }
         }
         return x;
     }
 
-    /** c_proj(QuickGELU(c_fc(x))): in float32 as one {@link Mlp} where the engine has it, else op by op. */
-    private NDArray mlp(NDArray x, Block b) {
+    /**
+     * mid + c_proj(QuickGELU(c_fc(ln_2(mid)))), the block's second half: in float32 as one {@link Mlp} where the engine
+     * has it, else op by op.
+     */
+    private NDArray mlpHalf(NDArray mid, Block b) {
         if (precision == Precision.FP32) {
-            Shape s = x.getShape();
+            Shape s = mid.getShape();
             long width = s.get(s.dimension() - 1);
-            NDArray out = Mlp.applyOrNull(x.reshape(s.size() / width, width), b.fcT(), b.fcBias(), b.projT(),
-                    b.projBias());
+            NDArray out = Mlp.applyOrNull(mid.reshape(s.size() / width, width), b.ln2Weight(), b.ln2Bias(), b.fcT(),
+                    b.fcBias(), b.projT(), b.projBias());
             if (out != null) {
                 return out.reshape(s);
             }
         }
-        return linear(QuickGelu.apply(linear(x, b.fcT(), b.fcBias())), b.projT(), b.projBias());
+        NDArray x = layerNorm(mid, b.ln2Weight(), b.ln2Bias());
+        return mid.add(linear(QuickGelu.apply(linear(x, b.fcT(), b.fcBias())), b.projT(), b.projBias()));
     }
 
     /**
