@@ -185,7 +185,7 @@ final class BenchCommand {
         @Option(names = "--per-task", description = "time the straightforward step (per-task forward and backward) that the fused one equals")
         boolean perTask;
 
-        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: CLIP's block products in bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: CLIP's block products in bfloat16 (an NVIDIA GPU from Ampere on, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
         String precision;
 
         @Option(names = "--profile", paramLabel = "TRACE", description = "run one more step under libtorch's profiler, write its trace (Chrome trace format) to TRACE and print the ops with the most self time")
@@ -230,7 +230,7 @@ final class BenchCommand {
         @Option(names = "--device", defaultValue = "${env:MMAP_DEVICE:-cpu}", description = "cpu or gpu (default: ${DEFAULT-VALUE}; env MMAP_DEVICE)")
         String device;
 
-        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: CLIP's block products in bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: CLIP's block products in bfloat16 (an NVIDIA GPU from Ampere on, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
         String precision;
 
         @Option(names = "--out", defaultValue = ".mmap/bench/eval.json", description = "the JSON result to write (default: ${DEFAULT-VALUE})")

@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
     String weights;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32, or bf16: the tiny CLIP's block products in "
-            + "bfloat16 (a GPU, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
+            + "bfloat16 (an NVIDIA GPU from Ampere on, or a CPU with AVX-512 BF16 or AMX) (default: ${DEFAULT-VALUE})")
     String precision;
 
     @Option(names = "--phase1-precision", paramLabel = "fp32|bf16", description = "phase 1's precision, which decides "

@@ -13,8 +13,8 @@ import java.util.Set;
  * {@code bf16} runs every transformer block's linear products (the four projections of each block, forward and the
  * backward's product with the weights) in bfloat16, with float32 everything else: embeddings, LayerNorm, attention,
  * GELU, the residual stream, the prompts, their gradients and the optimiser's state. Offered where the hardware
- * multiplies bfloat16 natively: a CUDA device, or a CPU with AVX-512 BF16 or AMX; elsewhere bfloat16 would be emulated
- * and slower than float32.
+ * multiplies bfloat16 natively: an NVIDIA GPU of compute capability 8.0 (Ampere) or newer, or a CPU with AVX-512 BF16
+ * or AMX; elsewhere bfloat16 would be emulated and slower than float32.
  */
 public enum Precision {
     FP32, BF16;
@@ -41,21 +41,55 @@ public enum Precision {
     /**
      * Stops, with what to do, where this precision cannot run fast on {@code device}.
      *
-     * @throws UnsupportedOperationException bf16 on a CPU without AVX-512 BF16 or AMX
+     * @throws UnsupportedOperationException bf16 on a CPU without AVX-512 BF16 or AMX, or on a GPU older than Ampere
      */
     public void requireSupported(Device device) {
         if (!runsNativelyOn(device)) {
+            if (device.isGpu()) {
+                String capability = computeCapability(device);
+                throw new UnsupportedOperationException("precision bf16 needs an NVIDIA GPU of compute capability 8.0 "
+                        + "(Ampere) or newer; " + device + (capability == null ? "'s capability could not be read"
+                        : " has " + capability.substring(0, capability.length() - 1) + "."
+                        + capability.charAt(capability.length() - 1)) + ": use fp32");
+            }
             throw new UnsupportedOperationException(UNSUPPORTED);
         }
     }
 
-    /** What {@link #requireSupported} says where bf16 cannot run natively. */
-    public static final String UNSUPPORTED = "precision bf16 needs a CPU with AVX-512 BF16 or AMX (or a GPU); this CPU "
-            + "has neither, so bfloat16 would be emulated and slower than float32: use fp32";
+    /** What {@link #requireSupported} says where a CPU cannot multiply bf16 natively. */
+    public static final String UNSUPPORTED = "precision bf16 needs a CPU with AVX-512 BF16 or AMX (or an NVIDIA GPU "
+            + "from Ampere on); this CPU has neither, so bfloat16 would be emulated and slower than float32: use fp32";
 
-    /** Whether {@code device} multiplies in this precision natively: always for fp32; bf16 on a GPU or a CPU with it. */
+    /**
+     * Whether {@code device} multiplies in this precision natively: always for fp32; bf16 on an NVIDIA GPU from Ampere
+     * on or a CPU with it.
+     */
     public boolean runsNativelyOn(Device device) {
-        return this == FP32 || device.isGpu() || cpuMultipliesBf16(Path.of("/proc/cpuinfo"));
+        if (this == FP32) {
+            return true;
+        }
+        return device.isGpu() ? gpuMultipliesBf16(computeCapability(device))
+                : cpuMultipliesBf16(Path.of("/proc/cpuinfo"));
+    }
+
+    /** The GPU's compute capability as CUDA's runtime tells DJL ("86" for 8.6), or null where it cannot be read. */
+    private static String computeCapability(Device device) {
+        try {
+            return ai.djl.util.cuda.CudaUtils.getComputeCapability(device.getDeviceId());
+        } catch (RuntimeException | LinkageError e) {
+            return null; // no CUDA runtime here, or no such device
+        }
+    }
+
+    /**
+     * Whether a GPU of {@code capability} (major then minor, one digit, as DJL's CudaUtils writes it: "75", "80",
+     * "90", "120") has bfloat16 tensor cores: NVIDIA's Ampere (8.0) and newer. Unknown is no.
+     */
+    static boolean gpuMultipliesBf16(String capability) {
+        if (capability == null || !capability.matches("[0-9]{2,3}")) {
+            return false;
+        }
+        return Integer.parseInt(capability.substring(0, capability.length() - 1)) >= 8;
     }
 
     /** Whether the CPU described by {@code cpuinfo} (Linux's /proc/cpuinfo) has AVX-512 BF16 or AMX BF16. */

@@ -52,6 +52,26 @@ class PrecisionTest {
     }
 
     @Test
+    void bf16NeedsAGpuFromAmpereOn() {
+        assertThat(Precision.gpuMultipliesBf16("80")).as("A100").isTrue();
+        assertThat(Precision.gpuMultipliesBf16("86")).as("RTX 30xx").isTrue();
+        assertThat(Precision.gpuMultipliesBf16("90")).as("H100").isTrue();
+        assertThat(Precision.gpuMultipliesBf16("120")).as("Blackwell").isTrue();
+        assertThat(Precision.gpuMultipliesBf16("75")).as("T4").isFalse();
+        assertThat(Precision.gpuMultipliesBf16("70")).as("V100").isFalse();
+        assertThat(Precision.gpuMultipliesBf16(null)).as("unreadable").isFalse();
+        assertThat(Precision.gpuMultipliesBf16("8.0")).as("not DJL's form").isFalse();
+        // no CUDA runtime on this machine: a GPU's capability cannot be read, so bf16 is refused there, with why
+        if (!ai.djl.util.cuda.CudaUtils.hasCuda()) {
+            assertThat(Precision.BF16.runsNativelyOn(Device.gpu())).isFalse();
+            assertThatThrownBy(() -> Precision.BF16.requireSupported(Device.gpu()))
+                    .isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("compute capability 8.0 (Ampere) or newer")
+                    .hasMessageContaining("could not be read");
+        }
+    }
+
+    @Test
     void bf16FeaturesAndGradientsFollowFp32s() {
         Path weights = dir.resolve("tiny.safetensors");
         ClipInitializer.write(weights, ClipArchitecture.TINY, 3);
