@@ -27,9 +27,11 @@ final class FusedAttention {
 
     /**
      * The module's forward; {@code causal} is a 0-d bool tensor since a module's inputs are tensors. q, k and v are
-     * taken apart by one {@code unbind}, whose backward writes the three gradients into one array; taken by three
-     * selections, each backward fills an array of the projection's size with zeros, writes its part, and the three are
-     * added. The output comes back as [batch, tokens, width], a view of how the kernel lays it out. With
+     * taken apart by one {@code unbind} along the projection's own axis of three, whose backward writes the three
+     * gradients into one array laid out as the projection is, so that its way back to the GEMM's [rows, 3·width] is a
+     * view (unbound from a permuted view, the stacked gradient came back permuted and was copied whole, once a block);
+     * taken by three selections, each backward fills an array of the projection's size with zeros, writes its part,
+     * and the three are added. The output comes back as [batch, tokens, width], a view of how the kernel lays it out. With
      * {@code firstQuery}, only the first token asks (keys and values are still every token's).
      */
     private static final String FORWARD = """
@@ -37,7 +39,10 @@ final class FusedAttention {
               qkv: Tensor,
               causal: Tensor,
               firstQuery: Tensor) -> Tensor:
-              q, k, v = torch.unbind(torch.permute(qkv, [2, 0, 3, 1, 4]), 0)
+              q, k, v = torch.unbind(qkv, 2)
+              q = torch.transpose(q, 1, 2)
+              k = torch.transpose(k, 1, 2)
+              v = torch.transpose(v, 1, 2)
               if bool(firstQuery):
                 q = torch.slice(q, 2, 0, 1)
               out = torch.scaled_dot_product_attention(q, k, v, None, 0., bool(causal))
