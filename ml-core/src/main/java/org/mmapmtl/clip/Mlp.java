@@ -7,12 +7,13 @@ import ai.djl.ndarray.NDList;
  * A residual block's second half in float32, mid + c_proj(QuickGELU(c_fc(ln_2(mid)))), with QuickGELU's two
  * scalings folded into ops that run anyway. QuickGELU is silu(1.702·u)/1.702 ({@link QuickGelu}). Written as ops,
  * the scalings are two passes over the MLP's hidden activations (4·width, the widest arrays of a block) forward and
- * two backward. Here 1.702·u comes from ln_2 with its weight and bias scaled by 1.702 (two vectors of width numbers,
- * scaled in the graph so that a trained ln_2 still gets its gradient) and c_fc's bias scaled by addmm's β; c_proj
- * runs unscaled with its bias times 1.702 (β again), and the residual add divides the sum by 1.702 (add's α). No
- * product carries an α, so the backward's GEMMs come out unscaled too (addmm scales the input's gradient by α in a
- * pass of its own): what is left is the residual add's α on the way back, one pass over width numbers a row.
- * The forward makes no extra pass. One {@link ScriptModule} for the five ops; where the engine cannot compile it, the
+ * two backward; as addmm's α and β they cost a pass in the backward each (addmm scales the gradient of its input by
+ * α, and of its bias by β, in passes of their own). Here 1.702·u comes from ln_2 with its weight and bias scaled by
+ * 1.702 and c_fc with its bias scaled by 1.702; c_proj runs with its bias times 1.702, so its output is 1.702 times
+ * the reference's, and the residual add divides it back (add's α). The four scaled vectors have width or 4·width
+ * numbers each and are scaled in the graph, so that BitFit's and full fine-tuning's gradients still reach them. The
+ * GEMMs carry neither α nor β; the one scaling pass left in the backward is the residual add's, over width numbers a
+ * row. The forward makes no extra pass. One {@link ScriptModule} for the ops; where the engine cannot compile it, the
  * ops one by one. The results differ from those in float rounding only.
  */
 final class Mlp {
@@ -26,8 +27,8 @@ final class Mlp {
               proj: Tensor,
               proj_bias: Tensor) -> Tensor:
               scaled = torch.layer_norm(mid, [mid.size(1)], ln_weight * 1.702, ln_bias * 1.702, 1e-05, False)
-              hidden = torch.silu(torch.addmm(fc_bias, scaled, fc, beta=1.702, alpha=1.0))
-              return torch.add(mid, torch.addmm(proj_bias, hidden, proj, beta=1.702, alpha=1.0), alpha=1.0 / 1.702)
+              hidden = torch.silu(torch.addmm(fc_bias * 1.702, scaled, fc))
+              return torch.add(mid, torch.addmm(proj_bias * 1.702, hidden, proj), alpha=1.0 / 1.702)
             """;
 
     private static final class Holder {
