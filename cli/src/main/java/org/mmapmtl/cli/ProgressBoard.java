@@ -16,7 +16,7 @@ import java.util.Map;
 final class ProgressBoard {
     static final int BAR = 20;
 
-    /** A run's stage and state from its latest report; its numbers from the latest report of a step (null: none yet). */
+    /** A run's stage and state from its latest report; its numbers from the latest report of a step, or its first report until one comes. */
     private record Row(String stage, String state, Progress lastStep, String message) {
     }
 

@@ -133,8 +133,9 @@ class Bf16GradientFidelityTest {
 
     /**
      * Every prompt method's gradient, tensor by tensor (summed over the tasks, as the update takes it), at fp32's
-     * parameters all along fp32's trajectory: MaPLe-MT, whose bf16 demo lands 1.5–1.7 points below fp32's on two sets
-     * of seeds while VPT-MT, CoOp-MT and MmAP land within 0.4, is as faithful here as they are.
+     * parameters all along fp32's trajectory: MaPLe-MT, whose bf16 demo lands 1.5–1.8 points below fp32's on two sets
+     * of seeds with the demo's clipping (within ±1 without it) while VPT-MT, CoOp-MT and MmAP land within 0.4, is as
+     * faithful here as they are.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"maple-mt", "vpt-mt", "coop-mt", "mmap-mt"})
@@ -164,18 +165,24 @@ class Bf16GradientFidelityTest {
                     }
                     offset += n;
                     double ratio = Math.sqrt(dot(b, b) / dot(a, a));
-                    double[] w = seen.computeIfAbsent(name, k -> new double[] {1, Double.MAX_VALUE, 0});
+                    double[] w = seen.computeIfAbsent(name, k -> new double[] {1, Double.MAX_VALUE, 0, 1});
                     w[0] = Math.min(w[0], cosine(a, b));
+                    if (s == 0) {
+                        w[3] = cosine(a, b); // the seeded start: the same point whatever float32's rounding
+                    }
                     w[1] = Math.min(w[1], ratio);
                     w[2] = Math.max(w[2], ratio);
                 }
             }
-            seen.forEach((name, w) -> System.out.printf("%s %s: bf16 gradient cosine >= %.5f, norm %.3f-%.3f of fp32's%n",
-                    methodName, name, w[0], w[1], w[2]));
-            // The points are fp32's own trajectory, which any change of float32 rounding in the model moves (phase 1's
-            // steps amplify it; see the second test): the worst cosine over them was 0.9995 for MaPLe-MT's first map,
-            // 0.9990 once the block MLP rounded differently, and a 72-step run reaches 0.9987. A gradient that misses
-            // a tower or a task is far below 0.99.
+            seen.forEach((name, w) -> System.out.printf("%s %s: bf16 gradient cosine >= %.6f (%.6f at the start), norm %.3f-%.3f of fp32's%n",
+                    methodName, name, w[0], w[3], w[1], w[2]));
+            // At the seeded start, the one point no change of float32's rounding moves, the gradients must agree to
+            // 0.999. The later points are fp32's own trajectory, which such a change moves (phase 1's first
+            // gradients, unclipped here, have norms above 100): the worst cosine over them was 0.99952 for MaPLe-MT
+            // (its last map's bias), then 0.998996 (its first map's) once the block MLP rounded differently
+            // (1e82d23).
+            assertThat(seen).allSatisfy((name, w) -> assertThat(w[3]).as("%s %s at the start", methodName, name)
+                    .isGreaterThan(0.999));
             assertThat(seen).allSatisfy((name, w) -> assertThat(w[0]).as("%s %s", methodName, name).isGreaterThan(0.998));
             // MmAP's Kronecker factors hold a few numbers each: a norm of so few is too coarse a measure to hold
             seen.entrySet().stream().filter(e -> sizes.get(e.getKey()) >= 16).forEach(e -> assertThat(e.getValue())
