@@ -80,41 +80,6 @@ public final class TrainStepBench {
     public record Setup(ClipArchitecture arch, String method, int batch, int classes, int tasks, boolean snapshot,
                         boolean perTask, int iterations, Device device, Precision precision, Double maxGradNorm,
                         Path profile) {
-        /** One task, the fused float32 step, two timed steps, no clipping, no profile. */
-        public static Setup of(ClipArchitecture arch, String method, int batch, int classes, Device device) {
-            return new Setup(arch, method, batch, classes, 1, false, false, 2, device, Precision.FP32, null, null);
-        }
-
-        public Setup tasks(int n) {
-            return new Setup(arch, method, batch, classes, n, snapshot, perTask, iterations, device, precision,
-                    maxGradNorm, profile);
-        }
-
-        public Setup iterations(int n) {
-            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, n, device, precision,
-                    maxGradNorm, profile);
-        }
-
-        /** @param snapshotStep the snapshot step; @param perTaskStep the per-task step (neither: the fused one) */
-        public Setup step(boolean snapshotStep, boolean perTaskStep) {
-            return new Setup(arch, method, batch, classes, tasks, snapshotStep, perTaskStep, iterations, device,
-                    precision, maxGradNorm, profile);
-        }
-
-        public Setup precision(Precision p) {
-            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, iterations, device, p,
-                    maxGradNorm, profile);
-        }
-
-        public Setup maxGradNorm(Double norm) {
-            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, iterations, device, precision,
-                    norm, profile);
-        }
-
-        public Setup profile(Path trace) {
-            return new Setup(arch, method, batch, classes, tasks, snapshot, perTask, iterations, device, precision,
-                    maxGradNorm, trace);
-        }
     }
 
     public static ObjectNode run(Setup setup, Path out, PrintStream log) throws IOException {

@@ -18,15 +18,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TrainStepBenchTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
-    /** The tiny CLIP, batch 2, 4 classes, on the CPU. */
-    private static TrainStepBench.Setup setup(String method) {
-        return TrainStepBench.Setup.of(ClipArchitecture.TINY, method, 2, 4, Device.cpu());
+    /** The tiny CLIP, batch 2, 4 classes, the fused step on the CPU. */
+    private static TrainStepBench.Setup setup(String method, int tasks, int iterations, Precision precision,
+                                              Double maxGradNorm, Path profile) {
+        return new TrainStepBench.Setup(ClipArchitecture.TINY, method, 2, 4, tasks, false, false, iterations,
+                Device.cpu(), precision, maxGradNorm, profile);
     }
 
     @Test
     void timesTheTrainersStepAndWritesIt(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
-        TrainStepBench.run(setup("mmap-mt").iterations(2), out, QUIET);
+        TrainStepBench.run(setup("mmap-mt", 1, 2, Precision.FP32, null, null), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("method").asText()).isEqualTo("mmap-mt");
         assertThat(json.get("trainableParameters").asLong()).isPositive();
@@ -39,11 +41,11 @@ class TrainStepBenchTest {
     void aBf16StepIsMeasuredAgainstTheBf16GemmRateWhereTheCpuHasIt(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         if (!Precision.BF16.runsNativelyOn(Device.cpu())) {
-            assertThatThrownBy(() -> TrainStepBench.run(setup("mmap-mt").iterations(1).precision(Precision.BF16),
+            assertThatThrownBy(() -> TrainStepBench.run(setup("mmap-mt", 1, 1, Precision.BF16, null, null),
                     out, QUIET)).hasMessageContaining("AVX-512 BF16");
             return;
         }
-        TrainStepBench.run(setup("mmap-mt").iterations(1).precision(Precision.BF16), out, QUIET);
+        TrainStepBench.run(setup("mmap-mt", 1, 1, Precision.BF16, null, null), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("precision").asText()).isEqualTo("bf16");
         assertThat(json.get("stepMs").asDouble()).isPositive();
@@ -53,7 +55,7 @@ class TrainStepBenchTest {
     @Test
     void timesAClippedStepAndSaysSo(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
-        TrainStepBench.run(setup("mmap-mt").tasks(2).iterations(1).maxGradNorm(1e-3), out, QUIET);
+        TrainStepBench.run(setup("mmap-mt", 2, 1, Precision.FP32, 1e-3, null), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("maxGradNorm").asDouble()).isEqualTo(1e-3);
         assertThat(json.get("stepMs").asDouble()).isPositive();
@@ -63,7 +65,7 @@ class TrainStepBenchTest {
     void countsTheStepsMatrixWorkAndProfilesItsOps(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train-step.json");
         Path trace = dir.resolve("trace.json");
-        TrainStepBench.run(setup("maple-mt").tasks(2).iterations(1).profile(trace), out, QUIET);
+        TrainStepBench.run(setup("maple-mt", 2, 1, Precision.FP32, null, trace), out, QUIET);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         JsonNode flops = json.get("gflopPerStep");
         for (String tower : new String[] {"visionForward", "visionBackward", "textForward", "textBackward"}) {
@@ -96,7 +98,7 @@ class TrainStepBenchTest {
 
     @Test
     void refusesAMethodWithNothingToTrain(@TempDir Path dir) {
-        assertThatThrownBy(() -> TrainStepBench.run(setup("zero-shot").iterations(1), dir.resolve("x.json"),
+        assertThatThrownBy(() -> TrainStepBench.run(setup("zero-shot", 1, 1, Precision.FP32, null, null), dir.resolve("x.json"),
                 QUIET))
                 .hasMessageContaining("zero-shot has nothing to train");
     }

@@ -200,10 +200,9 @@ final class BenchCommand {
                 System.err.println("mmap bench train-step: --max-grad-norm must be a norm above 0 and up to 1e6, got " + maxGradNorm);
                 return 2;
             }
-            TrainStepBench.run(TrainStepBench.Setup.of(ClipArchitecture.of(arch), method, batch, classes,
-                            org.mmapmtl.train.Devices.named(device)).tasks(tasks).step(snapshot, perTask)
-                    .iterations(iterations).precision(Precision.parse(precision)).maxGradNorm(maxGradNorm)
-                    .profile(profile), out, System.out);
+            TrainStepBench.run(new TrainStepBench.Setup(ClipArchitecture.of(arch), method, batch, classes, tasks,
+                    snapshot, perTask, iterations, org.mmapmtl.train.Devices.named(device), Precision.parse(precision),
+                    maxGradNorm, profile), out, System.out);
             return 0;
         }
     }
