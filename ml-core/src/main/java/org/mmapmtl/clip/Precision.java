@@ -44,14 +44,18 @@ public enum Precision {
      * @throws UnsupportedOperationException bf16 on a CPU without AVX-512 BF16 or AMX, or on a GPU older than Ampere
      */
     public void requireSupported(Device device) {
-        if (!runsNativelyOn(device)) {
-            if (device.isGpu()) {
-                String capability = computeCapability(device);
+        if (this == FP32) {
+            return;
+        }
+        if (device.isGpu()) {
+            String capability = computeCapability(device); // asked once: the answer decides and words the refusal
+            if (!gpuMultipliesBf16(capability)) {
                 throw new UnsupportedOperationException("precision bf16 needs an NVIDIA GPU of compute capability 8.0 "
                         + "(Ampere) or newer; " + device + (capability == null ? "'s capability could not be read"
                         : " has " + capability.substring(0, capability.length() - 1) + "."
                         + capability.charAt(capability.length() - 1)) + ": use fp32");
             }
+        } else if (!cpuMultipliesBf16(Path.of("/proc/cpuinfo"))) {
             throw new UnsupportedOperationException(UNSUPPORTED);
         }
     }
