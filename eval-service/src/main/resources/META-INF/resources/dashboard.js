@@ -70,7 +70,8 @@ function draw() {
           const points = c.points.filter(p => p.gradNorm > 0);
           return {
             label: c.label,
-            data: points.map(p => ({ x: p.step, y: p.gradNorm, clipped: p.gradClipped === true })),
+            data: points.map(p => ({ x: p.step, y: p.gradNorm, clipped: p.gradClipped === true,
+                                     share: p.epochClippedShare })),
             borderColor: palette[i % palette.length],
             backgroundColor: palette[i % palette.length],
             pointStyle: points.map(p => p.gradClipped === true ? "triangle" : "circle"),
@@ -85,7 +86,9 @@ function draw() {
                   y: { type: "logarithmic", title: { display: true, text: "global L2 norm of the update's gradient" } } },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 10 } } },
                    tooltip: { callbacks: { label: ctx => ctx.dataset.label + ": " + ctx.parsed.y.toFixed(2)
-                     + (ctx.raw.clipped ? " (clipped)" : "") } } },
+                     + (ctx.raw.clipped ? " (clipped)" : "")
+                     + (typeof ctx.raw.share === "number"
+                       ? "; " + Math.round(100 * ctx.raw.share) + " % of the epoch so far clipped" : "") } } },
       },
     });
   }

@@ -68,9 +68,12 @@ public record Board(String experimentId, ExperimentState experiment, List<RunSta
      * @param epochLoss the mean loss of the epoch's steps up to this one (null from trainers that do not send it)
      * @param gradNorm  the step's update gradient norm before clipping (null from trainers that do not send it)
      * @param gradClipped whether the recipe's maxGradNorm clipped the step (null where the recipe does not clip)
+     * @param epochClippedShare the share of the epoch's steps up to this one that were clipped (null where the recipe
+     *                  does not clip, or from trainers that do not send it): the curve keeps one report in a few
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    public record CurvePoint(long step, int epoch, double loss, Double epochLoss, Double gradNorm, Boolean gradClipped) {
+    public record CurvePoint(long step, int epoch, double loss, Double epochLoss, Double gradNorm, Boolean gradClipped,
+                             Double epochClippedShare) {
     }
 
     /** @param tasks how many tasks each point's loss sums (null when unknown): divide by it to compare runs */

@@ -202,7 +202,7 @@ public class Boards {
             // a run resumed after a restart reports its steps again from the checkpoint: keep the first report of a step
             if (seen.computeIfAbsent(p.runId(), r -> new LinkedHashSet<>()).add(p.step())) {
                 points.computeIfAbsent(p.runId(), r -> new ArrayList<>()).add(new Board.CurvePoint(p.step(), p.epoch(), p.loss(),
-                        p.epochLoss(), p.gradNorm(), p.gradClipped()));
+                        p.epochLoss(), p.gradNorm(), p.gradClipped(), p.epochClippedShare()));
             }
         }
         List<Board.LossCurve> out = new ArrayList<>();

@@ -62,13 +62,16 @@ public class RunProgress extends PanacheEntityBase {
     @Column(name = "grad_clipped")
     public Boolean gradClipped;
 
+    @Column(name = "epoch_clipped_share")
+    public Double epochClippedShare;
+
     /** Stores the report unless the same one was stored before (records are read again after a rebalance or replay). */
     static void store(Progress p) {
         getEntityManager().createNativeQuery("""
                         insert into {h-schema}run_progress (experiment_id, run_id, variant, phase, state, step, total_steps, epoch,
                             epochs, loss, learning_rate, images_per_second, eta_millis, message, reported_at, epoch_loss, tasks,
-                            grad_norm, grad_clipped)
-                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                            grad_norm, grad_clipped, epoch_clipped_share)
+                        values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
                         on conflict do nothing""")
                 .setParameter(1, p.experimentId()).setParameter(2, p.runId()).setParameter(3, p.variant())
                 .setParameter(4, p.phase()).setParameter(5, p.state()).setParameter(6, p.step())
@@ -79,6 +82,7 @@ public class RunProgress extends PanacheEntityBase {
                 .setParameter(16, p.epochLoss())
                 .setParameter(17, p.taskLosses() == null || p.taskLosses().isEmpty() ? null : p.taskLosses().size())
                 .setParameter(18, p.gradNorm()).setParameter(19, p.gradClipped())
+                .setParameter(20, p.epochClippedShare())
                 .executeUpdate();
     }
 
@@ -97,7 +101,7 @@ public class RunProgress extends PanacheEntityBase {
 
     /** One point of a run's loss curve. */
     record CurveRow(String runId, String variant, long step, int epoch, double loss, Double epochLoss, Integer tasks,
-                    Double gradNorm, Boolean gradClipped) {
+                    Double gradNorm, Boolean gradClipped, Double epochClippedShare) {
     }
 
     /**
@@ -108,12 +112,12 @@ public class RunProgress extends PanacheEntityBase {
     static List<CurveRow> curves(String experimentId, int buckets) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = getEntityManager().createNativeQuery("""
-                        select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped from (
-                            select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, id,
+                        select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, epoch_clipped_share from (
+                            select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, epoch_clipped_share, id,
                                 step = last_step as last,
                                 row_number() over (partition by run_id, floor(step * ?2 / (last_step + 1.0))
                                                    order by step, id) as nth
-                            from (select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, id,
+                            from (select run_id, variant, step, epoch, loss, epoch_loss, tasks, grad_norm, grad_clipped, epoch_clipped_share, id,
                                       max(step) over (partition by run_id) as last_step
                                   from {h-schema}run_progress
                                   where experiment_id = ?1 and run_id is not null and loss is not null
@@ -125,6 +129,7 @@ public class RunProgress extends PanacheEntityBase {
         return rows.stream().map(r -> new CurveRow((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
                 ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(),
                 r[5] == null ? null : ((Number) r[5]).doubleValue(), r[6] == null ? null : ((Number) r[6]).intValue(),
-                r[7] == null ? null : ((Number) r[7]).doubleValue(), (Boolean) r[8])).toList();
+                r[7] == null ? null : ((Number) r[7]).doubleValue(), (Boolean) r[8],
+                r[9] == null ? null : ((Number) r[9]).doubleValue())).toList();
     }
 }

@@ -34,11 +34,14 @@ class LossCurvesTest {
     @InjectTopicProbe
     TopicProbe kafka;
 
-    /** A step report whose gradient norm, 100/step, was clipped (at 10) on the first ten steps. */
+    /**
+     * A step report whose gradient norm, 100/step, was clipped (at 10) on the first ten steps, all of one epoch: the
+     * epoch's clipped share so far is min(step, 10)/step.
+     */
     void report(long step, double loss, Instant at) {
         kafka.send(EventTopic.PROGRESS.topicName(), ID, EventCodecs.PROGRESS.encode(new Progress(ID, ID + ".mmap.s1",
-                "mmap", "phase-2", "running", step, STEPS, 1, 1, loss, loss, null, null, 0.002, 100.0 / step, step <= 10, null,
-                50.0, 1000L, null, at)));
+                "mmap", "phase-2", "running", step, STEPS, 1, 1, loss, loss, null, null, 0.002, 100.0 / step, step <= 10,
+                Math.min(step, 10) / (double) step, 50.0, 1000L, null, at)));
     }
 
     @Test
@@ -66,13 +69,16 @@ class LossCurvesTest {
         }
         points.forEach(p -> assertThat(p.get("loss").doubleValue()).as("the first report of step " + p.get("step"))
                 .isCloseTo(600.0 / p.get("step").longValue(), org.assertj.core.data.Percentage.withPercentage(1e-4)));
-        // each point keeps its step's gradient norm and whether it was clipped
+        // each point keeps its step's gradient norm, whether it was clipped and the epoch's clipped share so far
         List<Map<String, Object>> withGradients = served.getList("curves[0].points");
         withGradients.forEach(p -> {
             long step = ((Number) p.get("step")).longValue();
             assertThat(((Number) p.get("gradNorm")).doubleValue()).as("step %d", step)
                     .isCloseTo(100.0 / step, org.assertj.core.data.Percentage.withPercentage(1e-4));
             assertThat(p.get("gradClipped")).as("step %d", step).isEqualTo(step <= 10);
+            // JsonPath reads decimals as float
+            assertThat(((Number) p.get("epochClippedShare")).doubleValue()).as("step %d", step)
+                    .isCloseTo(Math.min(step, 10) / (double) step, org.assertj.core.data.Offset.offset(1e-6));
         });
     }
 }
