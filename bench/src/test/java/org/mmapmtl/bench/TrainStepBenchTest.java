@@ -98,8 +98,8 @@ class TrainStepBenchTest {
 
     @Test
     void refusesAMethodWithNothingToTrain(@TempDir Path dir) {
-        assertThatThrownBy(() -> TrainStepBench.run(setup("zero-shot", 1, 1, Precision.FP32, null, null), dir.resolve("x.json"),
-                QUIET))
+        assertThatThrownBy(() -> TrainStepBench.run(setup("zero-shot", 1, 1, Precision.FP32, null, null),
+                dir.resolve("x.json"), QUIET))
                 .hasMessageContaining("zero-shot has nothing to train");
     }
 }

@@ -44,19 +44,9 @@ public enum Precision {
      * @throws UnsupportedOperationException bf16 on a CPU without AVX-512 BF16 or AMX, or on a GPU older than Ampere
      */
     public void requireSupported(Device device) {
-        if (this == FP32) {
-            return;
-        }
-        if (device.isGpu()) {
-            String capability = computeCapability(device); // asked once: the answer decides and words the refusal
-            if (!gpuMultipliesBf16(capability)) {
-                throw new UnsupportedOperationException("precision bf16 needs an NVIDIA GPU of compute capability 8.0 "
-                        + "(Ampere) or newer; " + device + (capability == null ? "'s capability could not be read"
-                        : " has " + capability.substring(0, capability.length() - 1) + "."
-                        + capability.charAt(capability.length() - 1)) + ": use fp32");
-            }
-        } else if (!cpuMultipliesBf16(Path.of("/proc/cpuinfo"))) {
-            throw new UnsupportedOperationException(UNSUPPORTED);
+        String refusal = refusal(device);
+        if (refusal != null) {
+            throw new UnsupportedOperationException(refusal);
         }
     }
 
@@ -69,11 +59,25 @@ public enum Precision {
      * on or a CPU with it.
      */
     public boolean runsNativelyOn(Device device) {
+        return refusal(device) == null;
+    }
+
+    /** Why this precision cannot run natively on {@code device}, or null where it can: the one place that decides. */
+    private String refusal(Device device) {
         if (this == FP32) {
-            return true;
+            return null;
         }
-        return device.isGpu() ? gpuMultipliesBf16(computeCapability(device))
-                : cpuMultipliesBf16(Path.of("/proc/cpuinfo"));
+        if (!device.isGpu()) {
+            return cpuMultipliesBf16(Path.of("/proc/cpuinfo")) ? null : UNSUPPORTED;
+        }
+        String capability = computeCapability(device); // asked once: the answer decides and words the refusal
+        if (gpuMultipliesBf16(capability)) {
+            return null;
+        }
+        return "precision bf16 needs an NVIDIA GPU of compute capability 8.0 (Ampere) or newer; " + device
+                + (capability == null ? "'s capability could not be read"
+                : " has " + capability.substring(0, capability.length() - 1) + "."
+                + capability.charAt(capability.length() - 1)) + ": use fp32";
     }
 
     /** The GPU's compute capability as CUDA's runtime tells DJL ("86" for 8.6), or null where it cannot be read. */
