@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.mmapmtl.safetensors.Tensor;
@@ -236,9 +235,7 @@ public final class ClipModel implements AutoCloseable {
     public NDArray encodeImage(NDArray images, LayerHook hook) {
         var v = config.vision();
         long batch = images.getShape().get(0);
-        NDArray x = Conv2d.conv2d(images, conv1, null, new Shape(v.patchSize(), v.patchSize())).singletonOrThrow();
-        // [B, width, grid, grid] -> [B, grid², width]
-        x = x.reshape(batch, v.width(), (long) v.grid() * v.grid()).transpose(0, 2, 1);
+        NDArray x = patchEmbedding(images);
         NDArray cls = images.getManager().zeros(new Shape(batch, 1, v.width())).add(classEmbedding);
         x = cls.concat(x, 1).add(visionPositions);
         x = hook.embedded(x);
@@ -246,6 +243,27 @@ public final class ClipModel implements AutoCloseable {
         x = transformer(x, visionBlocks, v.heads(), null, hook, true);
         NDArray pooled = layerNorm(x.get(":, 0, :"), lnPostWeight, lnPostBias);
         return pooled.matMul(visualProjection);
+    }
+
+    /**
+     * The reference's conv1 (a convolution with stride = kernel = patch size, no bias) as one product: each patch's
+     * 3·p² pixels as a row times the kernel as a [width, 3·p²] matrix. libtorch's convolution kernel ran the same
+     * arithmetic several times slower (ViT-B/16, four images in a profiled train step: 10.0 ms against 2.8 with the
+     * rows' copy; 164 against 86 ms for evaluation's 64, layout included) and gave [B, width, grid²], which the tokens'
+     * layout then had to transpose and copy; the rows come out as [B, grid², width] directly.
+     *
+     * @return [batch, grid², width]
+     */
+    private NDArray patchEmbedding(NDArray images) {
+        var v = config.vision();
+        long batch = images.getShape().get(0);
+        long grid = v.grid();
+        long p = v.patchSize();
+        NDArray patches = images.reshape(batch, 3, grid, p, grid, p).transpose(0, 2, 4, 1, 3, 5)
+                .reshape(batch * grid * grid, 3 * p * p);
+        NDArray kernel = conv1.reshape(v.width(), 3 * p * p);
+        kernel.attach(images.getManager()); // a view made on the model's manager: closed with the batch, not kept
+        return Linear.linear(patches, kernel).singletonOrThrow().reshape(batch, grid * grid, v.width());
     }
 
     /** Text features, [batch, embedDim], unnormalized as the reference's encode_text. */
