@@ -234,8 +234,14 @@ public final class ClipModel implements AutoCloseable {
     /** @param images [batch, 3, resolution, resolution], preprocessed */
     public NDArray encodeImage(NDArray images, LayerHook hook) {
         var v = config.vision();
-        long batch = images.getShape().get(0);
-        NDArray x = patchEmbedding(images);
+        Shape shape = images.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) != v.resolution()
+                || shape.get(3) != v.resolution()) {
+            throw new IllegalArgumentException("images must be [batch, 3, " + v.resolution() + ", " + v.resolution()
+                    + "] for this CLIP (its resolution), got " + shape + ": preprocess them with ClipPreprocessor");
+        }
+        long batch = shape.get(0);
+        NDArray x = patchEmbedding(images, conv1);
         NDArray cls = images.getManager().zeros(new Shape(batch, 1, v.width())).add(classEmbedding);
         x = cls.concat(x, 1).add(visionPositions);
         x = hook.embedded(x);
@@ -247,23 +253,29 @@ public final class ClipModel implements AutoCloseable {
 
     /**
      * The reference's conv1 (a convolution with stride = kernel = patch size, no bias) as one product: each patch's
-     * 3·p² pixels as a row times the kernel as a [width, 3·p²] matrix. libtorch's convolution kernel ran the same
-     * arithmetic several times slower (ViT-B/16, four images in a profiled train step: 10.0 ms against 2.8 with the
-     * rows' copy; 164 against 86 ms for evaluation's 64, layout included) and gave [B, width, grid²], which the tokens'
+     * 3·p² pixels as a row times the kernel as a [width, 3·p²] matrix. libtorch's convolution kernel was slower at the
+     * same arithmetic (ViT-B/16 with the build's preloads, layout included: 8.6 against 6.5 ms for four images, 164
+     * against 86 ms for 64; 10.0 against 2.8 ms in a profiled train step) and gave [B, width, grid²], which the tokens'
      * layout then had to transpose and copy; the rows come out as [B, grid², width] directly.
      *
-     * @return [batch, grid², width]
+     * @param images [batch, 3, h, w], h and w multiples of the patch size
+     * @param kernel [width, 3, p, p], conv1's weight
+     * @return [batch, (h/p)·(w/p), width], the patches in the reference's token order (row by row)
      */
-    private NDArray patchEmbedding(NDArray images) {
-        var v = config.vision();
-        long batch = images.getShape().get(0);
-        long grid = v.grid();
-        long p = v.patchSize();
-        NDArray patches = images.reshape(batch, 3, grid, p, grid, p).transpose(0, 2, 4, 1, 3, 5)
-                .reshape(batch * grid * grid, 3 * p * p);
-        NDArray kernel = conv1.reshape(v.width(), 3 * p * p);
-        kernel.attach(images.getManager()); // a view made on the model's manager: closed with the batch, not kept
-        return Linear.linear(patches, kernel).singletonOrThrow().reshape(batch, grid * grid, v.width());
+    static NDArray patchEmbedding(NDArray images, NDArray kernel) {
+        Shape k = kernel.getShape();
+        long width = k.get(0);
+        long p = k.get(2);
+        Shape s = images.getShape();
+        long batch = s.get(0);
+        long rows = s.get(2) / p;
+        long columns = s.get(3) / p;
+        NDArray patches = images.reshape(batch, 3, rows, p, columns, p).transpose(0, 2, 4, 1, 3, 5)
+                .reshape(batch * rows * columns, 3 * p * p);
+        NDArray matrix = kernel.reshape(width, 3 * p * p);
+        // a view made on the kernel's manager (the model's, or the step's where conv1 trains): closed with the batch
+        matrix.attach(images.getManager());
+        return Linear.linear(patches, matrix).singletonOrThrow().reshape(batch, rows * columns, width);
     }
 
     /** Text features, [batch, embedDim], unnormalized as the reference's encode_text. */
