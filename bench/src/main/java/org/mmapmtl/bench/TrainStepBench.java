@@ -1,7 +1,6 @@
 package org.mmapmtl.bench;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -83,99 +82,132 @@ public final class TrainStepBench {
     }
 
     public static ObjectNode run(Setup setup, Path out, PrintStream log) throws IOException {
-        ClipArchitecture arch = setup.arch();
-        String methodName = setup.method();
-        int batch = setup.batch();
-        int classes = setup.classes();
-        int tasks = setup.tasks();
-        boolean snapshot = setup.snapshot();
-        boolean perTask = setup.perTask();
-        int iterations = setup.iterations();
-        Device device = setup.device();
-        Precision precision = setup.precision();
-        Double maxGradNorm = setup.maxGradNorm();
-        Path profile = setup.profile();
-        ObjectNode result = new ObjectMapper().createObjectNode();
-        try (BenchModel m = BenchModel.create(arch, methodName, classes, tasks, device, precision);
-             Sgd sgd = new Sgd(0.9, 5e-4, device);
-             NDManager root = NDManager.newBaseManager(device)) {
+        ObjectNode result;
+        try (BenchModel m = BenchModel.create(setup.arch(), setup.method(), setup.classes(), setup.tasks(),
+                setup.device(), setup.precision())) {
             if (m.method.parameters().isEmpty()) {
-                throw new IllegalArgumentException(methodName + " has nothing to train; pick a trainable method");
+                throw new IllegalArgumentException(setup.method() + " has nothing to train; pick a trainable method");
             }
-            TrainStep step = new TrainStep(m.model, sgd, !perTask, maxGradNorm);
-            int r = arch.config().vision().resolution();
-            long[] counter = {0};
-            List<Long> resident = new ArrayList<>();
-            Runnable oneStep = () -> {
-                try (NDManager scope = root.newSubManager()) {
-                    List<TrainStep.TaskBatch> batches = new ArrayList<>();
-                    for (int t = 0; t < tasks; t++) {
-                        batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(batch, 3, r, r)),
-                                scope.randomInteger(0, classes, new Shape(batch), DataType.INT64)));
-                    }
-                    step.run(scope, batches, 0.0035, snapshot, counter[0]++);
-                }
-            };
-            double[] ms = BenchResults.time(iterations, () -> {
-                oneStep.run();
-                resident.add(BenchResults.residentMiB());
-            });
-            List<OpProfile.Op> ops = profile == null ? List.of() : OpProfile.of(oneStep, profile);
-            double median = BenchResults.median(ms);
-            double gemm = BenchResults.gemmGflops(device, precision);
-            Flops flops = Flops.of(arch.config(), m.method, tasks, batch, classes, m.model.textLength(), snapshot, perTask);
-            double achieved = flops.total() / (median / 1e3) / 1e9;
-            BenchResults.djlHeader(result, "train-step", arch.label(), device, batch, iterations);
-            result.put("method", m.spec.name());
-            result.put("precision", precision.label());
-            if (maxGradNorm != null) {
-                result.put("maxGradNorm", maxGradNorm);
-            }
-            result.put("trainableParameters", m.method.parameters().count());
-            result.put("classes", classes);
-            result.put("tasks", tasks);
-            result.put("snapshot", snapshot);
-            result.put("step", perTask ? "per-task forward and backward"
-                    : snapshot && !m.method.textTrainable()
-                    ? "snapshot: the class text features fixed, per-task image forward and backward"
-                    : snapshot ? "snapshot: one text forward per prompt set, per-task image forward and backward"
-                    : "fused: one forward, one backward");
-            result.put("textPositions", m.model.textLength());
-            result.put("stepMs", median);
-            result.put("imagesPerSecond", (double) batch * tasks * 1000.0 / median);
-            result.put("gemmGflops", gemm);
-            ObjectNode f = result.putObject("gflopPerStep");
-            f.put("visionForward", flops.visionForward() / 1e9);
-            f.put("visionBackward", flops.visionBackward() / 1e9);
-            f.put("textForward", flops.textForward() / 1e9);
-            f.put("textBackward", flops.textBackward() / 1e9);
-            f.put("total", flops.total() / 1e9);
-            result.put("achievedGflops", achieved);
-            result.put("fractionOfGemm", achieved / gemm);
-            var rss = result.putArray("residentMiBAfterEachStep");
-            resident.forEach(rss::add);
-            result.put("peakResidentMiB", BenchResults.peakResidentMiB());
-            log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s%s: %.0f ms/step, %.2f images/s, resident MiB after each step %s, peak %d%n",
-                    arch.label(), m.spec.name(), device, tasks, batch, classes, snapshot ? ", snapshot step" : "",
-                    perTask ? ", per-task step" : "", maxGradNorm == null ? "" : ", gradients clipped to " + maxGradNorm,
-                    median, (double) batch * tasks * 1000.0 / median, resident,
-                    BenchResults.peakResidentMiB());
-            log.printf("  matrix work per step: vision %.1f forward + %.1f backward, text %.1f forward + %.1f backward = "
-                            + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's %s GEMM rate (%.0f GFLOP/s)%n",
-                    flops.visionForward() / 1e9, flops.visionBackward() / 1e9, flops.textForward() / 1e9,
-                    flops.textBackward() / 1e9, flops.total() / 1e9, achieved, 100 * achieved / gemm, precision.label(), gemm);
-            if (profile != null) {
-                ArrayNode top = result.putArray("profileTopOps");
-                log.printf("  libtorch profiler, one step (trace: %s), ops by self time:%n", profile);
-                for (OpProfile.Op op : ops.subList(0, Math.min(15, ops.size()))) {
-                    top.addObject().put("op", op.name()).put("calls", op.calls()).put("selfMs", op.selfMs())
-                            .put("share", op.share());
-                    log.printf("    %-40s %6d calls %9.1f ms %5.1f %%%n", op.name(), op.calls(), op.selfMs(),
-                            100 * op.share());
-                }
-            }
+            Timed timed = time(setup, m);
+            double gemm = BenchResults.gemmGflops(setup.device(), setup.precision());
+            Flops flops = Flops.of(setup.arch().config(), m.method, setup.tasks(), setup.batch(), setup.classes(),
+                    m.model.textLength(), setup.snapshot(), setup.perTask());
+            result = describe(setup, m, timed, flops, gemm);
+            print(setup, m, timed, flops, gemm, log);
         }
         BenchResults.write(result, out, log);
         return result;
+    }
+
+    /** The timed steps: their median, resident memory after each, and the profiled step's ops (empty unasked). */
+    private record Timed(double medianMs, List<Long> residentMiB, List<OpProfile.Op> ops) {
+    }
+
+    private static Timed time(Setup setup, BenchModel m) throws IOException {
+        try (Sgd sgd = new Sgd(0.9, 5e-4, setup.device());
+             NDManager root = NDManager.newBaseManager(setup.device())) {
+            TrainStep step = new TrainStep(m.model, sgd, !setup.perTask(), setup.maxGradNorm());
+            int r = setup.arch().config().vision().resolution();
+            long[] counter = {0};
+            Runnable oneStep = () -> {
+                try (NDManager scope = root.newSubManager()) {
+                    List<TrainStep.TaskBatch> batches = new ArrayList<>();
+                    for (int t = 0; t < setup.tasks(); t++) {
+                        batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(setup.batch(), 3, r, r)),
+                                scope.randomInteger(0, setup.classes(), new Shape(setup.batch()), DataType.INT64)));
+                    }
+                    step.run(scope, batches, 0.0035, setup.snapshot(), counter[0]++);
+                }
+            };
+            List<Long> resident = new ArrayList<>();
+            double[] ms = BenchResults.time(setup.iterations(), () -> {
+                oneStep.run();
+                resident.add(BenchResults.residentMiB());
+            });
+            List<OpProfile.Op> ops = setup.profile() == null ? List.of() : OpProfile.of(oneStep, setup.profile());
+            return new Timed(BenchResults.median(ms), resident, ops);
+        }
+    }
+
+    private static String stepKind(Setup setup, BenchModel m) {
+        if (setup.perTask()) {
+            return "per-task forward and backward";
+        }
+        if (setup.snapshot()) {
+            return m.method.textTrainable()
+                    ? "snapshot: one text forward per prompt set, per-task image forward and backward"
+                    : "snapshot: the class text features fixed, per-task image forward and backward";
+        }
+        return "fused: one forward, one backward";
+    }
+
+    private static ObjectNode describe(Setup setup, BenchModel m, Timed timed, Flops flops, double gemm) {
+        double achieved = flops.total() / (timed.medianMs() / 1e3) / 1e9;
+        ObjectNode result = new ObjectMapper().createObjectNode();
+        BenchResults.djlHeader(result, "train-step", setup.arch().label(), setup.device(), setup.batch(),
+                setup.iterations());
+        result.put("method", m.spec.name());
+        result.put("precision", setup.precision().label());
+        if (setup.maxGradNorm() != null) {
+            result.put("maxGradNorm", setup.maxGradNorm());
+        }
+        result.put("trainableParameters", m.method.parameters().count());
+        result.put("classes", setup.classes());
+        result.put("tasks", setup.tasks());
+        result.put("snapshot", setup.snapshot());
+        result.put("step", stepKind(setup, m));
+        result.put("textPositions", m.model.textLength());
+        result.put("stepMs", timed.medianMs());
+        result.put("imagesPerSecond", imagesPerSecond(setup, timed));
+        result.put("gemmGflops", gemm);
+        ObjectNode f = result.putObject("gflopPerStep");
+        f.put("visionForward", flops.visionForward() / 1e9);
+        f.put("visionBackward", flops.visionBackward() / 1e9);
+        f.put("textForward", flops.textForward() / 1e9);
+        f.put("textBackward", flops.textBackward() / 1e9);
+        f.put("total", flops.total() / 1e9);
+        result.put("achievedGflops", achieved);
+        result.put("fractionOfGemm", achieved / gemm);
+        var rss = result.putArray("residentMiBAfterEachStep");
+        timed.residentMiB().forEach(rss::add);
+        result.put("peakResidentMiB", BenchResults.peakResidentMiB());
+        if (setup.profile() != null) {
+            ArrayNode top = result.putArray("profileTopOps");
+            for (OpProfile.Op op : topOps(timed)) {
+                top.addObject().put("op", op.name()).put("calls", op.calls()).put("selfMs", op.selfMs())
+                        .put("share", op.share());
+            }
+        }
+        return result;
+    }
+
+    private static void print(Setup setup, BenchModel m, Timed timed, Flops flops, double gemm, PrintStream log) {
+        double achieved = flops.total() / (timed.medianMs() / 1e3) / 1e9;
+        log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s%s: %.0f ms/step, %.2f images/s, "
+                        + "resident MiB after each step %s, peak %d%n",
+                setup.arch().label(), m.spec.name(), setup.device(), setup.tasks(), setup.batch(), setup.classes(),
+                setup.snapshot() ? ", snapshot step" : "", setup.perTask() ? ", per-task step" : "",
+                setup.maxGradNorm() == null ? "" : ", gradients clipped to " + setup.maxGradNorm(),
+                timed.medianMs(), imagesPerSecond(setup, timed), timed.residentMiB(), BenchResults.peakResidentMiB());
+        log.printf("  matrix work per step: vision %.1f forward + %.1f backward, text %.1f forward + %.1f backward = "
+                        + "%.1f GFLOP; %.0f GFLOP/s = %.0f %% of this engine's %s GEMM rate (%.0f GFLOP/s)%n",
+                flops.visionForward() / 1e9, flops.visionBackward() / 1e9, flops.textForward() / 1e9,
+                flops.textBackward() / 1e9, flops.total() / 1e9, achieved, 100 * achieved / gemm,
+                setup.precision().label(), gemm);
+        if (setup.profile() != null) {
+            log.printf("  libtorch profiler, one step (trace: %s), ops by self time:%n", setup.profile());
+            for (OpProfile.Op op : topOps(timed)) {
+                log.printf("    %-40s %6d calls %9.1f ms %5.1f %%%n", op.name(), op.calls(), op.selfMs(),
+                        100 * op.share());
+            }
+        }
+    }
+
+    private static List<OpProfile.Op> topOps(Timed timed) {
+        return timed.ops().subList(0, Math.min(15, timed.ops().size()));
+    }
+
+    private static double imagesPerSecond(Setup setup, Timed timed) {
+        return (double) setup.batch() * setup.tasks() * 1000.0 / timed.medianMs();
     }
 }
