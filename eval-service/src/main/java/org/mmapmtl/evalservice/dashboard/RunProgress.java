@@ -127,9 +127,13 @@ public class RunProgress extends PanacheEntityBase {
                         ) ranked where nth = 1 or last order by run_id, step, id""")
                 .setParameter(1, experimentId).setParameter(2, buckets).getResultList();
         return rows.stream().map(r -> new CurveRow((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
-                ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(),
-                r[5] == null ? null : ((Number) r[5]).doubleValue(), r[6] == null ? null : ((Number) r[6]).intValue(),
-                r[7] == null ? null : ((Number) r[7]).doubleValue(), (Boolean) r[8],
-                r[9] == null ? null : ((Number) r[9]).doubleValue())).toList();
+                ((Number) r[3]).intValue(), ((Number) r[4]).doubleValue(), doubleOrNull(r[5]),
+                r[6] == null ? null : ((Number) r[6]).intValue(), doubleOrNull(r[7]), (Boolean) r[8],
+                doubleOrNull(r[9]))).toList();
+    }
+
+    /** A nullable numeric column as the database driver returns it. */
+    private static Double doubleOrNull(Object column) {
+        return column == null ? null : ((Number) column).doubleValue();
     }
 }
