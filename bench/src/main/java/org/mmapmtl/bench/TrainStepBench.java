@@ -108,14 +108,15 @@ public final class TrainStepBench {
              NDManager root = NDManager.newBaseManager(setup.device())) {
             TrainStep step = new TrainStep(m.model, sgd, !setup.perTask(), setup.maxGradNorm());
             int r = setup.arch().config().vision().resolution();
+            // drawn once, outside the timing: a step's inputs come from the data pipeline, which `bench data` times
+            List<TrainStep.TaskBatch> batches = new ArrayList<>();
+            for (int t = 0; t < setup.tasks(); t++) {
+                batches.add(new TrainStep.TaskBatch(t, root.randomNormal(new Shape(setup.batch(), 3, r, r)),
+                        root.randomInteger(0, setup.classes(), new Shape(setup.batch()), DataType.INT64)));
+            }
             long[] counter = {0};
             Runnable oneStep = () -> {
                 try (NDManager scope = root.newSubManager()) {
-                    List<TrainStep.TaskBatch> batches = new ArrayList<>();
-                    for (int t = 0; t < setup.tasks(); t++) {
-                        batches.add(new TrainStep.TaskBatch(t, scope.randomNormal(new Shape(setup.batch(), 3, r, r)),
-                                scope.randomInteger(0, setup.classes(), new Shape(setup.batch()), DataType.INT64)));
-                    }
                     step.run(scope, batches, 0.0035, setup.snapshot(), counter[0]++);
                 }
             };
