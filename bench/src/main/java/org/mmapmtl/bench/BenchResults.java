@@ -2,6 +2,7 @@ package org.mmapmtl.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mmapmtl.clip.ClipConfig;
@@ -55,6 +56,21 @@ final class BenchResults {
     }
 
     /** The engine's GEMM rate in {@code precision} here, in GFLOP/s: see {@link GemmCeiling}. */
+    /**
+     * Fails when a timed step left more arrays on the bench's long-lived manager than the step before it: what a step
+     * makes belongs to the step's own manager, or memory and times would grow with the steps they measure.
+     *
+     * @param arraysLeft the count after the step before ({@code -1} before the first), updated here
+     */
+    static void requireNothingLeft(NDManager root, int[] arraysLeft) {
+        int now = root.getManagedArrays().size();
+        if (arraysLeft[0] >= 0 && now > arraysLeft[0]) {
+            throw new IllegalStateException("a timed step left " + (now - arraysLeft[0])
+                    + " arrays on the bench's manager: make them on the step's manager");
+        }
+        arraysLeft[0] = now;
+    }
+
     static double gemmGflops(Device device, Precision precision) {
         return GemmCeiling.gflops(device, precision);
     }

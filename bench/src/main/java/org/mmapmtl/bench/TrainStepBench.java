@@ -108,17 +108,24 @@ public final class TrainStepBench {
              NDManager root = NDManager.newBaseManager(setup.device())) {
             TrainStep step = new TrainStep(m.model, sgd, !setup.perTask(), setup.maxGradNorm());
             int r = setup.arch().config().vision().resolution();
-            // drawn once, outside the timing: a step's inputs come from the data pipeline, which `bench data` times
+            // drawn once, outside the timing: a step's inputs come from the data pipeline, which `bench data` times.
+            // Each step lends them to its own manager, since the model makes its arrays on the pixels' manager.
             List<TrainStep.TaskBatch> batches = new ArrayList<>();
             for (int t = 0; t < setup.tasks(); t++) {
                 batches.add(new TrainStep.TaskBatch(t, root.randomNormal(new Shape(setup.batch(), 3, r, r)),
                         root.randomInteger(0, setup.classes(), new Shape(setup.batch()), DataType.INT64)));
             }
             long[] counter = {0};
+            int[] arraysLeft = {-1};
             Runnable oneStep = () -> {
                 try (NDManager scope = root.newSubManager()) {
+                    for (TrainStep.TaskBatch b : batches) {
+                        b.pixels().tempAttach(scope);
+                        b.labels().tempAttach(scope);
+                    }
                     step.run(scope, batches, 0.0035, setup.snapshot(), counter[0]++);
                 }
+                BenchResults.requireNothingLeft(root, arraysLeft);
             };
             List<Long> resident = new ArrayList<>();
             double[] ms = BenchResults.time(setup.iterations(), () -> {
