@@ -55,7 +55,6 @@ final class BenchResults {
         return ms;
     }
 
-    /** The engine's GEMM rate in {@code precision} here, in GFLOP/s: see {@link GemmCeiling}. */
     /**
      * Fails when a timed step left more arrays on the bench's long-lived manager than the step before it: what a step
      * makes belongs to the step's own manager, or memory and times would grow with the steps they measure.
@@ -71,6 +70,7 @@ final class BenchResults {
         arraysLeft[0] = now;
     }
 
+    /** The engine's GEMM rate in {@code precision} here, in GFLOP/s: see {@link GemmCeiling}. */
     static double gemmGflops(Device device, Precision precision) {
         return GemmCeiling.gflops(device, precision);
     }

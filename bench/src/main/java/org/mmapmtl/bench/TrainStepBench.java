@@ -150,7 +150,7 @@ public final class TrainStepBench {
     }
 
     private static ObjectNode describe(Setup setup, BenchModel m, Timed timed, Flops flops, double gemm) {
-        double achieved = flops.total() / (timed.medianMs() / 1e3) / 1e9;
+        double achieved = achievedGflops(flops, timed);
         ObjectNode result = new ObjectMapper().createObjectNode();
         BenchResults.djlHeader(result, "train-step", setup.arch().label(), setup.device(), setup.batch(),
                 setup.iterations());
@@ -190,7 +190,7 @@ public final class TrainStepBench {
     }
 
     private static void print(Setup setup, BenchModel m, Timed timed, Flops flops, double gemm, PrintStream log) {
-        double achieved = flops.total() / (timed.medianMs() / 1e3) / 1e9;
+        double achieved = achievedGflops(flops, timed);
         log.printf("%s %s %s %d task(s) × batch %d, %d classes%s%s%s: %.0f ms/step, %.2f images/s, "
                         + "resident MiB after each step %s, peak %d%n",
                 setup.arch().label(), m.spec.name(), setup.device(), setup.tasks(), setup.batch(), setup.classes(),
@@ -213,6 +213,10 @@ public final class TrainStepBench {
 
     private static List<OpProfile.Op> topOps(Timed timed) {
         return timed.ops().subList(0, Math.min(15, timed.ops().size()));
+    }
+
+    private static double achievedGflops(Flops flops, Timed timed) {
+        return flops.total() / (timed.medianMs() / 1e3) / 1e9;
     }
 
     private static double imagesPerSecond(Setup setup, Timed timed) {
